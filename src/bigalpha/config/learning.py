@@ -1,0 +1,57 @@
+"""Learning-loop settings (L-* rules). Schedules run on the engine's clock."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from bigalpha.config._base import Section
+
+
+class LearningConfig(Section):
+    """Shadow trades, guard effectiveness, probation and threshold tuning."""
+
+    review_interval_hours: float = Field(
+        4.0, gt=0, description="L-SHADOW-1 / L-GUARD-1: hours between two shadow-vs-live reviews"
+    )
+    shadow_pf_ratio: float = Field(
+        1.15, gt=1.0, description="L-SHADOW-1: raise slippage when shadow PF > this × live PF"
+    )
+    slippage_step_bps: float = Field(2.0, gt=0, description="L-SHADOW-1: slippage-buffer raise, in bps")
+    max_slippage_bps: float = Field(50.0, gt=0, description="L-SHADOW-1 (decided): ceiling of the slippage buffer")
+    probation_pf_below: float = Field(
+        0.8, gt=0, description="L-PROB-1: golden-hour profit factor below this puts a symbol on probation"
+    )
+    probation_release_pf: float = Field(
+        1.0, gt=0, description="L-PROB-1 (decided): released when the PF of its last trades is at least this"
+    )
+    probation_release_trades: int = Field(
+        20, ge=1, description="L-PROB-1 (decided): how many recent trades the release PF is measured over"
+    )
+    probation_min_trades: int = Field(
+        5, ge=1, description="L-PROB-1 (decided): golden-hour trades needed before probation can be judged"
+    )
+    max_pain_hit_rate: float = Field(
+        0.60, gt=0, lt=1, description="L-MP-1: TRUE TREND max-pain hit rate above this recommends more conviction"
+    )
+    max_pain_auto_apply: bool = Field(False, description="L-MP-1: apply the recommendation automatically")
+    optimize_interval_hours: float = Field(12.0, gt=0, description="L-OPT-1: hours between whale-threshold tunings")
+    optimize_lookback_trades: int = Field(50, ge=1, description="L-OPT-1: trades the tuning replays")
+    optimize_multipliers: list[float] = Field(
+        default_factory=lambda: [0.8, 0.9, 1.0, 1.1, 1.2],
+        min_length=1,
+        description="L-OPT-1: whale-threshold multipliers tried",
+    )
+    optimize_min_improvement_usd: float = Field(
+        50.0, ge=0, description="L-OPT-1: adopt the best multiplier only if it beats the current by more than this"
+    )
+    optuna_storage: str | None = Field(
+        None, description="L-OPT-2: Optuna storage URL; None uses SQLite in the data directory"
+    )
+
+    @model_validator(mode="after")
+    def _current_threshold_is_tried(self) -> LearningConfig:
+        if 1.0 not in self.optimize_multipliers:
+            raise ValueError(f"optimize_multipliers {self.optimize_multipliers} must include 1.0, the current value")
+        if any(m <= 0 for m in self.optimize_multipliers):
+            raise ValueError(f"optimize_multipliers {self.optimize_multipliers} must all be above 0")
+        return self

@@ -1,0 +1,1 @@
+"""Market data: the feed port, the simulator, history loaders, live providers."""

@@ -1,0 +1,1 @@
+"""Market indicators: pure, vectorized functions of price and flow arrays."""
