@@ -1,0 +1,52 @@
+"""What every command shares: the loaded settings, JSON output, and how errors end a command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from bigalpha.config import ConfigError, Settings, load_settings
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@dataclass
+class CliState:
+    """Options given before the command name (`bigalpha --config FILE …`)."""
+
+    config_file: Path | None = None
+    secrets_file: Path | None = None
+    _settings: Settings | None = None
+
+    def settings(self) -> Settings:
+        """The validated configuration; a bad one ends the command with exit code 2 and every problem."""
+        if self._settings is None:
+            try:
+                self._settings = load_settings(self.config_file, self.secrets_file)
+            except ConfigError as error:
+                fail(str(error), code=2)
+        return self._settings
+
+
+def state(ctx: typer.Context) -> CliState:
+    root = ctx.find_root()
+    if not isinstance(root.obj, CliState):
+        root.obj = CliState()
+    return root.obj
+
+
+def fail(message: str, *, code: int = 1) -> NoReturn:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+def print_json(data: Any) -> None:
+    """Machine output: plain JSON on stdout, nothing else."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")

@@ -1,0 +1,29 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DIR = PROJECT_ROOT.parent / "shared"
+
+
+def _shared_subdir(*parts: str) -> Path:
+    path = SHARED_DIR.joinpath(*parts)
+    if not path.is_dir():
+        pytest.skip(f"{path} is absent: it holds third-party data that a user's clone does not have")
+    return path
+
+
+@pytest.fixture
+def market_fixtures() -> Path:
+    """Real market data in ../shared/fixtures/market (skips when absent)."""
+    return _shared_subdir("fixtures", "market")
+
+
+@pytest.fixture
+def coinglass_fixtures() -> Path:
+    """Documented CoinGlass V4 response shapes in ../shared/fixtures/coinglass (skips when absent)."""
+    return _shared_subdir("fixtures", "coinglass")
