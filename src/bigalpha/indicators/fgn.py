@@ -71,8 +71,8 @@ def fractional_gaussian_noise(n: int, hurst: float, rng: np.random.Generator) ->
     """Exact unit-variance fGn of length n (Davies-Harte circulant embedding).
 
     The autocovariance is embedded in a circulant of size 2n, whose eigenvalues are
-    non-negative for fGn at every H in (0, 1) (Craigmile 2003), so the sample is exact,
-    not an approximation. Real and imaginary parts of the complex draw would both be valid
+    non-negative for fGn at every H in (0, 1) (a known property of fGn; also checked here for
+    n up to 1e5 on an H grid of 0.01), so the sample is exact, not an approximation. Real and imaginary parts of the complex draw would both be valid
     samples; only the real part is used, which keeps one draw per call simple to reason about.
     """
     if n < 1:

@@ -38,10 +38,10 @@ MIN_WINDOW = 8
 _GRID_STEP = 0.01
 _H_GRID: FloatArray = np.round(np.arange(0.01, 0.99 + _GRID_STEP / 2, _GRID_STEP), 10)
 
-# Windows processed per FFT batch: large enough to amortise the Python loop, small enough that
-# the working set (periodogram and objective matrices) stays in cache; 8k windows is the
-# measured sweet spot and bounds memory for any input length.
-_CHUNK = 8192
+# Windows per FFT batch: large enough to amortise the Python loop, small enough that the working
+# set (periodogram and objective matrices) stays in cache. Measured over 1M points on one core:
+# 1k-4k windows 0.52-0.55 s, 8k 0.65 s, 32k 0.92 s. It also bounds memory for any input length.
+_CHUNK = 2048
 
 # A window whose log-returns have an RMS below 1e-9 is flat for every traded instrument (a 1e-4
 # tick on a $1 coin moves the log-price by 1e-4); its "spectrum" would be floating-point rounding,
@@ -131,7 +131,7 @@ def _whittle_estimates(returns: FloatArray, table: _WhittleTable) -> FloatArray:
     offset = np.divide(0.5 * (left - right), curvature, out=np.zeros_like(curvature), where=curvature > 0)
     # At the grid's ends the minimum is on the boundary: no interior vertex to refine towards.
     interior = best == centre
-    estimate = np.where(interior, _H_GRID[centre] + offset * _GRID_STEP, _H_GRID[best])
+    estimate: FloatArray = np.where(interior, _H_GRID[centre] + offset * _GRID_STEP, _H_GRID[best])
     estimate[flat] = np.nan
     return estimate
 
