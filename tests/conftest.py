@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,3 +28,15 @@ def market_fixtures() -> Path:
 def coinglass_fixtures() -> Path:
     """Documented CoinGlass V4 response shapes in ../shared/fixtures/coinglass (skips when absent)."""
     return _shared_subdir("fixtures", "coinglass")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A SQLAlchemy URL to a fresh database on a throw-away PostgreSQL server (skips where unavailable)."""
+    from postgres_server import postgres_server, unavailable_reason
+
+    reason = unavailable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    with postgres_server() as url:
+        yield url

@@ -20,17 +20,22 @@ app = typer.Typer(
 )
 
 # Modules that add commands; each defines `register(app: typer.Typer) -> None`.
-_COMMAND_MODULES: tuple[str, ...] = ("bigalpha.cli.config_cmd",)
+_COMMAND_MODULES: tuple[str, ...] = (
+    "bigalpha.cli.config_cmd",
+    "bigalpha.cli.validate_cmd",
+)
 
 
 @app.callback()
 def _root(
     ctx: typer.Context,
     config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="TOML config file (default: $BIGALPHA_CONFIG, ./bigalpha.toml)")
+        Path | None,
+        typer.Option("--config", "-c", help="TOML config file (default: $BIGALPHA_CONFIG, ./bigalpha.toml)"),
     ] = None,
     secrets_file: Annotated[
-        Path | None, typer.Option("--secrets-file", help="dotenv file of BIGALPHA__SECRETS__* (default: $BIGALPHA_SECRETS_FILE)")
+        Path | None,
+        typer.Option("--secrets-file", help="dotenv file of BIGALPHA__SECRETS__* (default: $BIGALPHA_SECRETS_FILE)"),
     ] = None,
 ) -> None:
     ctx.obj = CliState(config_file=config, secrets_file=secrets_file)

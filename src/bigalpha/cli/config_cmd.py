@@ -9,6 +9,7 @@ import typer
 
 from bigalpha.cli.context import console, print_json, state
 from bigalpha.config import Settings
+from bigalpha.config.reference import configuration_reference
 
 
 def register(app: typer.Typer) -> None:
@@ -33,5 +34,11 @@ def register(app: typer.Typer) -> None:
     def schema() -> None:
         """Print the configuration's JSON Schema (every key, type, range, default and SPEC rule ID)."""
         print_json(Settings.model_json_schema())
+
+    @config_app.command("reference")
+    def reference() -> None:
+        """Print the configuration reference as Markdown (the source of docs/configuration.md)."""
+        typer.echo(configuration_reference(), nl=False)
+        typer.echo()
 
     app.add_typer(config_app, name="config")

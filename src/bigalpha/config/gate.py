@@ -42,6 +42,12 @@ class GateConfig(Section):
     ultra_multiplier: SizeMultiplier = Field(
         2.5, description="G-WHALE-2: size multiplier when whale CVD and retail OFI both align (ULTRA)"
     )
+    ultra_min_ofi: float = Field(
+        0.0,
+        ge=0,
+        lt=1,
+        description="G-WHALE-2: retail OFI aligns with a LONG above +this, with a SHORT below −this",
+    )
     fear_greed_above: float = Field(80.0, ge=0, le=100, description="G-FG-1: fear & greed above this cuts every size")
     fear_greed_multiplier: SizeMultiplier = Field(0.6, le=1.0, description="G-FG-1: size multiplier in extreme greed")
     random_regime_multiplier: SizeMultiplier = Field(

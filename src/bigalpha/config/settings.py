@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings.sources.utils import parse_env_vars
 
 from bigalpha.config.data import DataConfig
 from bigalpha.config.gate import GateConfig
@@ -28,6 +30,20 @@ from bigalpha.config.setups import SetupsConfig
 ENV_PREFIX = "BIGALPHA__"
 CONFIG_FILE_ENV = "BIGALPHA_CONFIG"
 SECRETS_FILE_ENV = "BIGALPHA_SECRETS_FILE"
+
+
+# The environment `load_settings` reads: the process's, or a mapping a caller (a test) passes in.
+_ENVIRONMENT: ContextVar[Mapping[str, str] | None] = ContextVar("bigalpha_environment", default=None)
+
+
+class _MappingEnvSource(EnvSettingsSource):
+    """pydantic-settings' environment source, reading `_ENVIRONMENT` when one is set."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        environ = _ENVIRONMENT.get()
+        if environ is None:
+            return super()._load_env_vars()
+        return parse_env_vars(environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str)
 
 
 class ConfigError(ValueError):
@@ -71,10 +87,10 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        del settings_cls, file_secret_settings  # the signature is pydantic-settings'; these are unused
+        del env_settings, file_secret_settings  # replaced by the mapping-aware source; no secrets dir
         # The config file's content arrives as init kwargs; the environment and the secrets file
         # (a dotenv file) must override it, so init comes last.
-        return env_settings, dotenv_settings, init_settings
+        return _MappingEnvSource(settings_cls), dotenv_settings, init_settings
 
     def redacted(self) -> dict[str, Any]:
         """The effective configuration as JSON-ready data, every secret shown only as set or unset."""
@@ -136,7 +152,7 @@ def _describe(error: Mapping[str, Any], env: Mapping[str, str], config_file: Pat
     value = error.get("input")
     shown = "<secret>" if loc[:1] == ("secrets",) else repr(value)
     message = str(error["msg"]).removeprefix("Value error, ")
-    if error["type"] in {"model_type", "dict_type"} or isinstance(value, dict):
+    if error["type"] != "extra_forbidden" and (error["type"] in {"model_type", "dict_type"} or isinstance(value, dict)):
         return f"{key}: {message} (from {source})"
     return f"{key} = {shown}: {message} (from {source})"
 
@@ -166,9 +182,12 @@ def load_settings(
     problems = _unknown_env_sections(environ)
     if problems:
         raise ConfigError(problems)
+    token = _ENVIRONMENT.set(environ)
     try:
         return Settings(_env_file=secrets_file, **file_values)
     except ValidationError as error:
         raise ConfigError(
             [_describe(detail, environ, config_file) for detail in error.errors(include_url=False)]
         ) from None
+    finally:
+        _ENVIRONMENT.reset(token)

@@ -1,0 +1,6 @@
+"""Storage: SQLAlchemy 2 tables, Alembic migrations, SQLite (WAL) by default, PostgreSQL by URL."""
+
+from bigalpha.store.database import StoreError, database_url, safe_url
+from bigalpha.store.store import Store, StoreTx
+
+__all__ = ["Store", "StoreError", "StoreTx", "database_url", "safe_url"]

@@ -1,0 +1,245 @@
+"""Conversions between domain messages and table rows."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from bigalpha.domain import (
+    AccountName,
+    ClientOrderId,
+    DenyReason,
+    Event,
+    EventId,
+    EventType,
+    Fill,
+    GuardName,
+    Liquidity,
+    Order,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    Position,
+    PositionId,
+    PositionMeta,
+    Regime,
+    Side,
+    Signal,
+    SignalId,
+    StrategyName,
+    Symbol,
+)
+from bigalpha.store.tables import EventRow, FillRow, OrderRow, PositionRow, SignalRow
+
+
+def json_ready(value: Any) -> Any:
+    """`value` as plain JSON data: Decimals as strings (exact), enums as their values, datetimes ISO-8601."""
+    return json.loads(json.dumps(value, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, StrEnum):
+        return value.value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if hasattr(value, "items"):
+        return dict(value.items())
+    raise TypeError(f"cannot store {type(value).__name__} as JSON")
+
+
+def signal_row(signal: Signal) -> SignalRow:
+    return SignalRow(
+        id=signal.id,
+        ts=signal.ts,
+        symbol=signal.symbol,
+        side=signal.side.value,
+        strategy=signal.strategy,
+        source=signal.source,
+        price=signal.price,
+        conviction=signal.conviction,
+        size_multiplier=signal.size_multiplier,
+        stop_pct=signal.stop_pct,
+        expected_move_bps=signal.expected_move_bps,
+        requested_notional_usd=signal.requested_notional_usd,
+        targets_pct=list(signal.targets_pct) if signal.targets_pct is not None else None,
+    )
+
+
+def signal_from_row(row: SignalRow) -> Signal:
+    return Signal(
+        id=SignalId(row.id),
+        ts=row.ts,
+        symbol=Symbol(row.symbol),
+        side=Side(row.side),
+        strategy=StrategyName(row.strategy),
+        price=row.price,
+        conviction=row.conviction,
+        size_multiplier=row.size_multiplier,
+        stop_pct=row.stop_pct,
+        targets_pct=tuple(row.targets_pct) if row.targets_pct is not None else None,
+        expected_move_bps=row.expected_move_bps,
+        requested_notional_usd=row.requested_notional_usd,
+        source=row.source,
+    )
+
+
+def order_row(order: Order, *, filled: Decimal = Decimal(0)) -> OrderRow:
+    return OrderRow(
+        client_order_id=order.client_order_id,
+        ts=order.ts,
+        updated_at=order.ts,
+        symbol=order.symbol,
+        side=order.side.value,
+        type=order.type.value,
+        quantity=order.quantity,
+        filled_quantity=filled,
+        price=order.price,
+        reduce_only=order.reduce_only,
+        account=order.account,
+        status=order.status.value,
+        tag=order.tag,
+        signal_id=order.signal_id,
+        position_id=order.position_id,
+    )
+
+
+def order_from_row(row: OrderRow) -> Order:
+    return Order(
+        client_order_id=ClientOrderId(row.client_order_id),
+        ts=row.ts,
+        symbol=Symbol(row.symbol),
+        side=OrderSide(row.side),
+        type=OrderType(row.type),
+        quantity=row.quantity,
+        account=AccountName(row.account),
+        price=row.price,
+        reduce_only=row.reduce_only,
+        signal_id=SignalId(row.signal_id) if row.signal_id else None,
+        position_id=PositionId(row.position_id) if row.position_id else None,
+        status=OrderStatus(row.status),
+        tag=row.tag,
+    )
+
+
+def fill_row(fill: Fill) -> FillRow:
+    return FillRow(
+        client_order_id=fill.client_order_id,
+        ts=fill.ts,
+        symbol=fill.symbol,
+        side=fill.side.value,
+        price=fill.price,
+        quantity=fill.quantity,
+        fee=fill.fee,
+        liquidity=fill.liquidity.value,
+        trade_id=fill.trade_id,
+    )
+
+
+def fill_from_row(row: FillRow) -> Fill:
+    return Fill(
+        client_order_id=ClientOrderId(row.client_order_id),
+        ts=row.ts,
+        symbol=Symbol(row.symbol),
+        side=OrderSide(row.side),
+        price=row.price,
+        quantity=row.quantity,
+        fee=row.fee,
+        liquidity=Liquidity(row.liquidity),
+        trade_id=row.trade_id,
+    )
+
+
+def apply_position(row: PositionRow, position: Position) -> PositionRow:
+    """Write every field of `position` into `row` (new or loaded), so one path serves insert and update."""
+    row.id = position.id
+    row.symbol = position.symbol
+    row.side = position.side.value
+    row.account = position.account
+    row.strategy = position.strategy
+    row.signal_id = position.signal_id
+    row.opened_at = position.opened_at
+    row.closed_at = position.closed_at
+    row.entry_price = position.entry_price
+    row.quantity = position.quantity
+    row.initial_quantity = position.initial_quantity
+    row.leverage = position.leverage
+    row.margin = position.margin
+    row.stop_price = position.stop_price
+    row.targets = [format(target, "f") for target in position.targets]
+    row.tiers_done = position.tiers_done
+    row.realized_pnl = position.realized_pnl
+    row.fees_paid = position.fees_paid
+    row.funding_paid = position.funding_paid
+    row.exit_reason = position.exit_reason
+    row.meta = json_ready(dataclasses.asdict(position.meta)) if position.meta is not None else None
+    return row
+
+
+def position_from_row(row: PositionRow) -> Position:
+    meta = None
+    if row.meta is not None:
+        raw = dict(row.meta)
+        raw["regime"] = Regime(raw["regime"])
+        raw["verdict_evidence"] = tuple(tuple(pair) for pair in raw.get("verdict_evidence", ()))
+        meta = PositionMeta(**raw)
+    return Position(
+        id=PositionId(row.id),
+        symbol=Symbol(row.symbol),
+        side=Side(row.side),
+        account=AccountName(row.account),
+        opened_at=row.opened_at,
+        entry_price=row.entry_price,
+        quantity=row.quantity,
+        initial_quantity=row.initial_quantity,
+        leverage=row.leverage,
+        margin=row.margin,
+        stop_price=row.stop_price,
+        targets=tuple(Decimal(target) for target in row.targets),
+        signal_id=SignalId(row.signal_id) if row.signal_id else None,
+        strategy=row.strategy,
+        meta=meta,
+        tiers_done=row.tiers_done,
+        realized_pnl=row.realized_pnl,
+        fees_paid=row.fees_paid,
+        funding_paid=row.funding_paid,
+        closed_at=row.closed_at,
+        exit_reason=row.exit_reason,
+    )
+
+
+def event_row(event: Event) -> EventRow:
+    return EventRow(
+        id=event.id,
+        ts=event.ts,
+        type=event.type.value,
+        source=event.source,
+        symbol=event.symbol,
+        side=event.side.value if event.side else None,
+        guard=event.guard.value if event.guard else None,
+        message=event.message,
+        data=json_ready(event.data),
+    )
+
+
+def event_from_row(row: EventRow) -> Event:
+    kind: EventType | DenyReason = EventType(row.type) if row.type in EventType.__members__ else DenyReason(row.type)
+    return Event(
+        id=EventId(row.id),
+        ts=row.ts,
+        type=kind,
+        source=row.source,
+        symbol=Symbol(row.symbol) if row.symbol else None,
+        side=Side(row.side) if row.side else None,
+        guard=GuardName(row.guard) if row.guard else None,
+        message=row.message,
+        data=dict(row.data),
+    )

@@ -1,0 +1,174 @@
+"""Round-trip cases shared by the SQLite and PostgreSQL store tests."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
+
+from bigalpha.domain import (
+    AccountName,
+    ClientOrderId,
+    DenyReason,
+    Event,
+    EventId,
+    EventType,
+    Fill,
+    GuardName,
+    Liquidity,
+    Order,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    Position,
+    PositionId,
+    PositionMeta,
+    Regime,
+    Side,
+    Signal,
+    SignalId,
+    StrategyName,
+    Symbol,
+)
+from bigalpha.store import Store
+from bigalpha.store.database import downgrade, head_revision, migrate, schema_revision
+
+T0 = datetime(2025, 6, 1, 10, 0, tzinfo=UTC)
+
+
+def make_signal(n: int = 1) -> Signal:
+    return Signal(
+        id=SignalId(f"sig-{n}"),
+        ts=T0,
+        symbol=Symbol("BTC"),
+        side=Side.LONG,
+        strategy=StrategyName("alpha_ofi"),
+        price=100_000.5,
+        conviction=1.25,
+        stop_pct=0.01,
+        targets_pct=(0.005, 0.02),
+        requested_notional_usd=Decimal("123.45"),
+    )
+
+
+def make_order(n: int = 1) -> Order:
+    return Order(
+        client_order_id=ClientOrderId(f"ord-{n}"),
+        ts=T0,
+        symbol=Symbol("BTC"),
+        side=OrderSide.BUY,
+        type=OrderType.MARKET,
+        quantity=Decimal("0.004150000000000001"),
+        account=AccountName("hot"),
+        signal_id=SignalId("sig-1"),
+    )
+
+
+def make_position() -> Position:
+    return Position(
+        id=PositionId("pos-1"),
+        symbol=Symbol("BTC"),
+        side=Side.LONG,
+        account=AccountName("hot"),
+        opened_at=T0,
+        entry_price=Decimal("100000.1"),
+        quantity=Decimal("0.00415"),
+        initial_quantity=Decimal("0.00415"),
+        leverage=3,
+        margin=Decimal("138.33347"),
+        stop_price=Decimal("99000.099"),
+        targets=(Decimal("100500.6005"), Decimal("102000.102")),
+        signal_id=SignalId("sig-1"),
+        strategy="alpha_ofi",
+        meta=PositionMeta(
+            hurst=0.61,
+            regime=Regime.TRENDING,
+            true_trend=True,
+            oi_delta_5m_at_entry=1_250_000.0,
+            max_pain_at_entry=98_000.0,
+            nearest_cluster_price=101_000.0,
+            nearest_cluster_usd=40_000_000.0,
+            verdict_evidence=(("whale_cvd_usd", "1200000"),),
+        ),
+    )
+
+
+def check_round_trips(store: Store) -> None:
+    """Every record type reads back equal to what was written, money exact and time in UTC."""
+    signal, order, position = make_signal(), make_order(), make_position()
+    fill = Fill(
+        client_order_id=order.client_order_id,
+        ts=T0 + timedelta(milliseconds=250),
+        symbol=order.symbol,
+        side=order.side,
+        price=Decimal("100000.1"),
+        quantity=Decimal("0.00415"),
+        fee=Decimal("0.20750002075"),
+        liquidity=Liquidity.TAKER,
+        trade_id="t-1",
+    )
+    event = Event(
+        id=EventId("evt-1"),
+        ts=T0,
+        type=DenyReason.LIQ_WALL_CONFLICT,
+        source="intelligence_gate",
+        symbol=Symbol("BTC"),
+        side=Side.LONG,
+        guard=GuardName.LIQ_WALL,
+        message="blocked",
+        data={"distance_pct": 0.004, "cluster_price": 100_400.0},
+    )
+    with store.transaction() as tx:
+        tx.add_signal(signal)
+        tx.save_order(order)
+        tx.add_fill(fill)
+        tx.save_position(position)
+        tx.add_event(event)
+        tx.set_state("kill_switch", {"tripped": True, "reason": "R-K-2"}, T0)
+    assert store.signals()[0] == signal
+    assert store.get_order(order.client_order_id) == order
+    assert store.fills(order.client_order_id) == [fill]
+    assert store.get_position(position.id) == position
+    assert store.open_positions() == [position]
+    seq, stored_event = store.events()[0]
+    assert seq >= 1
+    assert stored_event == event
+    assert store.get_state("kill_switch") == {"tripped": True, "reason": "R-K-2"}
+    assert store.fills()[0].ts.tzinfo is not None
+
+    closed = dataclasses.replace(position, closed_at=T0 + timedelta(hours=1), quantity=Decimal(0), exit_reason="tier-4")
+    with store.transaction() as tx:
+        tx.save_position(closed)
+        tx.save_order(dataclasses.replace(order, status=OrderStatus.FILLED), filled=Decimal("0.00415"), at=T0)
+    assert store.open_positions() == []
+    assert store.closed_positions() == [closed]
+    assert store.order_filled_quantity(order.client_order_id) == Decimal("0.00415")
+    assert store.open_orders() == []
+    assert store.events(types=[EventType.SIGNAL.value]) == []
+
+
+def check_failed_write_leaves_nothing(store: Store) -> None:
+    """A transaction that fails half-way keeps none of its writes."""
+    with pytest.raises(IntegrityError), store.transaction() as tx:
+        tx.add_signal(make_signal(7))
+        tx.save_order(make_order(7))
+        tx.add_signal(make_signal(7))  # duplicate primary key: the whole transaction fails
+    assert store.get_order("ord-7") is None
+    assert all(signal.id != "sig-7" for signal in store.signals())
+
+
+def check_migrations_round_trip(store: Store) -> None:
+    """The schema migrates up to head, down to nothing and up again, and matches the table models."""
+    head = head_revision()
+    assert schema_revision(store.engine) == head
+    downgrade(store.engine, "base")
+    assert schema_revision(store.engine) is None
+    assert "orders" not in inspect(store.engine).get_table_names()
+    migrate(store.engine)
+    assert schema_revision(store.engine) == head
+    tables = set(inspect(store.engine).get_table_names())
+    assert {"orders", "fills", "positions", "signals", "verdicts", "events", "shadow_trades", "state"} <= tables
