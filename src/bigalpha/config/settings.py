@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSetti
 from pydantic_settings.sources.utils import parse_env_vars
 
 from bigalpha.config.data import DataConfig
+from bigalpha.config.execution import ExecutionConfig
 from bigalpha.config.gate import GateConfig
 from bigalpha.config.indicators import IndicatorsConfig
 from bigalpha.config.learning import LearningConfig
@@ -72,6 +73,7 @@ class Settings(BaseSettings):
     positions: PositionsConfig = Field(default_factory=PositionsConfig)
     learning: LearningConfig = Field(default_factory=LearningConfig)
     risk: RiskConfig = Field(default_factory=RiskConfig)
+    execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
     setups: SetupsConfig = Field(default_factory=SetupsConfig)
     api: ApiConfig = Field(default_factory=ApiConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)

@@ -1,0 +1,1 @@
+"""Execution: the `Broker` port, the paper broker, perpetual-futures accounting, the order router."""
