@@ -1,0 +1,267 @@
+"""`HistoryFeed`: replays loaded history as the engine's `Feed` (D-REC-1: decisions replay on history).
+
+Time: a snapshot at instant T carries the bar that *closed* at T (`Bar.ts` is its open time,
+T − timeframe), so nothing observed after T is in it: no look-ahead by construction.
+
+Several symbols: ticks run over the union of all bar close times; each tick holds a snapshot for every
+symbol that has a bar closing at that instant and no other. A symbol with a gap, a later listing or a
+coarser timeframe is simply absent from the ticks where it has no bar; nothing is forward-filled.
+
+Funding: each snapshot carries, per exchange, the last rate whose funding time is at or before T, as
+`Observed` with `as_of` = that funding time (the oldest one when exchanges differ) and the file names
+as source. Trades, when given, are those with open ≤ time < close of the snapshot's bar.
+
+Everything history files do not hold stays `None`, named in `unavailable`, so the intelligence guards
+fail open (D-FAILOPEN). Snapshots are built lazily, a chunk of ticks at a time, from the arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from bigalpha.clock import require_utc
+from bigalpha.config.data import DataKind
+from bigalpha.data.history.model import AggTrades, Candles, FundingRates
+from bigalpha.data.history.report import ns_to_datetime, ns_to_datetimes
+from bigalpha.data.ports import Tick
+from bigalpha.domain import Bar, MarketSnapshot, Observed, OrderSide, Symbol, Trade
+
+IntArray = npt.NDArray[np.int64]
+NOT_IN_HISTORY = "not in history file"
+_ALWAYS_MISSING = (
+    DataKind.ORDER_BOOK,
+    DataKind.OPEN_INTEREST,
+    DataKind.LIQUIDATION_HEATMAP,
+    DataKind.LONG_SHORT_RATIO,
+    DataKind.MAX_PAIN,
+    DataKind.FEAR_GREED,
+    DataKind.HEALTH_FACTOR,
+    DataKind.PRIORITY_FEES,
+)
+_CHUNK = 4096
+
+
+def _ns(moment: datetime) -> int:
+    utc = require_utc(moment)
+    delta = utc - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
+
+
+@dataclass(frozen=True, slots=True)
+class _Lane:
+    """One symbol's arrays and, per tick of the feed, where its bar is (-1: no bar at that tick)."""
+
+    candles: Candles
+    bar_at: IntArray
+    funding: tuple[tuple[FundingRates, IntArray], ...]
+    trades: AggTrades | None
+    unavailable: tuple[tuple[DataKind, str], ...]
+    unavailable_before_funding: tuple[tuple[DataKind, str], ...]
+
+
+class HistoryFeed:
+    """A `Feed` over loaded candles, with optional funding rates and trades per symbol."""
+
+    def __init__(
+        self,
+        candles: Iterable[Candles],
+        *,
+        funding: Iterable[FundingRates] = (),
+        trades: Iterable[AggTrades] = (),
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> None:
+        by_symbol: dict[Symbol, Candles] = {}
+        for series in candles:
+            if series.symbol in by_symbol:
+                raise ValueError(
+                    f"two candle series for {series.symbol}: {by_symbol[series.symbol].source} and {series.source}; "
+                    "replay one timeframe per symbol"
+                )
+            by_symbol[series.symbol] = series
+        if not by_symbol:
+            raise ValueError("HistoryFeed needs candles for at least one symbol")
+        funding_by = self._group(funding, by_symbol, "funding")
+        trades_by: dict[Symbol, AggTrades] = {}
+        for tape in trades:
+            self._known(tape.symbol, by_symbol, "trades", tape.source)
+            if tape.symbol in trades_by:
+                raise ValueError(
+                    f"two trade series for {tape.symbol}: {trades_by[tape.symbol].source} and {tape.source}"
+                )
+            trades_by[tape.symbol] = tape
+        closes = [c.ts + c.timeframe_ns for c in by_symbol.values()]
+        times = np.unique(np.concatenate(closes))
+        if start is not None:
+            times = times[times >= _ns(start)]
+        if end is not None:
+            times = times[times <= _ns(end)]
+        self._times: IntArray = times
+        self._symbols = tuple(by_symbol)
+        self._lanes = tuple(
+            self._lane(series, close, funding_by.get(symbol, ()), trades_by.get(symbol))
+            for (symbol, series), close in zip(by_symbol.items(), closes, strict=True)
+        )
+        self._closed = False
+
+    @staticmethod
+    def _known(symbol: Symbol, candles: dict[Symbol, Candles], what: str, source: str) -> None:
+        if symbol not in candles:
+            raise ValueError(f"{what} {source} is for {symbol}, which has no candles (symbols: {sorted(candles)})")
+
+    def _group(
+        self, funding: Iterable[FundingRates], candles: dict[Symbol, Candles], what: str
+    ) -> dict[Symbol, tuple[FundingRates, ...]]:
+        grouped: dict[Symbol, list[FundingRates]] = {}
+        for series in funding:
+            self._known(series.symbol, candles, what, series.source)
+            grouped.setdefault(series.symbol, []).append(series)
+        return {symbol: tuple(series) for symbol, series in grouped.items()}
+
+    def _lane(
+        self, candles: Candles, close: IntArray, funding: tuple[FundingRates, ...], trades: AggTrades | None
+    ) -> _Lane:
+        position = np.searchsorted(close, self._times)
+        if close.size:
+            present = (position < close.size) & (close[np.minimum(position, close.size - 1)] == self._times)
+        else:
+            present = np.zeros(self._times.size, dtype=bool)
+        bar_at = np.where(present, position, -1).astype(np.int64)
+        funding_at = tuple(
+            (series, (np.searchsorted(series.ts, self._times, side="right") - 1).astype(np.int64)) for series in funding
+        )
+        missing = list(_ALWAYS_MISSING)
+        if trades is None:
+            missing.append(DataKind.TRADES)
+        if candles.taker_buy_volume is None:
+            missing += [DataKind.TAKER_VOLUME, DataKind.CVD]
+        unavailable = tuple((kind, NOT_IN_HISTORY) for kind in missing)
+        before: tuple[tuple[DataKind, str], ...] = ()
+        if funding:
+            before = ((DataKind.FUNDING, "before the first funding time in the history file"),)
+        else:
+            unavailable += ((DataKind.FUNDING, "no funding history loaded"),)
+        return _Lane(candles, bar_at, funding_at, trades, unavailable, unavailable + before)
+
+    @property
+    def symbols(self) -> tuple[Symbol, ...]:
+        return self._symbols
+
+    def __len__(self) -> int:
+        """Number of ticks the feed will yield."""
+        return int(self._times.size)
+
+    def ticks(self) -> Iterator[Tick]:
+        for low in range(0, self._times.size, _CHUNK):
+            if self._closed:
+                return
+            yield from self._chunk(low, min(low + _CHUNK, self._times.size))
+
+    def _chunk(self, low: int, high: int) -> Iterator[Tick]:
+        times = ns_to_datetimes(self._times[low:high])
+        lanes = [_LaneChunk.of(lane, low, high) for lane in self._lanes]
+        for offset, moment in enumerate(times):
+            if self._closed:
+                return
+            snapshots = tuple(snapshot for lane in lanes if (snapshot := lane.snapshot(offset, moment)) is not None)
+            yield snapshots
+
+    def close(self) -> None:
+        self._closed = True
+
+
+@dataclass(slots=True)
+class _LaneChunk:
+    """One symbol's values for a chunk of ticks as Python lists: building a snapshot is then list lookups."""
+
+    lane: _Lane
+    bar_at: list[int]
+    dense: list[int]  # running count of this chunk's bars: tick offset → index in the dense lists
+    opens: list[datetime]
+    ohlcv: list[tuple[float, float, float, float, float]]
+    taker: list[float] | None
+    funding: list[tuple[FundingRates, list[int]]]
+    trades_lo: list[int]
+    trades_hi: list[int]
+
+    @classmethod
+    def of(cls, lane: _Lane, low: int, high: int) -> _LaneChunk:
+        c = lane.candles
+        at = lane.bar_at[low:high]
+        rows = at[at >= 0]
+        columns = (a[rows].tolist() for a in (c.open, c.high, c.low, c.close, c.volume))
+        trades_lo: list[int] = []
+        trades_hi: list[int] = []
+        if lane.trades is not None:
+            trades_lo = np.searchsorted(lane.trades.ts, c.ts[rows]).tolist()
+            trades_hi = np.searchsorted(lane.trades.ts, c.ts[rows] + c.timeframe_ns).tolist()
+        return cls(
+            lane=lane,
+            bar_at=at.tolist(),
+            dense=(np.cumsum(at >= 0) - 1).tolist(),
+            opens=ns_to_datetimes(c.ts[rows]),
+            ohlcv=list(zip(*columns, strict=True)),
+            taker=c.taker_buy_volume[rows].tolist() if c.taker_buy_volume is not None else None,
+            funding=[(series, idx[low:high].tolist()) for series, idx in lane.funding],
+            trades_lo=trades_lo,
+            trades_hi=trades_hi,
+        )
+
+    def snapshot(self, offset: int, moment: datetime) -> MarketSnapshot | None:
+        if self.bar_at[offset] < 0:
+            return None
+        dense = self.dense[offset]
+        o, h, low, close, volume = self.ohlcv[dense]
+        taker = self.taker[dense] if self.taker is not None else float("nan")
+        bar = Bar(self.opens[dense], o, h, low, close, volume, taker)
+        funding = self._funding(offset)
+        lane = self.lane
+        return MarketSnapshot(
+            symbol=lane.candles.symbol,
+            ts=moment,
+            bar=bar,
+            trades=self._trades(dense),
+            funding=funding,
+            unavailable=lane.unavailable
+            if funding is not None or not lane.funding
+            else lane.unavailable_before_funding,
+        )
+
+    def _funding(self, offset: int) -> Observed[tuple[tuple[str, float], ...]] | None:
+        if not self.funding:
+            return None
+        rates: list[tuple[str, float]] = []
+        oldest: int | None = None
+        sources: list[str] = []
+        for series, idx in self.funding:
+            i = idx[offset]
+            if i < 0:
+                continue
+            ts = int(series.ts[i])
+            rates.append((series.exchange, float(series.rate[i])))
+            sources.append(series.source)
+            oldest = ts if oldest is None else min(oldest, ts)
+        if oldest is None:
+            return None
+        return Observed(tuple(rates), ns_to_datetime(oldest), "+".join(sources))
+
+    def _trades(self, dense: int) -> tuple[Trade, ...]:
+        trades = self.lane.trades
+        if trades is None:
+            return ()
+        lo, hi = self.trades_lo[dense], self.trades_hi[dense]
+        if lo == hi:
+            return ()
+        ts = trades.ts[lo:hi].tolist()
+        price = trades.price[lo:hi].tolist()
+        quantity = trades.quantity[lo:hi].tolist()
+        maker = trades.is_buyer_maker[lo:hi].tolist()
+        return tuple(
+            Trade(ns_to_datetime(t), p, q, OrderSide.SELL if m else OrderSide.BUY)
+            for t, p, q, m in zip(ts, price, quantity, maker, strict=True)
+        )
