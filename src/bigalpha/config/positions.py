@@ -20,6 +20,16 @@ class HoldConfig(Section):
     )
     base_minutes: int = Field(45, ge=0, description="P-HOLD-1: hold of every other TRUE TREND position")
     max_pain_far_pct: Fraction = Field(0.02, description="P-HOLD-1: 'more than 2% from max pain' at entry")
+    toward_cluster_bars: int = Field(
+        3,
+        ge=1,
+        le=1_000,
+        description="P-HOLD-1 (decided): price is moving toward a cluster when it came closer to the nearest cluster "
+        "ahead over this many bars (or since entry, while fewer bars have passed)",
+    )
+    cluster_max_pct: Fraction = Field(
+        0.03, description="P-HOLD-1 (decided): only a liquidation cluster ahead within this of price is a magnet"
+    )
 
 
 class LadderConfig(Section):
@@ -77,6 +87,19 @@ class PositionsConfig(Section):
     )
     default_stop_pct: Fraction = Field(
         0.01, description="P-STOP-1: stop distance of a position whose signal gives none"
+    )
+    true_trend_hurst_above: float = Field(
+        0.55,
+        gt=0,
+        lt=1,
+        description="P-TREND-1: TRUE TREND needs H above this (keep equal to indicators.hurst_trending_above)",
+    )
+    price_significant_digits: int = Field(
+        10,
+        ge=6,
+        le=28,
+        description="P-STOP-1, P-LADDER-1 (decided): stop and target prices are rounded toward entry to this many "
+        "significant digits; the broker rounds them to the tick",
     )
 
     @model_validator(mode="after")

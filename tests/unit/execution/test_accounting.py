@@ -88,6 +88,8 @@ def test_liquidation_price_is_where_margin_meets_maintenance(
     """P-PERP-1 property: at the liquidation price, margin + unrealized P&L equals the maintenance margin
     of the notional there (the stated formula's defining equation)."""
     margin = initial_margin(quantity * entry, leverage)
+    # An exchange refuses a leverage whose margin is below the maintenance margin (it would liquidate at once).
+    assume(margin > maintenance_margin(quantity * entry, TABLE))
     price = liquidation_price(side, quantity, entry, margin, TABLE)
     assume(price > 0)
     balance = margin + unrealized_pnl(side, quantity, entry, price)

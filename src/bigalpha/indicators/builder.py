@@ -1,0 +1,363 @@
+"""`ContextBuilder`: turns each symbol's stream of `MarketSnapshot`s into `MarketContext`s.
+
+Per symbol it keeps bounded ring buffers, sized from the config's windows: the bars the rolling indicators
+need (the Hurst window of closes, the CVD window plus the look-back of the volume-spike proxy, …) and the
+open-interest observations of the last 5 minutes (plus tolerance). Each `update` appends one snapshot and
+runs the same vectorized functions the backtester runs over whole histories (`indicator_columns`), on the
+trailing buffer, keeping the last element. Its state is JSON-ready (`state_dict` / `from_state_dict`) so the
+engine can persist Hurst and whale-flow state across restarts (I-PERSIST-1).
+
+Trades are reduced to their whale flow when a snapshot arrives, at the threshold passed with it; after the
+threshold changes (L-OPT-1), bars already in the buffer keep the flow measured at the old one until they
+leave the window.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bigalpha.config.indicators import IndicatorsConfig
+from bigalpha.domain import MarketSnapshot, Regime, Symbol
+from bigalpha.indicators.columns import book_top_quantities, has_trade_sizes
+from bigalpha.indicators.context import ContextError, MarketContext, validation_problems
+from bigalpha.indicators.flow import FlowInputs, flow_columns, flow_direction, intensity_band, whale_trade_flow
+from bigalpha.indicators.hurst import classify_regime, hurst_with_error
+from bigalpha.indicators.liquidity import (
+    liquidation_clusters,
+    major_clusters,
+    max_pain_distance,
+    nearest_cluster,
+    order_book_walls,
+    top_clusters,
+)
+from bigalpha.indicators.positioning import funding_divergence_bps, oi_velocity, true_trend
+
+STATE_VERSION = 1
+_MAX_OI_OBSERVATIONS = 10_000  # a hard memory bound; time-based pruning keeps far fewer
+
+# One buffered bar: close, volume, taker buy volume, has trade sizes, whale buy USD, whale sell USD.
+_Bar = tuple[float, float, float, bool, float, float]
+
+
+def _finite(value: float) -> float | None:
+    return None if math.isnan(value) or math.isinf(value) else float(value)
+
+
+class _SymbolState:
+    __slots__ = ("bars", "last_ts", "oi")
+
+    def __init__(self, capacity: int) -> None:
+        self.bars: deque[_Bar] = deque(maxlen=capacity)
+        self.oi: deque[tuple[float, float]] = deque(maxlen=_MAX_OI_OBSERVATIONS)
+        self.last_ts: datetime | None = None
+
+
+class _SymbolStateModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    last_ts: datetime | None
+    bars: list[tuple[float, float, float, bool, float, float]]
+    oi: list[tuple[float, float]]
+
+
+class _StateModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int
+    symbols: dict[str, _SymbolStateModel]
+
+
+def buffer_capacity(cfg: IndicatorsConfig) -> int:
+    """Bars kept per symbol: enough for every window, and for each bar of the CVD and OFI windows to have
+    the volume-spike proxy's full look-back inside the buffer."""
+    lookback = cfg.whale_volume_lookback
+    return max(
+        cfg.hurst_window,
+        cfg.cvd_window + lookback,
+        cfg.ofi_window_minutes + lookback,
+        cfg.whale_intent_window,
+        cfg.taker_window_minutes,
+    )
+
+
+def _check_snapshot(snapshot: MarketSnapshot, last_ts: datetime | None) -> None:
+    where = f"snapshot {snapshot.symbol} at {snapshot.ts.isoformat()}"
+    if snapshot.ts.tzinfo is None:
+        raise ValueError(f"{where}: ts has no timezone; bigalpha works in UTC")
+    if last_ts is not None and snapshot.ts <= last_ts:
+        raise ValueError(f"{where}: ts is not after the previous snapshot's ({last_ts.isoformat()})")
+    bar = snapshot.bar
+    for name in ("open", "high", "low", "close", "volume", "taker_buy_volume"):
+        value = getattr(bar, name)
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"{where}: bar.{name} must be a finite non-negative number, got {value}")
+    if bar.close <= 0:
+        raise ValueError(f"{where}: bar.close must be positive, got {bar.close}")
+    if bar.taker_buy_volume > bar.volume * (1 + 1e-9):
+        raise ValueError(f"{where}: bar.taker_buy_volume ({bar.taker_buy_volume}) exceeds bar.volume ({bar.volume})")
+
+
+class ContextBuilder:
+    """Rolling per-symbol state; `update(snapshot, whale_threshold_usd=…)` returns that instant's context."""
+
+    def __init__(self, cfg: IndicatorsConfig) -> None:
+        self._cfg = cfg
+        self._capacity = buffer_capacity(cfg)
+        self._states: dict[Symbol, _SymbolState] = {}
+
+    @property
+    def capacity(self) -> int:
+        return self._capacity
+
+    def update(self, snapshot: MarketSnapshot, *, whale_threshold_usd: float) -> MarketContext:
+        if not (math.isfinite(whale_threshold_usd) and whale_threshold_usd > 0):
+            raise ValueError(f"whale_threshold_usd must be a positive number, got {whale_threshold_usd}")
+        state = self._states.get(snapshot.symbol)
+        if state is None:
+            state = self._states[snapshot.symbol] = _SymbolState(self._capacity)
+        _check_snapshot(snapshot, state.last_ts)
+        bar = snapshot.bar
+        sizes = has_trade_sizes(snapshot)
+        whale_buy, whale_sell = whale_trade_flow(snapshot.trades, whale_threshold_usd) if sizes else (0.0, 0.0)
+        state.bars.append((bar.close, bar.volume, bar.taker_buy_volume, sizes, whale_buy, whale_sell))
+        state.last_ts = snapshot.ts
+        unavailable = {kind.value: reason for kind, reason in snapshot.unavailable}
+        fields: dict[str, Any] = {}
+        self._flow(state, snapshot, fields, unavailable)
+        self._hurst_and_oi(state, snapshot, fields, unavailable)
+        self._per_snapshot(snapshot, fields, unavailable)
+        fields["whale_threshold_usd"] = whale_threshold_usd
+        return MarketContext(
+            symbol=snapshot.symbol,
+            ts=snapshot.ts,
+            price=snapshot.price,
+            ages_s=self._ages(snapshot),
+            unavailable=unavailable,
+            **fields,
+        )
+
+    def _flow(
+        self, state: _SymbolState, snapshot: MarketSnapshot, out: dict[str, Any], unavailable: dict[str, str]
+    ) -> None:
+        cfg = self._cfg
+        bars = np.array(state.bars, dtype=np.float64)
+        n = bars.shape[0]
+        bid, ask = book_top_quantities(snapshot.book.value if snapshot.book else None, cfg.ofi_book_levels)
+        book_bid = np.full(n, np.nan)
+        book_ask = np.full(n, np.nan)
+        book_bid[-1], book_ask[-1] = bid, ask
+        inputs = FlowInputs(
+            close=bars[:, 0],
+            volume=bars[:, 1],
+            taker_buy=bars[:, 2],
+            has_trade_sizes=bars[:, 3].astype(np.bool_),
+            trade_whale_buy_usd=bars[:, 4],
+            trade_whale_sell_usd=bars[:, 5],
+            book_bid_qty=book_bid,
+            book_ask_qty=book_ask,
+        )
+        columns = flow_columns(inputs, cfg, last=1)
+        cvd = _finite(columns.cvd_usd[-1])
+        whale = _finite(columns.whale_cvd_usd[-1])
+        intent = _finite(columns.whale_intent_cvd_usd[-1])
+        intensity = _finite(columns.whale_intensity[-1])
+        out.update(
+            cvd_usd=cvd,
+            whale_cvd_usd=whale,
+            whale_direction=flow_direction(whale, cfg.whale_direction_min_usd),
+            whale_intent_cvd_usd=intent,
+            whale_intent_direction=flow_direction(intent, cfg.whale_direction_min_usd),
+            retail_cvd_usd=_finite(columns.retail_cvd_usd[-1]),
+            whale_intensity=intensity,
+            whale_band=intensity_band(intensity, high=cfg.whale_intensity_high, moderate=cfg.whale_intensity_moderate),
+            ofi=_finite(columns.ofi[-1]),
+            taker_ratio_5m=_finite(columns.taker_ratio[-1]),
+        )
+        have = f"has {n}"
+        if cvd is None:
+            unavailable["cvd"] = f"needs {cfg.cvd_window} bars, {have}"
+        if whale is None:
+            unavailable["whale_cvd"] = (
+                f"needs {cfg.cvd_window} judged bars (trade sizes, or {cfg.whale_volume_lookback} bars of volume "
+                f"history for the volume-spike proxy), {have}"
+            )
+        if intent is None:
+            unavailable["whale_intent"] = f"needs trade sizes in each of the last {cfg.whale_intent_window} bars"
+        if out["ofi"] is None:
+            unavailable["ofi"] = (
+                "no order book in this snapshot"
+                if math.isnan(bid) and cfg.ofi_taker_weight < 1
+                else f"needs {cfg.ofi_window_minutes} judged bars with retail taker flow"
+            )
+        if out["taker_ratio_5m"] is None:
+            unavailable["taker_ratio"] = f"needs {cfg.taker_window_minutes} bars with taker sell volume, {have}"
+
+    def _hurst_and_oi(
+        self, state: _SymbolState, snapshot: MarketSnapshot, out: dict[str, Any], unavailable: dict[str, str]
+    ) -> None:
+        cfg = self._cfg
+        window = cfg.hurst_window
+        hurst: float | None = None
+        stderr: float | None = None
+        if len(state.bars) >= window:
+            closes = np.fromiter((b[0] for b in state.bars), dtype=np.float64, count=len(state.bars))[-window:]
+            estimate = hurst_with_error(closes, window=window)
+            hurst, stderr = _finite(estimate.h), _finite(estimate.stderr)
+            if hurst is None:
+                unavailable["hurst"] = f"the last {window} closes do not move"
+        else:
+            unavailable["hurst"] = f"needs {window} closes, has {len(state.bars)}"
+        regime = classify_regime(
+            math.nan if hurst is None else hurst,
+            trending_above=cfg.hurst_trending_above,
+            noise_below=cfg.hurst_noise_below,
+        )
+        oi_now: float | None = None
+        delta: float | None = None
+        change: float | None = None
+        observed = snapshot.open_interest_usd
+        if observed is not None and math.isfinite(observed.value):
+            t = observed.as_of.timestamp()
+            if not state.oi or t > state.oi[-1][0]:
+                state.oi.append((t, float(observed.value)))
+            horizon = state.oi[-1][0] - 60.0 * cfg.oi_velocity_minutes - cfg.oi_velocity_tolerance_s
+            while state.oi and state.oi[0][0] < horizon:
+                state.oi.popleft()
+            obs = np.array(state.oi, dtype=np.float64).reshape(-1, 2)
+            velocity = oi_velocity(
+                obs[:, 0], obs[:, 1], minutes=cfg.oi_velocity_minutes, tolerance_s=cfg.oi_velocity_tolerance_s
+            )
+            oi_now = _finite(velocity.open_interest_usd[-1])
+            delta = _finite(velocity.delta_usd[-1])
+            change = _finite(velocity.change_pct[-1])
+            if delta is None:
+                unavailable["oi_delta_5m"] = f"no open-interest observation {cfg.oi_velocity_minutes} minutes back"
+        elif "open_interest" not in unavailable:
+            unavailable["open_interest"] = "not in snapshot"
+        out.update(
+            hurst=hurst,
+            hurst_stderr=stderr,
+            regime=Regime(regime.value),
+            true_trend=true_trend(hurst, delta, trending_above=cfg.hurst_trending_above),
+            open_interest_usd=oi_now,
+            oi_delta_5m_usd=delta,
+            oi_change_pct=change,
+        )
+
+    def _per_snapshot(self, snapshot: MarketSnapshot, out: dict[str, Any], unavailable: dict[str, str]) -> None:
+        cfg = self._cfg
+        price = snapshot.price
+        for kind, part in (
+            ("order_book", snapshot.book),
+            ("liquidation_heatmap", snapshot.liquidation_heatmap),
+            ("long_short_ratio", snapshot.long_short),
+            ("max_pain", snapshot.max_pain),
+            ("fear_greed", snapshot.fear_greed),
+            ("funding", snapshot.funding),
+            ("health_factor", snapshot.health_factor),
+            ("priority_fees", snapshot.priority_fees),
+        ):
+            if part is None and kind not in unavailable:
+                unavailable[kind] = "not in snapshot"
+        if snapshot.liquidation_heatmap is not None:
+            shorts, longs = liquidation_clusters(
+                snapshot.liquidation_heatmap.value,
+                price,
+                concentration_multiple=cfg.liq_concentration_multiple,
+                merge_pct=cfg.liq_merge_pct,
+                max_per_side=cfg.liq_max_clusters,
+            )
+            both = shorts + longs
+            out.update(
+                short_clusters=shorts,
+                long_clusters=longs,
+                major_clusters=major_clusters(both, cfg.liq_major_pct),
+                top_clusters=top_clusters(both, cfg.liq_near_pct, cfg.liq_top_n),
+                nearest_cluster=nearest_cluster(both),
+            )
+        if snapshot.book is not None:
+            asks, bids = order_book_walls(
+                snapshot.book.value.bids,
+                snapshot.book.value.asks,
+                price,
+                range_pct=cfg.wall_range_pct,
+                top_n=cfg.wall_top_n,
+                institutional_usd=cfg.institutional_wall_usd,
+            )
+            out.update(ask_walls=asks, bid_walls=bids)
+        if snapshot.max_pain is not None:
+            distance, far = max_pain_distance(price, snapshot.max_pain.value, cfg.max_pain_far_pct)
+            out.update(max_pain=snapshot.max_pain.value, max_pain_distance_pct=distance, max_pain_far=far)
+        if snapshot.long_short is not None:
+            out.update(
+                long_short_ratio=snapshot.long_short.value.long_short_ratio,
+                short_share=snapshot.long_short.value.short_share,
+            )
+        if snapshot.fear_greed is not None:
+            out["fear_greed"] = snapshot.fear_greed.value
+        if snapshot.funding is not None:
+            rates = dict(snapshot.funding.value)
+            out.update(funding=rates, funding_divergence_bps=funding_divergence_bps(rates))
+        if snapshot.health_factor is not None:
+            out["health_factor"] = snapshot.health_factor.value
+        if snapshot.priority_fees is not None:
+            out.update(
+                priority_fee_p50=snapshot.priority_fees.value.p50_micro_lamports,
+                jito_tip=snapshot.priority_fees.value.jito_tip_lamports,
+            )
+
+    @staticmethod
+    def _ages(snapshot: MarketSnapshot) -> dict[str, float]:
+        parts = {
+            "order_book": snapshot.book,
+            "open_interest": snapshot.open_interest_usd,
+            "long_short_ratio": snapshot.long_short,
+            "liquidation_heatmap": snapshot.liquidation_heatmap,
+            "max_pain": snapshot.max_pain,
+            "fear_greed": snapshot.fear_greed,
+            "funding": snapshot.funding,
+            "health_factor": snapshot.health_factor,
+            "priority_fees": snapshot.priority_fees,
+        }
+        return {kind: part.age_s(snapshot.ts) for kind, part in parts.items() if part is not None}
+
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-ready state: per symbol, the last snapshot time, the buffered bars and OI observations."""
+        return {
+            "version": STATE_VERSION,
+            "symbols": {
+                str(symbol): {
+                    "last_ts": None if s.last_ts is None else s.last_ts.isoformat(),
+                    "bars": [list(bar) for bar in s.bars],
+                    "oi": [list(obs) for obs in s.oi],
+                }
+                for symbol, s in self._states.items()
+            },
+        }
+
+    @classmethod
+    def from_state_dict(cls, data: dict[str, Any], cfg: IndicatorsConfig) -> ContextBuilder:
+        """Rebuild a builder from `state_dict()` output; a malformed state raises `ContextError` naming the field.
+
+        With a config whose windows changed, the newest bars that fit the new buffer are kept.
+        """
+        try:
+            model = _StateModel.model_validate(data)
+        except ValidationError as error:
+            raise ContextError(validation_problems(error, "state")) from None
+        if model.version != STATE_VERSION:
+            raise ContextError([f"state.version: {model.version} is not supported (expected {STATE_VERSION})"])
+        builder = cls(cfg)
+        for symbol, saved in model.symbols.items():
+            state = _SymbolState(builder._capacity)
+            state.bars.extend(saved.bars)
+            state.oi.extend(saved.oi)
+            state.last_ts = saved.last_ts
+            builder._states[Symbol(symbol)] = state
+        return builder

@@ -1,0 +1,187 @@
+"""Liquidity indicators: liquidation clusters (A-LIQ-1), order-book walls (A-OB-1), max-pain distance (A-MP-1).
+
+Distances are fractions of the reference price: abs(level − price) / price. "Within x" includes x itself and
+"more than x" excludes it; both compare to a relative tolerance of 1e-9 so that a level placed at exactly
+0.5% (e.g. 100.5 against 100) is judged at 0.5% despite binary rounding.
+
+A liquidation cluster (decided reading of A-LIQ-1): heatmap levels are "concentrated" when their volume is at
+least `liq_concentration_multiple` × the median level volume; neighbouring concentrated levels on the same
+side of price, less than `liq_merge_pct` of price apart, form one cluster whose price is their
+volume-weighted mean. Its concentration is its volume over the median level volume. Clusters at or above
+price hold short liquidations (shorts are squeezed there), clusters below hold long liquidations.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import ClassVar
+
+import numpy as np
+from pydantic import ConfigDict
+
+from bigalpha.domain import BookLevel, LiquidationLevel
+
+_REL_TOL = 1e-9
+
+
+class ClusterSide(StrEnum):
+    """Whose liquidations rest at a cluster."""
+
+    SHORT_LIQ = "short_liquidations"  # above price
+    LONG_LIQ = "long_liquidations"  # below price
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """A liquidation cluster: price, liquidation volume (USD), concentration (× median level), distance from price."""
+
+    __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
+
+    price: float
+    liquidation_usd: float
+    concentration: float
+    distance_pct: float
+    side: ClusterSide
+
+
+@dataclass(frozen=True, slots=True)
+class Wall:
+    """An order-book wall (A-OB-1): one level's price and notional, its distance from price, institutional or not."""
+
+    __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
+
+    price: float
+    notional_usd: float
+    distance_pct: float
+    institutional: bool
+
+
+def distance_pct(level: float, price: float) -> float:
+    """abs(level − price) / price."""
+    return abs(level - price) / price
+
+
+def within(distance: float, limit: float) -> bool:
+    """distance ≤ limit, with exactly-at-the-limit (to 1e-9 relative) counted as within."""
+    return distance <= limit or math.isclose(distance, limit, rel_tol=_REL_TOL)
+
+
+def beyond(distance: float, limit: float) -> bool:
+    """distance > limit, with exactly-at-the-limit (to 1e-9 relative) counted as not beyond."""
+    return not within(distance, limit)
+
+
+def _side_clusters(
+    *, prices: np.ndarray, usd: np.ndarray, median: float, price: float, merge_pct: float, side: ClusterSide
+) -> list[Cluster]:
+    order = np.argsort(prices)
+    prices, usd = prices[order], usd[order]
+    clusters: list[Cluster] = []
+    start = 0
+    for i in range(1, prices.shape[0] + 1):
+        if i == prices.shape[0] or prices[i] - prices[i - 1] >= merge_pct * price:
+            total = float(usd[start:i].sum())
+            centre = float((prices[start:i] * usd[start:i]).sum() / total)
+            clusters.append(
+                Cluster(
+                    price=centre,
+                    liquidation_usd=total,
+                    concentration=total / median,
+                    distance_pct=distance_pct(centre, price),
+                    side=side,
+                )
+            )
+            start = i
+    return clusters
+
+
+def liquidation_clusters(
+    levels: Sequence[LiquidationLevel],
+    price: float,
+    *,
+    concentration_multiple: float,
+    merge_pct: float,
+    max_per_side: int,
+) -> tuple[tuple[Cluster, ...], tuple[Cluster, ...]]:
+    """A-LIQ-1: (short-liquidation clusters above price, long-liquidation clusters below), each nearest first."""
+    if price <= 0 or not math.isfinite(price):
+        raise ValueError(f"price must be a positive number, got {price}")
+    raw = np.array([(lv.price, lv.liquidation_usd) for lv in levels], dtype=np.float64).reshape(-1, 2)
+    keep = np.isfinite(raw).all(axis=1) & (raw[:, 0] > 0) & (raw[:, 1] > 0)
+    raw = raw[keep]
+    if raw.shape[0] == 0:
+        return (), ()
+    median = float(np.median(raw[:, 1]))
+    concentrated = raw[raw[:, 1] >= concentration_multiple * median]
+    above = concentrated[concentrated[:, 0] >= price]
+    below = concentrated[concentrated[:, 0] < price]
+    shorts = _side_clusters(
+        prices=above[:, 0], usd=above[:, 1], median=median, price=price, merge_pct=merge_pct, side=ClusterSide.SHORT_LIQ
+    )
+    longs = _side_clusters(
+        prices=below[:, 0], usd=below[:, 1], median=median, price=price, merge_pct=merge_pct, side=ClusterSide.LONG_LIQ
+    )
+    shorts.sort(key=lambda c: c.distance_pct)
+    longs.sort(key=lambda c: c.distance_pct)
+    return tuple(shorts[:max_per_side]), tuple(longs[:max_per_side])
+
+
+def major_clusters(clusters: Sequence[Cluster], major_pct: float) -> tuple[Cluster, ...]:
+    """A-LIQ-1: clusters within `major_pct` of price (1% by default), nearest first."""
+    return tuple(sorted((c for c in clusters if within(c.distance_pct, major_pct)), key=lambda c: c.distance_pct))
+
+
+def top_clusters(clusters: Sequence[Cluster], near_pct: float, top_n: int) -> tuple[Cluster, ...]:
+    """A-LIQ-1: the `top_n` most concentrated clusters within `near_pct` of price (top 2 within 3%)."""
+    near = [c for c in clusters if within(c.distance_pct, near_pct)]
+    near.sort(key=lambda c: (-c.concentration, c.distance_pct))
+    return tuple(near[:top_n])
+
+
+def nearest_cluster(clusters: Sequence[Cluster]) -> Cluster | None:
+    """The cluster closest to price, either side; None without clusters."""
+    return min(clusters, key=lambda c: c.distance_pct, default=None)
+
+
+def _walls(
+    levels: Sequence[BookLevel], price: float, range_pct: float, top_n: int, inst_usd: float
+) -> tuple[Wall, ...]:
+    # Rank plain tuples and build `Wall`s for the winners only: books can hold hundreds of levels.
+    ranked = sorted(
+        (-lv.price * lv.quantity, distance_pct(lv.price, price), lv.price)
+        for lv in levels
+        if lv.price > 0 and lv.quantity > 0 and within(distance_pct(lv.price, price), range_pct)
+    )
+    return tuple(
+        Wall(price=level_price, notional_usd=-neg, distance_pct=d, institutional=-neg > inst_usd)
+        for neg, d, level_price in ranked[:top_n]
+    )
+
+
+def order_book_walls(
+    bids: Sequence[BookLevel],
+    asks: Sequence[BookLevel],
+    price: float,
+    *,
+    range_pct: float,
+    top_n: int,
+    institutional_usd: float,
+) -> tuple[tuple[Wall, ...], tuple[Wall, ...]]:
+    """A-OB-1: (top ask walls, top bid walls) by notional within `range_pct` of price; institutional > $25M."""
+    if price <= 0 or not math.isfinite(price):
+        raise ValueError(f"price must be a positive number, got {price}")
+    return (
+        _walls(asks, price, range_pct, top_n, institutional_usd),
+        _walls(bids, price, range_pct, top_n, institutional_usd),
+    )
+
+
+def max_pain_distance(price: float, max_pain: float, far_pct: float) -> tuple[float, bool]:
+    """A-MP-1: (abs(price − max pain) / price, far) where far means more than `far_pct` (2%)."""
+    if price <= 0 or not math.isfinite(price):
+        raise ValueError(f"price must be a positive number, got {price}")
+    d = distance_pct(max_pain, price)
+    return d, beyond(d, far_pct)
