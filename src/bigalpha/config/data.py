@@ -256,9 +256,16 @@ class DataConfig(Section):
     candles_limit: int = Field(10, ge=1, le=1000, description="D-EX-1: 1-minute candles fetched per poll")
     trades_limit: int = Field(500, ge=1, le=1000, description="D-SRC-1: recent trades fetched per poll (whale CVD)")
     book_depth: int = Field(100, ge=5, le=1000, description="D-EX-1: order-book levels fetched per side (walls)")
+    exchange_rate_limit: bool = Field(
+        True, description="D-EX-1: let ccxt pace requests to each exchange's published rate limit"
+    )
     exchange_urls: dict[str, dict[str, str]] = Field(
         default_factory=dict,
         description="D-EX-1: per ccxt exchange id, replacements for entries of its urls['api'] (stand-ins, proxies)",
+    )
+    required_kinds: list[DataKind] = Field(
+        default_factory=lambda: [DataKind.FUNDING],
+        description="R-STALE-1: kinds the risk gate cannot trade without; `data check` fails when one is not served",
     )
     alternative_me_url: str = Field(
         "https://api.alternative.me/fng/", description="A-FG-1: alternative.me fear & greed fallback"

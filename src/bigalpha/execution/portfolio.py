@@ -51,10 +51,15 @@ def apply_exit_fill(position: Position, fill: Fill, *, reason: str, at: datetime
     realized = Decimal(position.side.sign) * fill.quantity * (fill.price - position.entry_price)
     remaining = position.quantity - fill.quantity
     margin = position.margin * remaining / position.quantity if position.quantity else ZERO
+    tiers_done = position.tiers_done
+    if reason.startswith("tier-") and reason.removeprefix("tier-").isdigit():
+        # A ladder exit that filled moves the ladder on, so the same tier is not sent again.
+        tiers_done = max(tiers_done, int(reason.removeprefix("tier-")))
     updated = replace(
         position,
         quantity=remaining,
         margin=margin,
+        tiers_done=tiers_done,
         realized_pnl=position.realized_pnl + realized,
         fees_paid=position.fees_paid + fill.fee,
         closed_at=at if remaining == 0 else None,

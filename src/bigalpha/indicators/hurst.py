@@ -19,12 +19,12 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
 import scipy.fft
 
+from bigalpha.domain.enums import Regime  # re-exported: the regime type is the domain's
 from bigalpha.indicators.fgn import fgn_spectral_density
 
 FloatArray = npt.NDArray[np.float64]
@@ -50,15 +50,6 @@ _MIN_RETURN_POWER = 1e-18
 
 _Z_90 = 1.6448536269514722
 """Two-sided 90% normal quantile, for the interval shown on the dashboard."""
-
-
-class Regime(StrEnum):
-    """Market regime implied by the Hurst exponent (A-HURST-2)."""
-
-    TRENDING = "trending"
-    NOISE = "noise"
-    RANDOM_WALK = "random_walk"
-    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)

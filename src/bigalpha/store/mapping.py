@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -180,17 +181,25 @@ def apply_position(row: PositionRow, position: Position) -> PositionRow:
     row.fees_paid = position.fees_paid
     row.funding_paid = position.funding_paid
     row.exit_reason = position.exit_reason
-    row.meta = json_ready(dataclasses.asdict(position.meta)) if position.meta is not None else None
+    row.meta = meta_to_json(position.meta)
     return row
 
 
+def meta_to_json(meta: PositionMeta | None) -> dict[str, Any] | None:
+    return json_ready(dataclasses.asdict(meta)) if meta is not None else None
+
+
+def meta_from_json(raw: Mapping[str, Any] | None) -> PositionMeta | None:
+    if raw is None:
+        return None
+    values = dict(raw)
+    values["regime"] = Regime(values["regime"])
+    values["verdict_evidence"] = tuple(tuple(pair) for pair in values.get("verdict_evidence", ()))
+    return PositionMeta(**values)
+
+
 def position_from_row(row: PositionRow) -> Position:
-    meta = None
-    if row.meta is not None:
-        raw = dict(row.meta)
-        raw["regime"] = Regime(raw["regime"])
-        raw["verdict_evidence"] = tuple(tuple(pair) for pair in raw.get("verdict_evidence", ()))
-        meta = PositionMeta(**raw)
+    meta = meta_from_json(row.meta)
     return Position(
         id=PositionId(row.id),
         symbol=Symbol(row.symbol),

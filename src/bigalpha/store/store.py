@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -175,6 +175,17 @@ class Store:
             )
             return [mapping.order_from_row(row) for row in rows]
 
+    def count_orders(self, *, position_id: str) -> int:
+        with self._read() as session:
+            return int(
+                session.scalar(select(func.count()).select_from(OrderRow).where(OrderRow.position_id == position_id))
+                or 0
+            )
+
+    def has_signal(self, signal_id: str) -> bool:
+        with self._read() as session:
+            return session.get(SignalRow, signal_id) is not None
+
     def orders(self, limit: int = 1000) -> list[Order]:
         with self._read() as session:
             rows = session.scalars(select(OrderRow).order_by(OrderRow.ts.desc()).limit(limit))
@@ -186,6 +197,22 @@ class Store:
             if client_order_id is not None:
                 query = query.where(FillRow.client_order_id == client_order_id)
             return [mapping.fill_from_row(row) for row in session.scalars(query)]
+
+    def fills_for_position(self, position_id: str) -> list[Fill]:
+        with self._read() as session:
+            query = (
+                select(FillRow)
+                .join(OrderRow, OrderRow.client_order_id == FillRow.client_order_id)
+                .where(OrderRow.position_id == position_id)
+                .order_by(FillRow.id)
+            )
+            return [mapping.fill_from_row(row) for row in session.scalars(query)]
+
+    def last_events(self, limit: int) -> list[tuple[int, Event]]:
+        """The newest `limit` events, oldest first."""
+        with self._read() as session:
+            rows = list(session.scalars(select(EventRow).order_by(EventRow.seq.desc()).limit(limit)))
+            return [(row.seq, mapping.event_from_row(row)) for row in reversed(rows)]
 
     def get_position(self, position_id: str) -> Position | None:
         with self._read() as session:
