@@ -27,7 +27,7 @@ class CheckResult:
 PreflightFn = Callable[[Settings], list[CheckResult]]
 
 # Later components add their module here (risk gate, strategies, market data, kill switch …).
-CHECK_MODULES: tuple[str, ...] = ("bigalpha.preflight",)
+CHECK_MODULES: tuple[str, ...] = ("bigalpha.preflight", "bigalpha.risk.preflight")
 
 
 def preflight(settings: Settings) -> list[CheckResult]:

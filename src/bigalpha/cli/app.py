@@ -22,7 +22,15 @@ app = typer.Typer(
 # Modules that add commands; each defines `register(app: typer.Typer) -> None`.
 _COMMAND_MODULES: tuple[str, ...] = (
     "bigalpha.cli.config_cmd",
+    "bigalpha.cli.explain_cmd",
     "bigalpha.cli.validate_cmd",
+    "bigalpha.cli.risk_cmd",
+    "bigalpha.cli.data_group",
+    "bigalpha.cli.data_check",
+    "bigalpha.cli.data_cmd",
+    "bigalpha.cli.sim_cmd",
+    "bigalpha.cli.run_cmd",
+    "bigalpha.cli.report_cmd",
 )
 
 

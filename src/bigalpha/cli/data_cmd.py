@@ -19,7 +19,7 @@ _KINDS = "candles, funding_rate, mark, trades"
 
 
 def _summary(data: HistoryData) -> dict[str, Any]:
-    from bigalpha.data.history import IssueCode  # noqa: PLC0415 - lazy: see TYPE_CHECKING above
+    from bigalpha.data.history import IssueCode
 
     summary = data.describe()
     quality = data.quality
@@ -104,7 +104,7 @@ def inspect(
 
     Exit code 0 when readable (even with quality warnings), 1 when a file cannot be read safely.
     """
-    from bigalpha.data.history import DataFormatError, load  # noqa: PLC0415 - lazy: see TYPE_CHECKING above
+    from bigalpha.data.history import DataFormatError, load
 
     try:
         if path.is_dir():
@@ -123,7 +123,7 @@ def inspect(
 
 
 def _inspect_dir(path: Path, *, json_output: bool, recursive: bool) -> None:
-    from bigalpha.data.history import load_dir  # noqa: PLC0415 - lazy: see TYPE_CHECKING above
+    from bigalpha.data.history import load_dir
 
     folder = load_dir(path, recursive=recursive, strict=False)
     summaries = [_summary(item) for item in folder.items]

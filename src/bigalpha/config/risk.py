@@ -8,6 +8,21 @@ from pydantic import Field, model_validator
 
 from bigalpha.config._base import Fraction, Section
 
+# The data kinds whose age a `MarketContext` reports (its `ages_s` keys) and the risk gate can check.
+STALE_FEEDS = frozenset(
+    {
+        "funding",
+        "open_interest",
+        "long_short_ratio",
+        "health_factor",
+        "order_book",
+        "liquidation_heatmap",
+        "max_pain",
+        "fear_greed",
+        "priority_fees",
+    }
+)
+
 
 class TestModeCaps(Section):
     """Caps of test mode: real orders, capped (R-MODE-1)."""
@@ -68,6 +83,21 @@ class RiskConfig(Section):
     stale_data_max_age_s: float = Field(
         600.0, gt=0, description="R-STALE-1: data older than this (seconds) stands the gate down"
     )
+    stale_checked_feeds: list[str] = Field(
+        default_factory=lambda: ["funding", "open_interest", "long_short_ratio", "health_factor"],
+        min_length=1,
+        description="R-STALE-1 (decided): the feeds the risk gate needs; each must be present and fresh for any entry",
+    )
+    health_factor_required: bool = Field(
+        True,
+        description="R-M-1 / R-K-3 (decided): false when the trading account has no Aave loan; the health factor "
+        "is then neither required nor checked",
+    )
+    min_order_usd: Decimal = Field(
+        Decimal(1),
+        gt=0,
+        description="R-G-1 (decided): an order whose notional after sizing and caps is below this is refused",
+    )
     # Sizing
     hot_wallet_usd: Decimal = Field(Decimal(1660), gt=0, description="R-SIZE-1: the hot wallet's equity (USD)")
     base_unit_min_pct: Fraction = Field(0.02, description="R-SIZE-1: base unit, low end (2% of the hot wallet)")
@@ -110,10 +140,17 @@ class RiskConfig(Section):
         for symbol, share in self.max_short_share.items():
             if not 0 < share < 1:
                 raise ValueError(f"max_short_share[{symbol!r}] = {share} must be between 0 and 1")
-        if self.trading_account in {account.name for account in self.read_only_accounts}:
+        if self.trading_account.strip().casefold() in {a.name.strip().casefold() for a in self.read_only_accounts}:
             raise ValueError(f"trading_account {self.trading_account!r} is marked read-only")
         if self.test_mode.max_total_exposure_usd > self.max_position_usd * self.max_concurrent_positions:
             raise ValueError("test_mode.max_total_exposure_usd must not exceed the live limits")
+        unknown = sorted(set(self.stale_checked_feeds) - STALE_FEEDS)
+        if unknown:
+            raise ValueError(f"stale_checked_feeds: unknown feed(s) {unknown}; known: {sorted(STALE_FEEDS)}")
+        if self.min_order_usd > self.max_position_usd:
+            raise ValueError(
+                f"min_order_usd ({self.min_order_usd}) must not exceed max_position_usd ({self.max_position_usd})"
+            )
         return self
 
     def short_share_limit(self, symbol: str) -> float:

@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings.sources.utils import parse_env_vars
 
@@ -93,6 +93,16 @@ class Settings(BaseSettings):
         # The config file's content arrives as init kwargs; the environment and the secrets file
         # (a dotenv file) must override it, so init comes last.
         return _MappingEnvSource(settings_cls), dotenv_settings, init_settings
+
+    @model_validator(mode="after")
+    def _sections_agree(self) -> Settings:
+        # P-TREND-1 and A-HURST-2 name the same threshold; two values would make TRUE TREND disagree with the regime.
+        if self.positions.true_trend_hurst_above != self.indicators.hurst_trending_above:
+            raise ValueError(
+                f"positions.true_trend_hurst_above ({self.positions.true_trend_hurst_above}) must equal "
+                f"indicators.hurst_trending_above ({self.indicators.hurst_trending_above})"
+            )
+        return self
 
     def redacted(self) -> dict[str, Any]:
         """The effective configuration as JSON-ready data, every secret shown only as set or unset."""

@@ -82,6 +82,7 @@ class PaperBroker:
         self._net: dict[tuple[str, Symbol], Decimal] = {}
         self._books: dict[Symbol, MarketSnapshot] = {}
         self._taken: dict[tuple[Symbol, OrderSide, float], Decimal] = {}
+        self._seen: dict[Symbol, datetime] = {}
         if state is not None:
             self._load(state)
 
@@ -118,6 +119,13 @@ class PaperBroker:
         return working.report() if working is not None else None
 
     def on_market(self, snapshot: MarketSnapshot) -> list[OrderReport]:
+        seen = self._seen.get(snapshot.symbol)
+        if seen is not None and snapshot.ts <= seen:
+            # Market data this exchange already traded on (an engine re-processing ticks after a restart):
+            # its book is known again, but nothing trades on it twice.
+            self._books[snapshot.symbol] = snapshot
+            return []
+        self._seen[snapshot.symbol] = snapshot.ts
         self._books[snapshot.symbol] = snapshot
         self._taken = {key: value for key, value in self._taken.items() if key[0] != snapshot.symbol}
         changed: list[OrderReport] = []
@@ -234,12 +242,15 @@ class PaperBroker:
 
     # -- persistence -------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        return dump_state(
+        state = dump_state(
             ((w.order, w.filled, tuple(w.fills), w.status, w.reason) for w in self._orders.values()), self._net
         )
+        state["seen"] = {symbol: ts.isoformat() for symbol, ts in self._seen.items()}
+        return state
 
     def _load(self, state: Mapping[str, Any]) -> None:
         orders, self._net = load_state(state)
+        self._seen = {Symbol(symbol): datetime.fromisoformat(ts) for symbol, ts in state.get("seen", {}).items()}
         self._orders = {}
         for order, filled, fills, status, reason in orders:
             self._orders[order.client_order_id] = _Working(order, filled, list(fills), status, reason)

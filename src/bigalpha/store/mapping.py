@@ -36,6 +36,11 @@ from bigalpha.domain import (
 from bigalpha.store.tables import EventRow, FillRow, OrderRow, PositionRow, SignalRow
 
 
+def dumps(value: Any) -> str:
+    """JSON text for a column: Decimals exact as strings, enums by value, datetimes ISO-8601."""
+    return json.dumps(value, default=_json_default, separators=(",", ":"))
+
+
 def json_ready(value: Any) -> Any:
     """`value` as plain JSON data: Decimals as strings (exact), enums as their values, datetimes ISO-8601."""
     return json.loads(json.dumps(value, default=_json_default))
@@ -49,7 +54,8 @@ def _json_default(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
+        # Field by field (not asdict): asdict deep-copies, and read-only evidence mappings cannot be copied.
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
     if hasattr(value, "items"):

@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -91,12 +93,15 @@ class StoreTx:
         self.session.add(mapping.event_row(event))
 
     def set_state(self, key: str, value: dict[str, Any], at: datetime) -> None:
-        row = self.session.get(StateRow, key)
-        if row is None:
-            self.session.add(StateRow(key=key, value=mapping.json_ready(value), updated_at=at))
-        else:
-            row.value = mapping.json_ready(value)
-            row.updated_at = at
+        """Insert or replace one state value (an upsert: the old value is never read back)."""
+        dialect = self.session.get_bind().dialect.name
+        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        statement = insert(StateRow).values(key=key, value=value, updated_at=at)
+        statement = statement.on_conflict_do_update(
+            index_elements=[StateRow.key],
+            set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
+        )
+        self.session.execute(statement)
 
     def save_shadow(self, row: ShadowTradeRow) -> None:
         self.session.merge(row)

@@ -13,8 +13,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import ccxt.async_support as ccxt_async
-
 from bigalpha.domain import Bar, BookLevel, LongShort, OrderBook, OrderSide, Trade
 
 
@@ -66,6 +64,9 @@ class ExchangeClient:
         rate_limit: bool = True,
         wall: Callable[[], datetime] = _utc_now,
     ) -> None:
+        # ccxt takes seconds to import; only a process that talks to an exchange pays for it.
+        import ccxt.async_support as ccxt_async
+
         factory = getattr(ccxt_async, exchange_id, None)
         if factory is None:
             raise ValueError(f"ccxt has no exchange {exchange_id!r}")

@@ -1,0 +1,184 @@
+"""`bigalpha run`: the bot. Paper trading on the built-in simulator by default (no keys, no network)."""
+
+from __future__ import annotations
+
+import re
+import signal
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.live import Live
+
+from bigalpha.cli.context import console, fail, print_json, state
+from bigalpha.cli.run_view import RunView
+from bigalpha.clock import SimulatedClock
+from bigalpha.data.ports import Feed
+from bigalpha.data.recording import RecordingFeed
+from bigalpha.domain import Mode
+from bigalpha.engine.build import BuildError, SimOptions, build_engine, sim_feed
+from bigalpha.engine.core import Engine
+from bigalpha.logging_setup import configure_logging
+from bigalpha.risk.arming import NotArmed, require_armed
+from bigalpha.store import StoreError
+
+_DURATION = re.compile(r"^(\d+)([smhd])$")
+# The simulated clock starts here and is moved to each tick's time by the engine.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def parse_duration(text: str) -> timedelta:
+    """'90s', '45m', '2h', '7d' as a timedelta; anything else is refused with the accepted forms."""
+    match = _DURATION.match(text.strip())
+    if match is None:
+        raise typer.BadParameter(f"{text!r}: give a duration such as 90s, 45m, 2h or 7d")
+    amount, unit = int(match.group(1)), match.group(2)
+    return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
+
+
+class _Interrupt:
+    """Ctrl-C asks the engine to stop after the tick it is on, so the store stays consistent."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous = signal.getsignal(signal.SIGINT)
+
+    def __enter__(self) -> _Interrupt:
+        signal.signal(signal.SIGINT, self._handle)
+        signal.signal(signal.SIGTERM, self._handle)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        signal.signal(signal.SIGINT, self._previous)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    def _handle(self, _signum: int, _frame: FrameType | None) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+
+def _past(engine: Engine, started_at: datetime | None, stop_after: timedelta | None) -> bool:
+    """`--until`: market time run since start-up (or since the first tick of a fresh store)."""
+    if stop_after is None or engine.last_tick is None:
+        return False
+    origin = started_at or engine.summary.first_tick or engine.last_tick
+    return engine.last_tick - origin >= stop_after
+
+
+def _stopped_by(interrupted: bool, engine: Engine, started_at: datetime | None, stop_after: timedelta | None) -> str:
+    if interrupted:
+        return "interrupted (Ctrl-C)"
+    if _past(engine, started_at, stop_after):
+        return "--until reached"
+    return engine.summary.stopped_by or "done"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def run(
+        ctx: typer.Context,
+        mode: Annotated[
+            Mode, typer.Option("--mode", help="paper, test or live (test and live need arming)")
+        ] = Mode.PAPER,
+        feed_name: Annotated[str, typer.Option("--feed", help="sim (built-in market) or recording:DIR")] = "sim",
+        speed: Annotated[
+            float, typer.Option("--speed", min=0.0, help="market minutes per real minute; 0 = as fast as possible")
+        ] = 60.0,
+        symbols: Annotated[
+            str | None, typer.Option("--symbols", help="comma-separated, e.g. BTC,SOL (default: config)")
+        ] = None,
+        max_trades: Annotated[
+            int | None, typer.Option("--max-trades", min=1, help="stop after this many trades")
+        ] = None,
+        until: Annotated[str | None, typer.Option("--until", help="stop after this much market time, e.g. 2h")] = None,
+        seed: Annotated[int, typer.Option("--seed", help="simulator seed")] = 7,
+        scenario: Annotated[
+            str | None, typer.Option("--scenario", help="simulator scenario (see bigalpha sim --help)")
+        ] = None,
+        confirm: Annotated[str | None, typer.Option("--confirm", help="arming phrase for test and live modes")] = None,
+        view: Annotated[bool, typer.Option("--view/--no-view", help="live terminal view (off: log lines)")] = True,
+        json_output: Annotated[bool, typer.Option("--json", help="print the run summary as JSON at the end")] = False,
+    ) -> None:
+        """Run the bot: feed → gate → risk gate → broker, writing everything to the store. Ctrl-C stops cleanly."""
+        settings = state(ctx).settings()
+        try:
+            require_armed(mode, settings, confirm)
+        except NotArmed as error:
+            fail(str(error), code=2)
+        stop_after = parse_duration(until) if until else None
+        chosen = tuple(s.strip().upper() for s in symbols.split(",") if s.strip()) if symbols else ()
+        feed: Feed
+        if feed_name == "sim":
+            try:
+                feed = sim_feed(
+                    settings,
+                    SimOptions(seed=seed, symbols=chosen, scenario=scenario),
+                    speed=speed if speed > 0 else None,
+                )
+            except (BuildError, ValueError) as error:
+                fail(str(error), code=2)
+        elif feed_name.startswith("recording:"):
+            feed = RecordingFeed(Path(feed_name.removeprefix("recording:")))
+        else:
+            fail(
+                f"--feed {feed_name!r}: use 'sim' or 'recording:DIR' (live exchange feeds are configured by mode)",
+                code=2,
+            )
+        log_path = configure_logging(settings, console=not view)
+        try:
+            built = build_engine(
+                settings,
+                mode,
+                feed,
+                clock=SimulatedClock(EPOCH),
+                record_dir=settings.store.data_dir / "recordings",
+            )
+        except (BuildError, StoreError) as error:
+            fail(str(error), code=2)
+        engine = built.engine
+        run_view = RunView()
+        built.engine.bus.subscribe(run_view.on_event)
+        engine.start()
+        started_at = engine.last_tick
+
+        def past_until() -> bool:
+            return _past(engine, started_at, stop_after)
+
+        with _Interrupt() as interrupt:
+            stop = lambda: interrupt.requested or past_until()  # noqa: E731 - read at every tick
+            try:
+                if view:
+                    with Live(run_view.render(engine), console=console, refresh_per_second=4, transient=False) as live:
+                        summary = engine.run(
+                            feed,
+                            max_trades=max_trades,
+                            should_stop=stop,
+                            on_tick=lambda e: live.update(run_view.render(e)),
+                        )
+                else:
+                    summary = engine.run(feed, max_trades=max_trades, should_stop=stop)
+            finally:
+                engine.stop(_stopped_by(interrupt.requested, engine, started_at, stop_after))
+                feed.close()
+                built.store.close()
+        result = {
+            "mode": mode.value,
+            "ticks": summary.ticks,
+            "signals": summary.signals,
+            "entries": summary.entries,
+            "closed": summary.closed,
+            "first_tick": summary.first_tick,
+            "last_tick": summary.last_tick,
+            "stopped_by": _stopped_by(interrupt.requested, engine, started_at, stop_after),
+            "log": str(log_path) if log_path else None,
+        }
+        if json_output:
+            print_json(result)
+        else:
+            console.print(
+                f"stopped ({result['stopped_by']}): {summary.ticks} ticks, {summary.signals} signals, "
+                f"{summary.entries} trades opened, {summary.closed} closed. See `bigalpha report`."
+            )

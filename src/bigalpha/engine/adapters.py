@@ -1,0 +1,66 @@
+"""Binds the engine's decision seams to the position manager (`bigalpha.positions`).
+
+The risk seam's adapter lives in `risk_adapter.py`. Both translate between the engine's small result
+types and the rule modules' own, so neither side depends on the other's internals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from bigalpha.config import Settings
+from bigalpha.domain import Bar, Position, Signal, Verdict
+from bigalpha.engine.policies import EntryPlan, ExitAction, ExitPlan
+from bigalpha.indicators.context import MarketContext
+from bigalpha.positions import HoldState, evaluate_exits, plan_entry
+
+
+class PositionEntryPlanner:
+    """P-STOP-1, P-LADDER-1, P-WALL-1, P-META-1 at entry."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.config = settings.positions
+        self.max_holds: dict[str, timedelta] = {
+            # S-XRP-SQ scalps are held 45–60 s at most; the exit policy enforces it as MAX_HOLD.
+            "xrp_squeeze": timedelta(seconds=settings.setups.xrp_squeeze.max_hold_s),
+        }
+
+    def __call__(
+        self,
+        signal: Signal,
+        verdict: Verdict,
+        context: MarketContext,
+        entry_price: Decimal,
+        quantity: Decimal,
+        now: datetime,
+    ) -> EntryPlan:
+        plan = plan_entry(
+            signal,
+            context,
+            entry_price,
+            quantity,
+            self.config,
+            now,
+            verdict=verdict,
+            max_hold=self.max_holds.get(signal.strategy),
+        )
+        return EntryPlan(plan.stop_price, plan.targets, plan.meta, plan.events, plan.hold_state.to_dict())
+
+
+class PositionExitPolicy:
+    """P-STOP-1, P-LADDER-1, P-HOLD-1, P-HOLD-2 on every bar."""
+
+    def __init__(self, settings: Settings, *, emergency: str | None = None) -> None:
+        self.config = settings.positions
+        self.emergency = emergency
+
+    def __call__(
+        self, position: Position, context: MarketContext, bar: Bar, now: datetime, state: Mapping[str, Any]
+    ) -> ExitPlan:
+        hold = HoldState.from_dict(state) if state else HoldState()
+        decision = evaluate_exits(position, context, bar, now, self.config, hold, emergency=self.emergency)
+        actions = tuple(ExitAction(a.quantity, a.tag, a.trigger_price) for a in decision.actions)
+        return ExitPlan(actions, decision.events, decision.hold_state.to_dict())

@@ -1,0 +1,96 @@
+"""The order router: an order is stored before it is sent, and what the broker reports is recorded once.
+
+1. The order is written as PENDING_SUBMIT (with whatever else the caller writes in that transaction).
+2. It is sent. The broker's submit is idempotent by client order id.
+3. New fills (by trade id) are recorded with the order's status, in one transaction with the caller's
+   position changes.
+
+A crash between any two steps is repaired by `reconcile`: every unfinished order in the store is asked
+of the broker by its client order id — sent if the broker never saw it, recorded if it did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime
+
+from bigalpha.bus import BusTx, SignalBus
+from bigalpha.domain import Fill, Order, OrderStatus
+from bigalpha.engine.faults import crash_point
+from bigalpha.execution.ports import Broker, OrderReport
+from bigalpha.store import Store
+
+FillHandler = Callable[[BusTx, Order, list[Fill]], None]
+
+
+class OrderRouter:
+    """Sends orders through the broker and records what happens to them."""
+
+    def __init__(
+        self, store: Store, bus: SignalBus, broker: Broker, on_fills: FillHandler, after_fills: Callable[[], None]
+    ) -> None:
+        self.store = store
+        self.bus = bus
+        self.broker = broker
+        self.on_fills = on_fills
+        self.after_fills = after_fills
+
+    @contextmanager
+    def staging(self, order: Order) -> Iterator[BusTx]:
+        """Write `order` as PENDING_SUBMIT together with the caller's writes (one transaction)."""
+        with self.bus.transaction() as tx:
+            tx.tx.save_order(replace(order, status=OrderStatus.PENDING_SUBMIT))
+            yield tx
+
+    def send(self, order: Order, crash_name: str = "before_submit") -> OrderReport:
+        """Send a staged order and record the outcome."""
+        crash_point(crash_name)
+        report = self.broker.submit(order)
+        crash_point("after_submit")
+        self.record(order, report, at=order.ts)
+        return report
+
+    def record(self, order: Order, report: OrderReport, *, at: datetime) -> list[Fill]:
+        """Record the fills of `report` not yet stored, and the order's status, in one transaction."""
+        known = {fill.trade_id for fill in self.store.fills(order.client_order_id)}
+        new_fills = [fill for fill in report.fills if fill.trade_id not in known]
+        stored = self.store.get_order(order.client_order_id)
+        if not new_fills and stored is not None and stored.status is report.status:
+            return []
+        with self.bus.transaction() as tx:
+            tx.tx.save_order(
+                replace(order, status=report.status),
+                filled=report.filled_quantity,
+                at=at,
+                error=report.reason or None,
+            )
+            for fill in new_fills:
+                tx.tx.add_fill(fill)
+            if new_fills:
+                self.on_fills(tx, order, new_fills)
+        if new_fills:
+            self.after_fills()
+            crash_point("after_fill_recorded")
+        return new_fills
+
+    def reconcile(self, at: datetime) -> int:
+        """Bring every unfinished stored order in line with the broker; returns how many changed."""
+        changed = 0
+        for order in self.store.open_orders():
+            report = self.broker.report(order.client_order_id)
+            if report is None:
+                # The process died after storing the order and before sending it: send it now.
+                report = self.broker.submit(order)
+            if report.status is not order.status or self.record(order, report, at=at):
+                self.record(order, report, at=at)
+                changed += 1
+        return changed
+
+    def on_market_reports(self, reports: list[OrderReport], at: datetime) -> None:
+        """Record what resting or working orders did on new market data."""
+        for report in reports:
+            order = self.store.get_order(report.client_order_id)
+            if order is not None:
+                self.record(order, report, at=at)

@@ -1,0 +1,111 @@
+"""Binds the engine's risk seam to the risk gate (`bigalpha.risk`): account counters, the four layers,
+sizing, the kill switch and its latches. The store and the bus are used here, at the edge, so the rule
+functions themselves stay pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from bigalpha.bus import SignalBus
+from bigalpha.config import Settings
+from bigalpha.domain import Mode, Position, Signal, Symbol, Verdict
+from bigalpha.engine.policies import KillCheck, RiskOutcome
+from bigalpha.indicators.context import MarketContext
+from bigalpha.risk import (
+    AccountState,
+    account_from_store,
+    complete_flatten,
+    evaluate_kill_switch,
+    evaluate_risk,
+    on_entry,
+    on_entry_failed,
+    on_mark,
+    on_position_closed,
+    pending_flatten,
+    record_pause,
+    refresh_latches,
+    requested_notional,
+    risk_events,
+    roll,
+    trip_kill_switch,
+    with_kill_switch,
+)
+from bigalpha.store import Store
+
+
+def market_condition(context: MarketContext) -> float:
+    """R-SIZE-1's condition in [0, 1]: the whale-flow intensity (A-WHALE-2) on its 0–100 scale; the lowest
+    condition when it is unknown, so missing data never sizes up."""
+    if context.whale_intensity is None:
+        return 0.0
+    return min(max(context.whale_intensity / 100.0, 0.0), 1.0)
+
+
+class RiskGatePolicy:
+    """The engine's `RiskPolicy`, over the account state the risk package defines."""
+
+    def __init__(self, settings: Settings, mode: Mode, store: Store, bus: SignalBus) -> None:
+        self.settings = settings
+        self.mode = mode
+        self.store = store
+        self.bus = bus
+        self.account: AccountState | None = None
+
+    def _account(self) -> AccountState:
+        if self.account is None:
+            raise RuntimeError("the risk policy is used before restore()")
+        return self.account
+
+    def restore(self, now: datetime) -> None:
+        """Counters from the stored positions, latches from the stored kill switch and pause (I-PERSIST-1)."""
+        self.account = account_from_store(self.store, self.settings, now, mode=self.mode)
+
+    def size(self, signal: Signal, verdict: Verdict, context: MarketContext) -> Decimal:
+        return requested_notional(
+            self._account(), signal, verdict.size_multiplier, self.settings.risk, market_condition(context)
+        )
+
+    def check(self, signal: Signal, context: MarketContext, notional: Decimal, now: datetime) -> RiskOutcome:
+        decision = evaluate_risk(signal, context, self._account(), notional, self.settings, self.mode, now)
+        return RiskOutcome(decision, tuple(risk_events(signal, decision, now)))
+
+    def on_entry(self, position_id: str, symbol: Symbol, notional: Decimal, now: datetime) -> None:
+        self.account = on_entry(
+            self._account(), position_id=position_id, symbol=symbol, notional=notional, now=now, config=self.settings
+        )
+
+    def on_entry_failed(self, position_id: str) -> None:
+        self.account = on_entry_failed(self._account(), position_id)
+
+    def on_close(self, position: Position, now: datetime) -> None:
+        before = self._account()
+        after = on_position_closed(before, position, now, self.settings)
+        record_pause(self.bus, before, after, now)
+        self.account = after
+
+    def kill_switch(
+        self, unrealized_pnl: Decimal, contexts: Mapping[Symbol, MarketContext], now: datetime
+    ) -> KillCheck:
+        account = on_mark(roll(refresh_latches(self._account(), self.store), now, self.settings), unrealized_pnl)
+        decision = evaluate_kill_switch(account, {str(k): v for k, v in contexts.items()}, self.settings.risk, now)
+        if decision.trip is not None:
+            account = with_kill_switch(
+                account, trip_kill_switch(self.bus, decision.trip, decision.message, "engine", now)
+            )
+        flatten = decision.flatten
+        request = pending_flatten(self.store)
+        if request is not None:
+            # R-K-4: a person asked to flatten (CLI or API); carried out now, recorded as done.
+            complete_flatten(self.store, request, now)
+            account = refresh_latches(account, self.store)
+            flatten = True
+        self.account = account
+        return KillCheck(
+            halted=decision.block_entries or account.kill_switch.tripped, flatten=flatten, reason=decision.message
+        )
+
+    def snapshot(self) -> Mapping[str, Any]:
+        return self._account().to_dict()

@@ -1,0 +1,1 @@
+"""The learning loop: shadow trades, guard effectiveness, probation, threshold tuning (L-* rules)."""

@@ -1,0 +1,117 @@
+"""The 4-hour review (L-SHADOW-1, L-GUARD-1, L-PROB-1): pure functions over shadows and closed trades."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from bigalpha.config import Settings
+from bigalpha.domain import Position
+from bigalpha.execution.portfolio import net_pnl
+from bigalpha.gate.learned import GateLearnedState
+from bigalpha.store.tables import ShadowTradeRow
+
+
+def profit_factor(returns: Iterable[float]) -> float | None:
+    """Gross gains / gross losses; infinity with gains and no loss; None with neither."""
+    values = list(returns)
+    gains = sum(r for r in values if r > 0)
+    losses = -sum(r for r in values if r < 0)
+    if losses == 0:
+        return None if gains == 0 else float("inf")
+    return gains / losses
+
+
+@dataclass(frozen=True, slots=True)
+class SlippageChange:
+    strategy: str
+    symbol: str
+    shadow_pf: float
+    live_pf: float
+    old_bps: float
+    new_bps: float
+
+
+def slippage_review(
+    shadows: Sequence[ShadowTradeRow], trades: Sequence[Position], learned: GateLearnedState, settings: Settings
+) -> tuple[GateLearnedState, list[SlippageChange]]:
+    """L-SHADOW-1: per strategy and symbol, when shadow PF > 1.15 × live PF, the symbol's slippage buffer
+    rises by 2 bps (capped). Only shadows of taken signals are compared with the live trades they became."""
+    shadow_returns: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for row in shadows:
+        if row.taken and row.return_pct is not None:
+            shadow_returns[(row.strategy, row.symbol)].append(row.return_pct)
+    live_returns: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for position in trades:
+        notional = position.entry_price * position.initial_quantity
+        if notional > 0:
+            live_returns[(position.strategy, position.symbol)].append(float(net_pnl(position) / notional))
+    config = settings.learning
+    buffers = dict(learned.slippage_bps)
+    changes = []
+    for key, returns in sorted(shadow_returns.items()):
+        shadow_pf, live_pf = profit_factor(returns), profit_factor(live_returns.get(key, []))
+        if shadow_pf is None or live_pf is None or not shadow_pf > config.shadow_pf_ratio * live_pf:
+            continue
+        strategy, symbol = key
+        old = buffers.get(symbol, settings.gate.default_slippage_bps)
+        new = min(old + config.slippage_step_bps, config.max_slippage_bps)
+        if new != old:
+            buffers[symbol] = new
+            changes.append(SlippageChange(strategy, symbol, shadow_pf, live_pf, old, new))
+    return learned.model_copy(update={"slippage_bps": buffers}), changes
+
+
+@dataclass(frozen=True, slots=True)
+class GuardStats:
+    guard: str
+    blocks: int
+    shadow_return_pct: float  # summed return of the blocked shadows: > 0 an opportunity cost, < 0 a loss avoided
+
+
+def guard_effectiveness(shadows: Sequence[ShadowTradeRow]) -> list[GuardStats]:
+    """L-GUARD-1: per guard (or risk reason), how many signals it blocked and what their shadows earned."""
+    blocks: dict[str, list[float]] = defaultdict(list)
+    for row in shadows:
+        if row.blocked_by:
+            blocks[row.blocked_by].append(row.return_pct or 0.0)
+    return [GuardStats(guard, len(values), sum(values)) for guard, values in sorted(blocks.items())]
+
+
+def _in_golden_hour(position: Position, settings: Settings) -> bool:
+    hour = position.opened_at.hour
+    return settings.gate.golden_hour_start_utc <= hour < settings.gate.golden_hour_end_utc
+
+
+def probation_review(
+    trades: Sequence[Position], learned: GateLearnedState, settings: Settings
+) -> tuple[GateLearnedState, dict[str, str]]:
+    """L-PROB-1: a symbol whose golden-hour PF is below 0.8 goes on probation (once it has enough trades);
+    it is released when the PF of its last 20 trades is at least 1.0. Returns the changes with reasons."""
+    config = settings.learning
+    by_symbol: dict[str, list[Position]] = defaultdict(list)
+    for position in sorted(trades, key=lambda p: p.closed_at or p.opened_at):
+        by_symbol[position.symbol].append(position)
+    probation = set(learned.probation)
+    changes: dict[str, str] = {}
+    for symbol, positions in by_symbol.items():
+        pnls = [float(net_pnl(p)) for p in positions]
+        golden = [float(net_pnl(p)) for p in positions if _in_golden_hour(p, settings)]
+        if symbol in probation:
+            recent = pnls[-config.probation_release_trades :]
+            pf = profit_factor(recent)
+            if len(recent) >= config.probation_release_trades and pf is not None and pf >= config.probation_release_pf:
+                probation.discard(symbol)
+                changes[symbol] = f"released: PF {pf:.2f} over its last {len(recent)} trades"
+        elif len(golden) >= config.probation_min_trades:
+            pf = profit_factor(golden)
+            if pf is not None and pf < config.probation_pf_below:
+                probation.add(symbol)
+                changes[symbol] = f"probation: golden-hour PF {pf:.2f} < {config.probation_pf_below}"
+    return learned.model_copy(update={"probation": frozenset(probation)}), changes
+
+
+def decimal_sum(values: Iterable[Decimal]) -> Decimal:
+    return sum(values, Decimal(0))

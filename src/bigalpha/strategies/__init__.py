@@ -1,0 +1,1 @@
+"""Strategies: each turns market contexts into signals for the gate and the risk gate."""
