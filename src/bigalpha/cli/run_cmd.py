@@ -7,22 +7,17 @@ import signal
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.live import Live
 
 from bigalpha.cli.context import console, fail, print_json, state
-from bigalpha.cli.run_view import RunView
-from bigalpha.clock import SimulatedClock
-from bigalpha.data.ports import Feed
-from bigalpha.data.recording import RecordingFeed
 from bigalpha.domain import Mode
-from bigalpha.engine.build import BuildError, SimOptions, build_engine, sim_feed
-from bigalpha.engine.core import Engine
-from bigalpha.logging_setup import configure_logging
-from bigalpha.risk.arming import NotArmed, require_armed
-from bigalpha.store import StoreError
+
+if TYPE_CHECKING:
+    from bigalpha.config import Settings
+    from bigalpha.data.ports import Feed
+    from bigalpha.engine.core import Engine
 
 _DURATION = re.compile(r"^(\d+)([smhd])$")
 # The simulated clock starts here and is moved to each tick's time by the engine.
@@ -60,6 +55,39 @@ class _Interrupt:
         self.requested = True
 
 
+def _feed(settings: Settings, name: str, symbols: str | None, seed: int, scenario: str | None, speed: float) -> Feed:
+    """`--feed`: the built-in simulated market (the default) or a recording made by an earlier run."""
+    from bigalpha.data.recording import RecordingFeed
+    from bigalpha.engine.build import BuildError, SimOptions, sim_feed
+
+    chosen = tuple(s.strip().upper() for s in symbols.split(",") if s.strip()) if symbols else ()
+    if name == "sim":
+        try:
+            return sim_feed(
+                settings, SimOptions(seed=seed, symbols=chosen, scenario=scenario), speed=speed if speed > 0 else None
+            )
+        except (BuildError, ValueError) as error:
+            fail(str(error), code=2)
+    if name.startswith("recording:"):
+        return RecordingFeed(Path(name.removeprefix("recording:")))
+    raise typer.BadParameter(f"{name!r}: use 'sim' or 'recording:DIR'", param_hint="--feed")
+
+
+def _until(text: str | None) -> tuple[timedelta | None, datetime | None]:
+    """`--until` as a duration of market time, or as an absolute market time (UTC when no zone is given)."""
+    if text is None:
+        return None, None
+    if _DURATION.match(text.strip()):
+        return parse_duration(text), None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"--until {text!r}: give a duration (90s, 45m, 2h, 7d) or a time (2025-01-01T14:00)"
+        ) from None
+    return None, moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
 def _past(engine: Engine, started_at: datetime | None, stop_after: timedelta | None) -> bool:
     """`--until`: market time run since start-up (or since the first tick of a fresh store)."""
     if stop_after is None or engine.last_tick is None:
@@ -93,7 +121,12 @@ def register(app: typer.Typer) -> None:
         max_trades: Annotated[
             int | None, typer.Option("--max-trades", min=1, help="stop after this many trades")
         ] = None,
-        until: Annotated[str | None, typer.Option("--until", help="stop after this much market time, e.g. 2h")] = None,
+        until: Annotated[
+            str | None,
+            typer.Option(
+                "--until", help="stop after this much market time (2h, 3d) or at a market time (2025-01-01T14:00)"
+            ),
+        ] = None,
         seed: Annotated[int, typer.Option("--seed", help="simulator seed")] = 7,
         scenario: Annotated[
             str | None, typer.Option("--scenario", help="simulator scenario (see bigalpha sim --help)")
@@ -103,30 +136,23 @@ def register(app: typer.Typer) -> None:
         json_output: Annotated[bool, typer.Option("--json", help="print the run summary as JSON at the end")] = False,
     ) -> None:
         """Run the bot: feed → gate → risk gate → broker, writing everything to the store. Ctrl-C stops cleanly."""
+        # The engine's modules load here, not at start-up, so `bigalpha --help` and other commands stay quick.
+        from rich.live import Live
+
+        from bigalpha.cli.run_view import RunView
+        from bigalpha.clock import SimulatedClock
+        from bigalpha.engine.build import BuildError, build_engine
+        from bigalpha.logging_setup import configure_logging
+        from bigalpha.risk.arming import NotArmed, require_armed
+        from bigalpha.store import StoreError
+
         settings = state(ctx).settings()
         try:
             require_armed(mode, settings, confirm)
         except NotArmed as error:
             fail(str(error), code=2)
-        stop_after = parse_duration(until) if until else None
-        chosen = tuple(s.strip().upper() for s in symbols.split(",") if s.strip()) if symbols else ()
-        feed: Feed
-        if feed_name == "sim":
-            try:
-                feed = sim_feed(
-                    settings,
-                    SimOptions(seed=seed, symbols=chosen, scenario=scenario),
-                    speed=speed if speed > 0 else None,
-                )
-            except (BuildError, ValueError) as error:
-                fail(str(error), code=2)
-        elif feed_name.startswith("recording:"):
-            feed = RecordingFeed(Path(feed_name.removeprefix("recording:")))
-        else:
-            fail(
-                f"--feed {feed_name!r}: use 'sim' or 'recording:DIR' (live exchange feeds are configured by mode)",
-                code=2,
-            )
+        stop_after, stop_at = _until(until)
+        feed = _feed(settings, feed_name, symbols, seed, scenario, speed)
         log_path = configure_logging(settings, console=not view)
         try:
             built = build_engine(
@@ -159,7 +185,7 @@ def register(app: typer.Typer) -> None:
                             on_tick=lambda e: live.update(run_view.render(e)),
                         )
                 else:
-                    summary = engine.run(feed, max_trades=max_trades, should_stop=stop)
+                    summary = engine.run(feed, max_trades=max_trades, should_stop=stop, until=stop_at)
             finally:
                 engine.stop(_stopped_by(interrupt.requested, engine, started_at, stop_after))
                 feed.close()

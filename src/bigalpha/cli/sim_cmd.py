@@ -7,16 +7,18 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from bigalpha.cli.context import console, fail, print_json, state
-from bigalpha.data.sim.dataset import MANIFEST, DatasetError, SimDataset, generate, write_dataset
 from bigalpha.data.sim.params import RegimeSegment, SimParams, default_symbols
 from bigalpha.data.sim.scenarios import SCENARIOS, Scenario, UnknownScenarioError, build_scenario
+
+if TYPE_CHECKING:
+    from bigalpha.data.sim.dataset import SimDataset
 
 _KNOWN = tuple(s.symbol for s in default_symbols())
 
@@ -44,6 +46,8 @@ def _start(text: str) -> datetime:
 def _check_out_dir(out: Path) -> None:
     if out.exists() and not out.is_dir():
         fail(f"--out: {out} exists and is not a directory")
+    from bigalpha.data.sim.dataset import MANIFEST  # the dataset module loads the Numba generator
+
     if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
         fail(f"--out: {out} is not empty and holds no simulator dataset; choose an empty or new directory")
     parent = out if out.is_dir() else out.parent
@@ -106,6 +110,8 @@ def sim(
     _check_out_dir(out)
     params = _build_params(names, seed, _start(start), hurst)
     began = time.perf_counter()
+    from bigalpha.data.sim.dataset import DatasetError, write_dataset
+
     dataset = _generate_with_progress(params, days, chosen, show=sys.stdout.isatty() and not json_output)
     try:
         manifest = write_dataset(dataset, out)
@@ -125,6 +131,8 @@ def sim(
 
 
 def _generate_with_progress(params: SimParams, days: int, scenario: Scenario | None, *, show: bool) -> SimDataset:
+    from bigalpha.data.sim.dataset import generate
+
     if not show:
         return generate(params, days, scenario)
     with Progress(

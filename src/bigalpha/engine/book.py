@@ -108,7 +108,7 @@ class Book:
                     EventType.FILL,
                     fill.ts,
                     position,
-                    f"{order.tag} {fill.side.value} {fill.quantity} @ {fill.price}",
+                    f"{order.tag} {fill.side.value} {fill.quantity} @ {fill.price:,.4f}",
                     {
                         "client_order_id": fill.client_order_id,
                         "price": fill.price,
@@ -128,7 +128,7 @@ class Book:
                     EventType.POSITION_OPENED,
                     at,
                     position,
-                    f"{position.side.value} {position.quantity} {position.symbol} @ {position.entry_price}",
+                    f"{position.side.value} {position.quantity} {position.symbol} @ {position.entry_price:,.4f}",
                     {"stop": position.stop_price, "targets": list(position.targets)},
                     "open",
                 )

@@ -114,6 +114,7 @@ class Engine:
         self.learned = GateLearnedState.initial(parts.settings)
         self.book = Book(parts.store, parts.settings.execution.paper_starting_balance_usd)
         self._closed_pending: list[Position] = []
+        self._started = False
         # Open shadows live here and in the checkpoint; the table gets a shadow when it opens and when it closes.
         self.open_shadows: dict[str, ShadowTradeRow] = {}
         self.router = OrderRouter(parts.store, parts.bus, parts.broker, self._on_fills, self._after_fills)
@@ -148,8 +149,13 @@ class Engine:
             state = self.store.get_state(EXIT_STATE_PREFIX + position_id)
             self.exit_states[position_id] = state or {}
         now = self.last_tick or self.parts.clock.now()
-        self.parts.risk.restore(now)
+        # Orders whose fate a crash left unknown are settled first, so the account the risk gate rebuilds from
+        # the store already holds the positions they opened or closed.
         changed = self.router.reconcile(now)
+        self._closed_pending.clear()
+        self.parts.risk.restore(now)
+        self._count_working_entries(now)
+        self._started = True
         self.bus.publish(
             self._event(
                 EventType.ENGINE_STARTED,
@@ -162,6 +168,18 @@ class Engine:
                 },
             )
         )
+
+    def _count_working_entries(self, now: datetime) -> None:
+        """Entries sent before a restart and not yet filled are exposure the account must carry, as it did
+        when they were sent; the store has them as open orders with the notional the risk gate approved."""
+        for order in self.store.open_orders():
+            if order.tag != "entry" or order.position_id is None or order.position_id in self.book.positions:
+                continue
+            row = self.store.get_verdict_row(order.signal_id) if order.signal_id else None
+            approved = (row.risk or {}).get("notional_usd") if row is not None else None
+            if approved is None:
+                continue  # an entry is staged with its verdict in one transaction, so this cannot happen
+            self.parts.risk.on_entry(order.position_id, order.symbol, Decimal(str(approved)), min(order.ts, now))
 
     def stop(self, reason: str) -> None:
         self._checkpoint(force=True)
@@ -273,6 +291,8 @@ class Engine:
 
     # -- exits -----------------------------------------------------------------------------------
     def _manage_positions(self, now: datetime) -> None:
+        if not self.book.positions:
+            return  # nothing to manage: skip the store query (a backtest's flat bars stay cheap)
         working = {order.position_id for order in self.store.open_orders()}
         for position in list(self.book.positions.values()):
             if position.id in working or position.quantity <= 0:
@@ -464,7 +484,8 @@ class Engine:
 
     def _after_fills(self) -> None:
         # The risk account learns of a close after the fill's transaction commits: it may write latches itself.
-        while self._closed_pending:
+        # Before start-up has restored the account, the restore itself reads these closes from the store.
+        while self._closed_pending and self._started:
             position = self._closed_pending.pop(0)
             self.parts.risk.on_close(position, position.closed_at or position.opened_at)
 

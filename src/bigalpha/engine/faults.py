@@ -34,6 +34,15 @@ _TARGET = _target()
 _PASSES: dict[str, int] = {}
 
 
+def arm(name: str, count: int) -> None:
+    """Set the crash point of this process (as `BIGALPHA_CRASH_AT=NAME:N` does at start-up)."""
+    global _TARGET  # noqa: PLW0603 - one process-wide setting, read on every crash point
+    if name not in CRASH_POINTS or count < 1:
+        raise ValueError(f"crash point {name}:{count}: NAME must be one of {', '.join(CRASH_POINTS)}, N ≥ 1")
+    _TARGET = (name, count)
+    _PASSES.clear()
+
+
 def crash_point(name: str) -> None:
     """Die here if this is the configured crash point and pass."""
     if _TARGET is None or _TARGET[0] != name:

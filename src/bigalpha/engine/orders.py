@@ -44,6 +44,11 @@ class OrderRouter:
             tx.tx.save_order(replace(order, status=OrderStatus.PENDING_SUBMIT))
             yield tx
 
+    def stage(self, order: Order) -> None:
+        """Write `order` as PENDING_SUBMIT on its own."""
+        with self.bus.transaction() as tx:
+            tx.tx.save_order(replace(order, status=OrderStatus.PENDING_SUBMIT))
+
     def send(self, order: Order, crash_name: str = "before_submit") -> OrderReport:
         """Send a staged order and record the outcome."""
         crash_point(crash_name)

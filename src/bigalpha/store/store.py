@@ -244,6 +244,10 @@ class Store:
             rows = session.scalars(select(SignalRow).order_by(SignalRow.ts.desc()).limit(limit))
             return [mapping.signal_from_row(row) for row in rows]
 
+    def get_verdict_row(self, signal_id: str) -> VerdictRow | None:
+        with self._read() as session:
+            return session.get(VerdictRow, signal_id)
+
     def verdict_rows(self, limit: int = 1000) -> Sequence[VerdictRow]:
         with self._read() as session:
             return list(session.scalars(select(VerdictRow).order_by(VerdictRow.ts.desc()).limit(limit)))

@@ -1,0 +1,5 @@
+"""`python -m bigalpha` is the `bigalpha` command."""
+
+from bigalpha.cli import main
+
+main()

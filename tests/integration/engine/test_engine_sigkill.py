@@ -1,0 +1,80 @@
+"""Restart safety (I-PERSIST-1): the bot killed with SIGKILL at random moments of an order's life and
+restarted loses and duplicates nothing, and ends with the P&L of an uninterrupted run on the same seed."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+from engine_harness import ledger, settings_for
+
+from bigalpha.cli import app
+from bigalpha.engine import faults
+from bigalpha.store import Store
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+UNTIL = "2025-01-01T13:00"  # four golden hours of trading after an unpaced warm-up
+POINTS = ("before_submit", "after_submit", "after_fill_recorded", "before_exit_submit", "after_tick")
+KILLS_WANTED = 50
+
+
+def _bot(data_dir: Path, crash: str | None) -> None:
+    """The child process: `bigalpha run` exactly as a user starts it, with a crash point armed."""
+    os.environ.update({"BIGALPHA__STORE__DATA_DIR": str(data_dir), "BIGALPHA__DATA__SYMBOLS": '["ETH","SOL"]'})
+    if crash is not None:
+        name, _, count = crash.partition(":")
+        faults.arm(name, int(count))
+    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - the child's output is not read
+    app(["run", "--speed", "0", "--until", UNTIL, "--no-view"])
+
+
+def _run(data_dir: Path, crash: str | None) -> int:
+    """Run the bot in a forked process (already imported, so each of the many restarts is quick) and return
+    its exit code: 0 when it reached the end, −9 when it was killed by SIGKILL at its crash point."""
+    process = multiprocessing.get_context("fork").Process(target=_bot, args=(data_dir, crash))
+    process.start()
+    process.join(timeout=120)
+    if process.exitcode is None:
+        process.kill()
+        raise AssertionError(f"the bot did not finish within 120 s (crash point {crash})")
+    if process.exitcode not in (0, -signal.SIGKILL):
+        raise AssertionError(f"the bot failed with exit code {process.exitcode} (crash point {crash})")
+    return process.exitcode
+
+
+def _ledger(data_dir: Path) -> dict[str, object]:
+    store = Store.open(settings_for(data_dir))
+    try:
+        return ledger(store)
+    finally:
+        store.close()
+
+
+def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    """I-PERSIST-1: at least 50 SIGKILLs across orders' lives (before submit, after submit, after fills are
+    recorded, during an exit, between ticks); after each the bot restarts by its normal start-up path."""
+    reference_dir = tmp_path / "reference"
+    assert _run(reference_dir, None) == 0
+    reference = _ledger(reference_dir)
+    assert reference["positions"], "the reference run must trade for this test to mean anything"
+
+    rng = random.Random(20261121)
+    kills, rounds = 0, 0
+    killed_at: dict[str, int] = dict.fromkeys(POINTS, 0)
+    while kills < KILLS_WANTED:
+        rounds += 1
+        data_dir = tmp_path / f"round-{rounds}"
+        while True:
+            point = rng.choice(POINTS)
+            if _run(data_dir, f"{point}:{rng.randint(1, 3)}") == 0:
+                break  # this round reached the end: compare, then start another until enough kills
+            kills += 1
+            killed_at[point] += 1
+        assert _ledger(data_dir) == reference, f"round {rounds} differs after kills {killed_at}"
+    assert all(count > 0 for count in killed_at.values()), killed_at
