@@ -31,6 +31,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "bigalpha.cli.sim_cmd",
     "bigalpha.cli.run_cmd",
     "bigalpha.cli.report_cmd",
+    "bigalpha.cli.backtest_cmd",
 )
 
 

@@ -55,9 +55,8 @@ from bigalpha.gate.events import verdict_events
 from bigalpha.gate.learned import GateLearnedState
 from bigalpha.indicators.builder import ContextBuilder
 from bigalpha.indicators.context import MarketContext
-from bigalpha.learning.shadow import advance_shadow, force_close, open_shadow, shadow_from_dict, shadow_to_dict
+from bigalpha.learning.shadow import Shadow, advance_shadow, force_close, open_shadow
 from bigalpha.store import Store
-from bigalpha.store.tables import ShadowTradeRow
 from bigalpha.strategies.base import Strategy
 
 log = logging.getLogger("bigalpha.engine")
@@ -116,7 +115,7 @@ class Engine:
         self._closed_pending: list[Position] = []
         self._started = False
         # Open shadows live here and in the checkpoint; the table gets a shadow when it opens and when it closes.
-        self.open_shadows: dict[str, ShadowTradeRow] = {}
+        self.open_shadows: dict[str, Shadow] = {}
         self.router = OrderRouter(parts.store, parts.bus, parts.broker, self._on_fills, self._after_fills)
         self.scheduler = Scheduler()
         for name, every, job in parts.jobs:
@@ -142,9 +141,9 @@ class Engine:
             self.scheduler.load_state_dict(saved["scheduler"])
             self.last_tick = datetime.fromisoformat(saved["last_tick"]) if saved["last_tick"] else None
             self.funding_slot = saved.get("funding_slot")
-            self.open_shadows = {row["id"]: shadow_from_dict(row) for row in saved.get("shadows", [])}
+            self.open_shadows = {row["id"]: Shadow.from_dict(row) for row in saved.get("shadows", [])}
         else:
-            self.open_shadows = {row.id: row for row in self.store.shadow_trades(open_only=True)}
+            self.open_shadows = {row.id: Shadow.from_row(row) for row in self.store.shadow_trades(open_only=True)}
         for position_id in self.book.positions:
             state = self.store.get_state(EXIT_STATE_PREFIX + position_id)
             self.exit_states[position_id] = state or {}
@@ -426,7 +425,7 @@ class Engine:
             )
             tx.tx.set_state(EXIT_STATE_PREFIX + position_id, dict(plan.state), now)
             shadow = open_shadow(signal, plan, blocked_by=None, position_id=position_id)
-            tx.tx.save_shadow(shadow)
+            tx.tx.save_shadow(shadow.to_row())
         self.open_shadows[shadow.id] = shadow
         self.exit_states[position_id] = dict(plan.state)
         self.parts.risk.on_entry(position_id, signal.symbol, decision.notional_usd, now)
@@ -466,7 +465,7 @@ class Engine:
             for event in events:
                 tx.publish(event)
             shadow = open_shadow(signal, plan, blocked_by=plan_blocked_by, position_id=None)
-            tx.tx.save_shadow(shadow)
+            tx.tx.save_shadow(shadow.to_row())
         self.open_shadows[shadow.id] = shadow
 
     def _quantity(self, notional: Decimal, price: Decimal) -> Decimal:
@@ -492,31 +491,27 @@ class Engine:
     # -- shadows (L-SHADOW-1) --------------------------------------------------------------------
     def _advance_shadows(self, now: datetime) -> None:
         closed = []
-        for shadow_id, row in list(self.open_shadows.items()):
-            context = self.contexts.get(Symbol(row.symbol))
-            snapshot = self.snapshots.get(Symbol(row.symbol))
+        for shadow_id, shadow in list(self.open_shadows.items()):
+            context = self.contexts.get(Symbol(shadow.symbol))
+            snapshot = self.snapshots.get(Symbol(shadow.symbol))
             if context is None or snapshot is None:
                 continue
-            updated = advance_shadow(row, self.parts.exit_policy, context, snapshot.bar, now)
-            if updated is None:
-                continue
-            if updated.closed_at is not None:
-                closed.append(updated)
+            if advance_shadow(shadow, self.parts.exit_policy, context, snapshot.bar, now):
+                closed.append(shadow)
                 del self.open_shadows[shadow_id]
-            else:
-                self.open_shadows[shadow_id] = updated
         if closed:
             with self.store.transaction() as tx:
-                for row in closed:
-                    tx.save_shadow(row)
+                for shadow in closed:
+                    tx.save_shadow(shadow.to_row())
 
     def close_shadows(self, now: datetime, reason: str) -> None:
         """Close every open shadow at the last price (end of a backtest)."""
         with self.store.transaction() as tx:
-            for shadow_id, row in list(self.open_shadows.items()):
-                snapshot = self.snapshots.get(Symbol(row.symbol))
+            for shadow_id, shadow in list(self.open_shadows.items()):
+                snapshot = self.snapshots.get(Symbol(shadow.symbol))
                 if snapshot is not None:
-                    tx.save_shadow(force_close(row, snapshot.bar.close, now, reason))
+                    force_close(shadow, snapshot.bar.close, now, reason)
+                    tx.save_shadow(shadow.to_row())
                     del self.open_shadows[shadow_id]
 
     # -- persistence -----------------------------------------------------------------------------
@@ -534,7 +529,7 @@ class Engine:
             "strategies": {strategy.name: strategy.state_dict() for strategy in self.parts.strategies},
             "scheduler": self.scheduler.state_dict(),
             "funding_slot": self.funding_slot,
-            "shadows": [shadow_to_dict(row) for row in self.open_shadows.values()],
+            "shadows": [shadow.to_dict() for shadow in self.open_shadows.values()],
         }
         self.store.set_state(ENGINE_KEY, state, self.last_tick)
 

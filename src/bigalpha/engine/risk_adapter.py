@@ -4,7 +4,8 @@ functions themselves stay pure."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -47,12 +48,27 @@ def market_condition(context: MarketContext) -> float:
 class RiskGatePolicy:
     """The engine's `RiskPolicy`, over the account state the risk package defines."""
 
-    def __init__(self, settings: Settings, mode: Mode, store: Store, bus: SignalBus) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        mode: Mode,
+        store: Store,
+        bus: SignalBus,
+        *,
+        latch_poll_s: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.settings = settings
         self.mode = mode
         self.store = store
         self.bus = bus
         self.account: AccountState | None = None
+        # A person changes latches from the CLI or the API while the bot runs; reading them once a (wall)
+        # second is as quick as anyone can type. A backtest has no such person, so it never re-reads them.
+        self._latch_poll_s = latch_poll_s
+        self._monotonic = monotonic
+        self._latches_read_at: float | None = None
+        self._fresh = False
 
     def _account(self) -> AccountState:
         if self.account is None:
@@ -89,14 +105,17 @@ class RiskGatePolicy:
     def kill_switch(
         self, unrealized_pnl: Decimal, contexts: Mapping[Symbol, MarketContext], now: datetime
     ) -> KillCheck:
-        account = on_mark(roll(refresh_latches(self._account(), self.store), now, self.settings), unrealized_pnl)
+        account = self._account()
+        if self._latches_due():
+            account = refresh_latches(account, self.store)
+        account = on_mark(roll(account, now, self.settings), unrealized_pnl)
         decision = evaluate_kill_switch(account, {str(k): v for k, v in contexts.items()}, self.settings.risk, now)
         if decision.trip is not None:
             account = with_kill_switch(
                 account, trip_kill_switch(self.bus, decision.trip, decision.message, "engine", now)
             )
         flatten = decision.flatten
-        request = pending_flatten(self.store)
+        request = pending_flatten(self.store) if self._latches_read_at is not None and self._fresh else None
         if request is not None:
             # R-K-4: a person asked to flatten (CLI or API); carried out now, recorded as done.
             complete_flatten(self.store, request, now)
@@ -106,6 +125,16 @@ class RiskGatePolicy:
         return KillCheck(
             halted=decision.block_entries or account.kill_switch.tripped, flatten=flatten, reason=decision.message
         )
+
+    def _latches_due(self) -> bool:
+        self._fresh = False
+        if self.mode is Mode.BACKTEST and self._latches_read_at is not None:
+            return False
+        now = self._monotonic()
+        if self._latches_read_at is not None and now - self._latches_read_at < self._latch_poll_s:
+            return False
+        self._latches_read_at, self._fresh = now, True
+        return True
 
     def snapshot(self) -> Mapping[str, Any]:
         return self._account().to_dict()

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bigalpha.config.indicators import IndicatorsConfig
@@ -103,6 +104,97 @@ def _check_snapshot(snapshot: MarketSnapshot, last_ts: datetime | None) -> None:
         raise ValueError(f"{where}: bar.taker_buy_volume ({bar.taker_buy_volume}) exceeds bar.volume ({bar.volume})")
 
 
+def fill_flow(
+    cfg: IndicatorsConfig,
+    out: dict[str, Any],
+    unavailable: dict[str, str],
+    *,
+    have: int,
+    bid: float,
+    cvd: float | None,
+    whale: float | None,
+    intent: float | None,
+    retail: float | None,
+    intensity: float | None,
+    ofi: float | None,
+    taker: float | None,
+) -> None:
+    """The order-flow fields of a context and, for each that is unknown, why (shared by the live builder and
+    the backtester's column builder, so both say the same)."""
+    out.update(
+        cvd_usd=cvd,
+        whale_cvd_usd=whale,
+        whale_direction=flow_direction(whale, cfg.whale_direction_min_usd),
+        whale_intent_cvd_usd=intent,
+        whale_intent_direction=flow_direction(intent, cfg.whale_direction_min_usd),
+        retail_cvd_usd=retail,
+        whale_intensity=intensity,
+        whale_band=intensity_band(intensity, high=cfg.whale_intensity_high, moderate=cfg.whale_intensity_moderate),
+        ofi=ofi,
+        taker_ratio_5m=taker,
+    )
+    held = f"has {have}"
+    if cvd is None:
+        unavailable["cvd"] = f"needs {cfg.cvd_window} bars, {held}"
+    if whale is None:
+        unavailable["whale_cvd"] = (
+            f"needs {cfg.cvd_window} judged bars (trade sizes, or {cfg.whale_volume_lookback} bars of volume "
+            f"history for the volume-spike proxy), {held}"
+        )
+    if intent is None:
+        unavailable["whale_intent"] = f"needs trade sizes in each of the last {cfg.whale_intent_window} bars"
+    if ofi is None:
+        unavailable["ofi"] = (
+            "no order book in this snapshot"
+            if math.isnan(bid) and cfg.ofi_taker_weight < 1
+            else f"needs {cfg.ofi_window_minutes} judged bars with retail taker flow"
+        )
+    if taker is None:
+        unavailable["taker_ratio"] = f"needs {cfg.taker_window_minutes} bars with taker sell volume, {held}"
+
+
+def fill_hurst_oi(
+    cfg: IndicatorsConfig,
+    out: dict[str, Any],
+    unavailable: dict[str, str],
+    *,
+    closes: npt.NDArray[np.float64] | None,
+    have: int,
+    oi: tuple[float | None, float | None, float | None] | None,
+) -> None:
+    """Hurst, regime, TRUE TREND and open-interest fields from the last window of closes (None when fewer
+    than the window: A-HURST-1 never estimates from less) and (OI, 5-minute delta, change) when observed."""
+    window = cfg.hurst_window
+    hurst: float | None = None
+    stderr: float | None = None
+    if closes is not None:
+        estimate = hurst_with_error(closes, window=window)
+        hurst, stderr = _finite(estimate.h), _finite(estimate.stderr)
+        if hurst is None:
+            unavailable["hurst"] = f"the last {window} closes do not move"
+    else:
+        unavailable["hurst"] = f"needs {window} closes, has {have}"
+    regime = classify_regime(
+        math.nan if hurst is None else hurst,
+        trending_above=cfg.hurst_trending_above,
+        noise_below=cfg.hurst_noise_below,
+    )
+    oi_now, delta, change = oi if oi is not None else (None, None, None)
+    if oi is not None and delta is None:
+        unavailable["oi_delta_5m"] = f"no open-interest observation {cfg.oi_velocity_minutes} minutes back"
+    elif oi is None and "open_interest" not in unavailable:
+        unavailable["open_interest"] = "not in snapshot"
+    out.update(
+        hurst=hurst,
+        hurst_stderr=stderr,
+        regime=Regime(regime.value),
+        true_trend=true_trend(hurst, delta, trending_above=cfg.hurst_trending_above),
+        open_interest_usd=oi_now,
+        oi_delta_5m_usd=delta,
+        oi_change_pct=change,
+    )
+
+
 class ContextBuilder:
     """Rolling per-symbol state; `update(snapshot, whale_threshold_usd=…)` returns that instant's context."""
 
@@ -163,64 +255,30 @@ class ContextBuilder:
             book_ask_qty=book_ask,
         )
         columns = flow_columns(inputs, cfg, last=1)
-        cvd = _finite(columns.cvd_usd[-1])
-        whale = _finite(columns.whale_cvd_usd[-1])
-        intent = _finite(columns.whale_intent_cvd_usd[-1])
-        intensity = _finite(columns.whale_intensity[-1])
-        out.update(
-            cvd_usd=cvd,
-            whale_cvd_usd=whale,
-            whale_direction=flow_direction(whale, cfg.whale_direction_min_usd),
-            whale_intent_cvd_usd=intent,
-            whale_intent_direction=flow_direction(intent, cfg.whale_direction_min_usd),
-            retail_cvd_usd=_finite(columns.retail_cvd_usd[-1]),
-            whale_intensity=intensity,
-            whale_band=intensity_band(intensity, high=cfg.whale_intensity_high, moderate=cfg.whale_intensity_moderate),
+        fill_flow(
+            cfg,
+            out,
+            unavailable,
+            have=n,
+            bid=bid,
+            cvd=_finite(columns.cvd_usd[-1]),
+            whale=_finite(columns.whale_cvd_usd[-1]),
+            intent=_finite(columns.whale_intent_cvd_usd[-1]),
+            retail=_finite(columns.retail_cvd_usd[-1]),
+            intensity=_finite(columns.whale_intensity[-1]),
             ofi=_finite(columns.ofi[-1]),
-            taker_ratio_5m=_finite(columns.taker_ratio[-1]),
+            taker=_finite(columns.taker_ratio[-1]),
         )
-        have = f"has {n}"
-        if cvd is None:
-            unavailable["cvd"] = f"needs {cfg.cvd_window} bars, {have}"
-        if whale is None:
-            unavailable["whale_cvd"] = (
-                f"needs {cfg.cvd_window} judged bars (trade sizes, or {cfg.whale_volume_lookback} bars of volume "
-                f"history for the volume-spike proxy), {have}"
-            )
-        if intent is None:
-            unavailable["whale_intent"] = f"needs trade sizes in each of the last {cfg.whale_intent_window} bars"
-        if out["ofi"] is None:
-            unavailable["ofi"] = (
-                "no order book in this snapshot"
-                if math.isnan(bid) and cfg.ofi_taker_weight < 1
-                else f"needs {cfg.ofi_window_minutes} judged bars with retail taker flow"
-            )
-        if out["taker_ratio_5m"] is None:
-            unavailable["taker_ratio"] = f"needs {cfg.taker_window_minutes} bars with taker sell volume, {have}"
 
     def _hurst_and_oi(
         self, state: _SymbolState, snapshot: MarketSnapshot, out: dict[str, Any], unavailable: dict[str, str]
     ) -> None:
         cfg = self._cfg
         window = cfg.hurst_window
-        hurst: float | None = None
-        stderr: float | None = None
+        closes = None
         if len(state.bars) >= window:
             closes = np.fromiter((b[0] for b in state.bars), dtype=np.float64, count=len(state.bars))[-window:]
-            estimate = hurst_with_error(closes, window=window)
-            hurst, stderr = _finite(estimate.h), _finite(estimate.stderr)
-            if hurst is None:
-                unavailable["hurst"] = f"the last {window} closes do not move"
-        else:
-            unavailable["hurst"] = f"needs {window} closes, has {len(state.bars)}"
-        regime = classify_regime(
-            math.nan if hurst is None else hurst,
-            trending_above=cfg.hurst_trending_above,
-            noise_below=cfg.hurst_noise_below,
-        )
-        oi_now: float | None = None
-        delta: float | None = None
-        change: float | None = None
+        oi: tuple[float | None, float | None, float | None] | None = None
         observed = snapshot.open_interest_usd
         if observed is not None and math.isfinite(observed.value):
             t = observed.as_of.timestamp()
@@ -233,22 +291,12 @@ class ContextBuilder:
             velocity = oi_velocity(
                 obs[:, 0], obs[:, 1], minutes=cfg.oi_velocity_minutes, tolerance_s=cfg.oi_velocity_tolerance_s
             )
-            oi_now = _finite(velocity.open_interest_usd[-1])
-            delta = _finite(velocity.delta_usd[-1])
-            change = _finite(velocity.change_pct[-1])
-            if delta is None:
-                unavailable["oi_delta_5m"] = f"no open-interest observation {cfg.oi_velocity_minutes} minutes back"
-        elif "open_interest" not in unavailable:
-            unavailable["open_interest"] = "not in snapshot"
-        out.update(
-            hurst=hurst,
-            hurst_stderr=stderr,
-            regime=Regime(regime.value),
-            true_trend=true_trend(hurst, delta, trending_above=cfg.hurst_trending_above),
-            open_interest_usd=oi_now,
-            oi_delta_5m_usd=delta,
-            oi_change_pct=change,
-        )
+            oi = (
+                _finite(velocity.open_interest_usd[-1]),
+                _finite(velocity.delta_usd[-1]),
+                _finite(velocity.change_pct[-1]),
+            )
+        fill_hurst_oi(cfg, out, unavailable, closes=closes, have=len(state.bars), oi=oi)
 
     def _per_snapshot(self, snapshot: MarketSnapshot, out: dict[str, Any], unavailable: dict[str, str]) -> None:
         cfg = self._cfg

@@ -4,10 +4,14 @@ A shadow enters at the signal's price with no fee or slippage, and exits by the 
 real position (its stop, its ladder and its holds), filling exactly at the trigger prices. What it
 earned is what the signal was worth before execution costs: comparing shadow and live profit factors
 measures slippage (L-SHADOW-1), and the shadows a guard blocked measure that guard (L-GUARD-1).
+
+Open shadows are plain objects the engine keeps (and checkpoints); the store gets a row when a shadow
+opens and when it closes.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -22,13 +26,59 @@ SHADOW_ACCOUNT = AccountName("shadow")
 UNIT = Decimal(1)
 
 
+@dataclass(slots=True)
+class Shadow:
+    """One shadow trade; its fields are the `shadow_trades` table's columns."""
+
+    id: str
+    signal_id: str
+    symbol: str
+    side: str
+    strategy: str
+    blocked_by: str | None
+    taken: bool
+    position_id: str | None
+    opened_at: datetime
+    entry_price: float
+    stop_price: float
+    targets: list[float]
+    closed_at: datetime | None = None
+    exit_price: float | None = None
+    return_pct: float | None = None
+    exit_reason: str | None = None
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def to_row(self) -> ShadowTradeRow:
+        return ShadowTradeRow(**{f.name: getattr(self, f.name) for f in fields(self)})
+
+    @classmethod
+    def from_row(cls, row: ShadowTradeRow) -> Shadow:
+        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON data for the engine's checkpoint."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        for key in ("opened_at", "closed_at"):
+            if data[key] is not None:
+                data[key] = data[key].isoformat()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Shadow:
+        values = dict(data)
+        for key in ("opened_at", "closed_at"):
+            if values.get(key) is not None:
+                values[key] = datetime.fromisoformat(values[key])
+        return cls(**values)
+
+
 def shadow_id(signal: Signal) -> str:
     return f"shd-{signal.id}"
 
 
-def open_shadow(signal: Signal, plan: EntryPlan, *, blocked_by: str | None, position_id: str | None) -> ShadowTradeRow:
+def open_shadow(signal: Signal, plan: EntryPlan, *, blocked_by: str | None, position_id: str | None) -> Shadow:
     """A shadow of `signal`: one unit at the signal's price, the plan's stop and targets."""
-    return ShadowTradeRow(
+    return Shadow(
         id=shadow_id(signal),
         signal_id=signal.id,
         symbol=signal.symbol,
@@ -41,55 +91,48 @@ def open_shadow(signal: Signal, plan: EntryPlan, *, blocked_by: str | None, posi
         entry_price=signal.price,
         stop_price=float(plan.stop_price),
         targets=[float(target) for target in plan.targets],
-        closed_at=None,
-        exit_price=None,
-        return_pct=None,
-        exit_reason=None,
         state={"exit_state": dict(plan.state), "closed": "0", "pnl": "0", "meta": meta_to_json(plan.meta)},
     )
 
 
-def as_position(row: ShadowTradeRow) -> Position:
+def as_position(shadow: Shadow) -> Position:
     """The shadow as a one-unit position the exit policy can judge."""
-    state = row.state or {}
-    closed = Decimal(state.get("closed", "0"))
-    entry = Decimal(repr(row.entry_price))
+    state = shadow.state
+    entry = Decimal(repr(shadow.entry_price))
     return Position(
-        id=PositionId(row.id),
-        symbol=Symbol(row.symbol),
-        side=Side(row.side),
+        id=PositionId(shadow.id),
+        symbol=Symbol(shadow.symbol),
+        side=Side(shadow.side),
         account=SHADOW_ACCOUNT,
-        opened_at=row.opened_at,
+        opened_at=shadow.opened_at,
         entry_price=entry,
-        quantity=UNIT - closed,
+        quantity=UNIT - Decimal(state.get("closed", "0")),
         initial_quantity=UNIT,
         leverage=1,
         margin=entry,
-        stop_price=Decimal(repr(row.stop_price)),
-        targets=tuple(Decimal(repr(t)) for t in row.targets),
-        signal_id=SignalId(row.signal_id),
-        strategy=row.strategy,
+        stop_price=Decimal(repr(shadow.stop_price)),
+        targets=tuple(Decimal(repr(t)) for t in shadow.targets),
+        signal_id=SignalId(shadow.signal_id),
+        strategy=shadow.strategy,
         meta=meta_from_json(state.get("meta")),
         tiers_done=int(state.get("tiers_done", 0)),
     )
 
 
-def advance_shadow(
-    row: ShadowTradeRow, policy: ExitPolicy, context: MarketContext, bar: Bar, now: datetime
-) -> ShadowTradeRow | None:
-    """Apply this bar to an open shadow; the updated row, or None when nothing changed."""
-    if row.closed_at is not None or now <= row.opened_at:
-        return None
-    state = dict(row.state or {})
-    position = as_position(row)
+def advance_shadow(shadow: Shadow, policy: ExitPolicy, context: MarketContext, bar: Bar, now: datetime) -> bool:
+    """Apply this bar to an open shadow, in place; True when it closed."""
+    if shadow.closed_at is not None or now <= shadow.opened_at:
+        return False
+    state = shadow.state
+    position = as_position(shadow)
     plan = policy(position, context, bar, now, state.get("exit_state", {}))
-    if not plan.actions and dict(plan.state) == state.get("exit_state", {}):
-        return None
+    state["exit_state"] = dict(plan.state)
+    if not plan.actions:
+        return False
     closed = Decimal(state.get("closed", "0"))
     pnl = Decimal(state.get("pnl", "0"))
     tiers_done = int(state.get("tiers_done", 0))
-    last_price = None
-    reason = None
+    last_price, reason = None, None
     for action in plan.actions:
         quantity = min(action.quantity, UNIT - closed)
         if quantity <= 0:
@@ -100,52 +143,24 @@ def advance_shadow(
         last_price, reason = price, action.reason
         if action.reason.startswith("tier-"):
             tiers_done = max(tiers_done, int(action.reason.split("-")[1]))
-    state.update({"exit_state": dict(plan.state), "closed": str(closed), "pnl": str(pnl), "tiers_done": tiers_done})
-    updated = replace_row(row, state=state)
-    if closed >= UNIT:
-        updated = replace_row(
-            updated,
-            closed_at=now,
-            exit_price=float(last_price) if last_price is not None else bar.close,
-            return_pct=float(pnl / position.entry_price),
-            exit_reason=reason,
-        )
-    return updated
+    state.update({"closed": str(closed), "pnl": str(pnl), "tiers_done": tiers_done})
+    if closed < UNIT:
+        return False
+    shadow.closed_at = now
+    shadow.exit_price = float(last_price) if last_price is not None else bar.close
+    shadow.return_pct = float(pnl / position.entry_price)
+    shadow.exit_reason = reason
+    return True
 
 
-def replace_row(row: ShadowTradeRow, **changes: Any) -> ShadowTradeRow:
-    """A detached copy of `row` with `changes` (rows are merged into the store, never mutated in place)."""
-    values = {column: getattr(row, column) for column in ShadowTradeRow.__table__.columns.keys()}  # noqa: SIM118
-    values.update(changes)
-    return ShadowTradeRow(**values)
-
-
-def force_close(row: ShadowTradeRow, price: float, now: datetime, reason: str) -> ShadowTradeRow:
-    """Close what is left of a shadow at `price` (end of data, flatten)."""
-    state = dict(row.state or {})
+def force_close(shadow: Shadow, price: float, now: datetime, reason: str) -> None:
+    """Close what is left of a shadow at `price` (end of data), in place."""
+    state = shadow.state
     closed = Decimal(state.get("closed", "0"))
     pnl = Decimal(state.get("pnl", "0"))
-    entry = Decimal(repr(row.entry_price))
-    sign = 1 if row.side == "LONG" else -1
+    entry = Decimal(repr(shadow.entry_price))
+    sign = Side(shadow.side).sign
     pnl += Decimal(sign) * (UNIT - closed) * (Decimal(repr(price)) - entry)
     state.update({"closed": "1", "pnl": str(pnl)})
-    return replace_row(
-        row, state=state, closed_at=now, exit_price=price, return_pct=float(pnl / entry), exit_reason=reason
-    )
-
-
-def shadow_to_dict(row: ShadowTradeRow) -> dict[str, Any]:
-    """An open shadow as JSON data, for the engine's checkpoint."""
-    data: dict[str, Any] = {column: getattr(row, column) for column in ShadowTradeRow.__table__.columns.keys()}  # noqa: SIM118
-    for key in ("opened_at", "closed_at"):
-        if data[key] is not None:
-            data[key] = data[key].isoformat()
-    return data
-
-
-def shadow_from_dict(data: dict[str, Any]) -> ShadowTradeRow:
-    values = dict(data)
-    for key in ("opened_at", "closed_at"):
-        if values.get(key) is not None:
-            values[key] = datetime.fromisoformat(values[key])
-    return ShadowTradeRow(**values)
+    shadow.closed_at, shadow.exit_price = now, price
+    shadow.return_pct, shadow.exit_reason = float(pnl / entry), reason

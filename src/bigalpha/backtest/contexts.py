@@ -1,0 +1,156 @@
+"""Market contexts from whole-history indicator columns: the backtest's `ContextBuilder`.
+
+The live `ContextBuilder` runs the rolling indicators (`bigalpha.indicators.flow`, `hurst`, `positioning`) over
+its trailing buffer at every snapshot and keeps the last element. Over a history, the same functions run once
+over every bar (`flow_columns`, `oi_velocity`); `ColumnContextBuilder.update` then reads bar
+i's values, so a context costs a few lookups plus the per-snapshot parts (clusters, walls, max pain …), which
+the inherited builder code computes from the snapshot as live. Nothing is read ahead: bar i's value is a
+function of bars ≤ i, exactly the builder's buffer at that instant.
+
+The Hurst exponent is estimated at the bar that needs it, by the builder's own call on the same window
+(`hurst_with_error`), since the batched `rolling_hurst` differs from it in the 14th digit. Two values depend on
+the snapshot itself and are completed here, as the builder does: the order-book half of
+OFI (A-OFI-1 blends the taker imbalance of the window with the top-of-book imbalance of the current snapshot),
+and the open-interest fields, present only when the snapshot carries an observation. Equality with the live
+builder, bar by bar, is a test (tests/unit/backtest/test_bt_contexts.py).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bigalpha.config.indicators import IndicatorsConfig
+from bigalpha.domain import MarketSnapshot, Symbol
+from bigalpha.indicators.builder import ContextBuilder, _check_snapshot, fill_flow, fill_hurst_oi
+from bigalpha.indicators.columns import SnapshotArrays, book_top_quantities
+from bigalpha.indicators.context import MarketContext
+from bigalpha.indicators.flow import FlowColumns, flow_columns
+from bigalpha.indicators.positioning import OiVelocity, oi_velocity
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+class ColumnsError(ValueError):
+    """A snapshot the precomputed columns do not cover (or a changed whale threshold)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolColumns:
+    """One symbol's rolling indicators at each of its bars, keyed by the snapshot time (ns) of each bar."""
+
+    tick_ns: IntArray  # sorted: the instant each bar's snapshot describes
+    flow: FlowColumns  # with `ofi` = the taker half only (computed with ofi_taker_weight = 1)
+    close: FloatArray  # Hurst is estimated at the bars a decision needs, on the builder's exact window
+    oi: OiVelocity
+    whale_threshold_usd: float
+
+    def index(self, ts_ns: int) -> int:
+        i = int(np.searchsorted(self.tick_ns, ts_ns))
+        if i >= self.tick_ns.shape[0] or int(self.tick_ns[i]) != ts_ns:
+            raise ColumnsError(f"no precomputed bar at {ts_ns} ns")
+        return i
+
+
+def symbol_columns(
+    arrays: SnapshotArrays, tick_ns: IntArray, cfg: IndicatorsConfig, whale_threshold_usd: float
+) -> SymbolColumns:
+    """Every rolling indicator of one symbol's history (the same functions the live builder calls)."""
+    taker_only = cfg.model_copy(update={"ofi_taker_weight": 1.0})
+    flow = flow_columns(arrays.flow, taker_only)
+    oi = oi_velocity(
+        arrays.oi_as_of_s, arrays.oi_usd, minutes=cfg.oi_velocity_minutes, tolerance_s=cfg.oi_velocity_tolerance_s
+    )
+    return SymbolColumns(tick_ns, flow, arrays.flow.close, oi, whale_threshold_usd)
+
+
+def _finite(value: float) -> float | None:
+    return None if math.isnan(value) or math.isinf(value) else float(value)
+
+
+def _ns(snapshot: MarketSnapshot) -> int:
+    return int(snapshot.ts.timestamp()) * 1_000_000_000 + snapshot.ts.microsecond * 1000
+
+
+def blended_ofi(taker_imbalance: float, bid: float, ask: float, weight: float) -> float:
+    """A-OFI-1's blend for one bar, the scalar form of `flow_columns`' last step (NaN when unknown)."""
+    if weight >= 1.0:
+        return taker_imbalance
+    total = bid + ask
+    book = (bid - ask) / total if total != 0 and not math.isnan(total) else math.nan
+    value = weight * taker_imbalance + (1.0 - weight) * book
+    return value if math.isnan(value) else min(max(value, -1.0), 1.0)
+
+
+class ColumnContextBuilder(ContextBuilder):
+    """A `ContextBuilder` whose rolling part is read from `SymbolColumns` instead of a trailing buffer."""
+
+    def __init__(self, cfg: IndicatorsConfig, columns: dict[Symbol, SymbolColumns]) -> None:
+        super().__init__(cfg)
+        self._columns = columns
+        self._last: dict[Symbol, Any] = {}
+
+    def update(self, snapshot: MarketSnapshot, *, whale_threshold_usd: float) -> MarketContext:
+        columns = self._columns.get(snapshot.symbol)
+        if columns is None:
+            raise ColumnsError(f"no indicator columns for {snapshot.symbol}")
+        if whale_threshold_usd != columns.whale_threshold_usd:
+            raise ColumnsError(
+                f"the whale threshold changed to {whale_threshold_usd} (columns use {columns.whale_threshold_usd})"
+            )
+        _check_snapshot(snapshot, self._last.get(snapshot.symbol))
+        self._last[snapshot.symbol] = snapshot.ts
+        i = columns.index(_ns(snapshot))
+        unavailable = {kind.value: reason for kind, reason in snapshot.unavailable}
+        fields: dict[str, Any] = {}
+        self._flow_at(columns, i, snapshot, fields, unavailable)
+        self._hurst_oi_at(columns, i, snapshot, fields, unavailable)
+        self._per_snapshot(snapshot, fields, unavailable)
+        fields["whale_threshold_usd"] = whale_threshold_usd
+        return MarketContext(
+            symbol=snapshot.symbol,
+            ts=snapshot.ts,
+            price=snapshot.price,
+            ages_s=self._ages(snapshot),
+            unavailable=unavailable,
+            **fields,
+        )
+
+    def _flow_at(
+        self, c: SymbolColumns, i: int, snapshot: MarketSnapshot, out: dict[str, Any], unavailable: dict[str, str]
+    ) -> None:
+        cfg = self._cfg
+        f = c.flow
+        n = min(i + 1, self.capacity)  # what the live buffer would hold
+        bid, ask = book_top_quantities(snapshot.book.value if snapshot.book else None, cfg.ofi_book_levels)
+        fill_flow(
+            cfg,
+            out,
+            unavailable,
+            have=n,
+            bid=bid,
+            cvd=_finite(f.cvd_usd[i]),
+            whale=_finite(f.whale_cvd_usd[i]),
+            intent=_finite(f.whale_intent_cvd_usd[i]),
+            retail=_finite(f.retail_cvd_usd[i]),
+            intensity=_finite(f.whale_intensity[i]),
+            ofi=_finite(blended_ofi(float(f.ofi[i]), bid, ask, cfg.ofi_taker_weight)),
+            taker=_finite(f.taker_ratio[i]),
+        )
+
+    def _hurst_oi_at(
+        self, c: SymbolColumns, i: int, snapshot: MarketSnapshot, out: dict[str, Any], unavailable: dict[str, str]
+    ) -> None:
+        window = self._cfg.hurst_window
+        # The builder's call on the builder's window: a batched rolling estimate differs in the 14th digit.
+        closes = c.close[i - window + 1 : i + 1] if i + 1 >= window else None
+        observed = snapshot.open_interest_usd
+        oi = None
+        if observed is not None and math.isfinite(observed.value):
+            oi = (_finite(c.oi.open_interest_usd[i]), _finite(c.oi.delta_usd[i]), _finite(c.oi.change_pct[i]))
+        fill_hurst_oi(self._cfg, out, unavailable, closes=closes, have=min(i + 1, self.capacity), oi=oi)

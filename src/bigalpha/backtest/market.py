@@ -1,0 +1,277 @@
+"""What a backtest trades on: one symbol's bars as arrays (for the columns and the reference strategy), and
+random or sequential access to the engine's `MarketSnapshot`s (for the bars where a decision is taken).
+
+Two sources: a simulator dataset (`bigalpha sim --out DIR`, or generated in memory by `--sim`), whose
+snapshots are built by the simulator's own `SnapshotBuilder`; and history files of any loader format, replayed
+through `HistoryFeed`. Either way a snapshot at T carries the bar that closed at T (no look-ahead).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from bigalpha.data.history import Candles, DataFormatError, FundingRates, HistoryFeed, load, load_dir
+from bigalpha.data.ports import Tick
+from bigalpha.data.sim.book import BOOK_OFFSETS_BPS
+from bigalpha.data.sim.dataset import MANIFEST, SimDataset, read_dataset
+from bigalpha.data.sim.snapshots import SnapshotBuilder
+from bigalpha.domain import Symbol
+from bigalpha.indicators.columns import SnapshotArrays
+from bigalpha.indicators.flow import FlowInputs, aggregate_whale_trades
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+_MINUTE_MS = 60_000
+
+
+class MarketError(ValueError):
+    """Market data a backtest cannot use; the message names the file and what is wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class BookTop:
+    """Top-of-book quantities of each bar, priced as the simulator prices its ladder; `uncertain` marks bars
+    where a wall may sit among the top levels (the estimate then says nothing)."""
+
+    bid: FloatArray
+    ask: FloatArray
+    uncertain: BoolArray
+
+
+@dataclass(frozen=True, slots=True)
+class Lane:
+    """One symbol's bars, oldest first; `tick` is the index of each bar's tick in the market's tick list."""
+
+    symbol: Symbol
+    tick: IntArray
+    open: FloatArray
+    high: FloatArray
+    low: FloatArray
+    close: FloatArray
+    arrays: Callable[[float], SnapshotArrays]  # whale threshold → indicator inputs
+    book: BookTop | None = None
+    has_taker_volume: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Market:
+    source: str
+    tick_ns: IntArray  # every tick's instant, ns since the epoch
+    bar_seconds: float
+    lanes: dict[Symbol, Lane]
+    reader: Callable[[], TickReader]
+
+    @property
+    def symbols(self) -> tuple[Symbol, ...]:
+        return tuple(self.lanes)
+
+    @property
+    def bars(self) -> int:
+        return sum(int(lane.close.shape[0]) for lane in self.lanes.values())
+
+
+class TickReader:
+    """Ticks by index, in increasing order. Random access for the simulator; a history feed is walked."""
+
+    def __init__(self, builder: SnapshotBuilder | None = None, feed: HistoryFeed | None = None) -> None:
+        self._builder = builder
+        self._iter: Iterator[Tick] | None = feed.ticks() if feed is not None else None
+        self._at = -1
+        self._tick: Tick = ()
+
+    def tick(self, i: int) -> Tick:
+        if self._builder is not None:
+            return self._builder.tick(i)
+        if self._iter is None or i < self._at:
+            raise ValueError(f"tick {i} asked after tick {self._at}")
+        while self._at < i:
+            self._tick = next(self._iter)
+            self._at += 1
+        return self._tick
+
+    def advance(self, i: int) -> None:
+        """Walk a history feed up to tick i without using it (a no-op for random access)."""
+        if self._builder is None and self._iter is not None and i > self._at:
+            self.tick(i)
+
+
+def _symbol_rows(frame: dict[str, npt.NDArray[np.generic]], code: int) -> dict[str, npt.NDArray[np.generic]]:
+    codes = frame["symbol"]
+    lo, hi = np.searchsorted(codes, code, "left"), np.searchsorted(codes, code, "right")
+    return {name: col[lo:hi] for name, col in frame.items()}
+
+
+def _sim_book(frames: SimDataset, code: int, close: FloatArray, tick_ms: IntArray, levels: int) -> BookTop:
+    book = _symbol_rows(frames.frames["book_depth"], code)
+    idx = np.searchsorted(book["ts"], tick_ms, "right") - 1
+    missing = idx < 0
+    k = np.maximum(idx, 0)
+    depth = min(levels, len(BOOK_OFFSETS_BPS))
+    bid = np.zeros(close.shape[0])
+    ask = np.zeros(close.shape[0])
+    for j in range(depth):
+        bps = BOOK_OFFSETS_BPS[j]
+        bid += book[f"bid_usd_{j}"][k].astype(np.float64) / (close * (1.0 - bps / 1e4))
+        ask += book[f"ask_usd_{j}"][k].astype(np.float64) / (close * (1.0 + bps / 1e4))
+    inner_bid = close * (1.0 - BOOK_OFFSETS_BPS[depth - 1] / 1e4)
+    inner_ask = close * (1.0 + BOOK_OFFSETS_BPS[depth - 1] / 1e4)
+    uncertain = np.zeros(close.shape[0], dtype=np.bool_)
+    walls = _symbol_rows(frames.frames["book_walls"], code)
+    for side, price, start, end in zip(walls["side"], walls["price"], walls["start"], walls["end"], strict=True):
+        lo, hi = np.searchsorted(tick_ms, start, "right"), np.searchsorted(tick_ms, end, "right")
+        if hi <= lo:
+            continue
+        window = slice(lo, hi)
+        if side:
+            uncertain[window] |= (price > close[window]) & (price <= inner_ask[window])
+        else:
+            uncertain[window] |= (price < close[window]) & (price >= inner_bid[window])
+    bid[missing] = np.nan
+    ask[missing] = np.nan
+    return BookTop(bid, ask, uncertain)
+
+
+def sim_market(dataset: SimDataset, source: str, book_levels: int) -> Market:
+    """A market over a simulator dataset (every symbol has a bar at every minute)."""
+    names = dataset.symbols
+    fee_symbols = frozenset(s.symbol for s in dataset.params.symbols if s.fees)
+    lanes: dict[Symbol, Lane] = {}
+    tick_ms: IntArray | None = None
+    for code, name in enumerate(names):
+        bars = _symbol_rows(dataset.frames["bars"], code)
+        trades = _symbol_rows(dataset.frames["trades"], code)
+        oi = _symbol_rows(dataset.frames["open_interest"], code)
+        bar_ms = np.asarray(bars["ts"], dtype=np.int64)
+        ticks_ms = bar_ms + _MINUTE_MS
+        tick_ms = ticks_ms if tick_ms is None else tick_ms
+        close = np.asarray(bars["close"], dtype=np.float64)
+        volume = np.asarray(bars["volume"], dtype=np.float64)
+        taker = np.asarray(bars["taker_buy_volume"], dtype=np.float64)
+        trade_ts = np.asarray(trades["ts"], dtype=np.int64)
+        counts = np.searchsorted(trade_ts, bar_ms + _MINUTE_MS, "left") - np.searchsorted(trade_ts, bar_ms, "left")
+        sizes = (counts > 0) | (volume == 0)
+        bar_of_trade = np.searchsorted(bar_ms, trade_ts, "right") - 1
+        notional = np.asarray(trades["price"], dtype=np.float64) * np.asarray(trades["quantity"], dtype=np.float64)
+        is_buy = np.asarray(trades["side"]).astype(np.bool_)
+        oi_usd = np.asarray(oi["open_interest_usd"], dtype=np.float64)
+
+        def arrays(
+            threshold: float,
+            close: FloatArray = close,
+            volume: FloatArray = volume,
+            taker: FloatArray = taker,
+            sizes: BoolArray = sizes,
+            notional: FloatArray = notional,
+            is_buy: BoolArray = is_buy,
+            bar_of_trade: IntArray = bar_of_trade,
+            ticks_ms: IntArray = ticks_ms,
+            oi_usd: FloatArray = oi_usd,
+        ) -> SnapshotArrays:
+            buy, sell = aggregate_whale_trades(notional, is_buy, bar_of_trade, close.shape[0], threshold)
+            nan = np.full(close.shape[0], np.nan)
+            flow = FlowInputs(
+                close, volume, taker, sizes, np.where(sizes, buy, 0.0), np.where(sizes, sell, 0.0), nan, nan
+            )
+            return SnapshotArrays(flow=flow, oi_as_of_s=ticks_ms / 1000.0, oi_usd=oi_usd)
+
+        lanes[Symbol(name)] = Lane(
+            symbol=Symbol(name),
+            tick=np.arange(close.shape[0], dtype=np.int64),
+            open=np.asarray(bars["open"], dtype=np.float64),
+            high=np.asarray(bars["high"], dtype=np.float64),
+            low=np.asarray(bars["low"], dtype=np.float64),
+            close=close,
+            arrays=arrays,
+            book=_sim_book(dataset, code, close, ticks_ms, book_levels),
+        )
+    if tick_ms is None:
+        raise MarketError(f"{source}: the dataset has no symbol")
+
+    def reader() -> TickReader:
+        return TickReader(builder=SnapshotBuilder(dataset.frames, names, fee_symbols))
+
+    return Market(source, tick_ms * 1_000_000, 60.0, lanes, reader)
+
+
+def _history_lane(candles: Candles, tick_ns: IntArray) -> Lane:
+    close_ns = candles.ts + candles.timeframe_ns
+    tick = np.searchsorted(tick_ns, close_ns).astype(np.int64)
+    taker = candles.taker_buy_volume
+    close = np.asarray(candles.close, dtype=np.float64)
+
+    def arrays(threshold: float) -> SnapshotArrays:
+        del threshold  # history files carry no trade sizes: whale flow comes from the volume-spike proxy
+        n = close.shape[0]
+        nan = np.full(n, np.nan)
+        volume = np.asarray(candles.volume, dtype=np.float64)
+        flow = FlowInputs(
+            close,
+            volume,
+            np.asarray(taker, dtype=np.float64) if taker is not None else nan,
+            volume == 0,
+            np.zeros(n),
+            np.zeros(n),
+            nan,
+            nan,
+        )
+        return SnapshotArrays(flow=flow, oi_as_of_s=nan, oi_usd=nan)
+
+    return Lane(
+        symbol=candles.symbol,
+        tick=tick,
+        open=np.asarray(candles.open, dtype=np.float64),
+        high=np.asarray(candles.high, dtype=np.float64),
+        low=np.asarray(candles.low, dtype=np.float64),
+        close=close,
+        arrays=arrays,
+        has_taker_volume=taker is not None,
+    )
+
+
+def history_market(candles: list[Candles], funding: list[FundingRates], source: str) -> Market:
+    if not candles:
+        raise MarketError(f"{source}: no candles found")
+    frames = {c.timeframe_ns for c in candles}
+    if len(frames) != 1:
+        raise MarketError(f"{source}: symbols have different timeframes; backtest one timeframe at a time")
+    funding = [f for f in funding if f.symbol in {c.symbol for c in candles}]
+    tick_ns = np.unique(np.concatenate([c.ts + c.timeframe_ns for c in candles])).astype(np.int64)
+    lanes = {c.symbol: _history_lane(c, tick_ns) for c in candles}
+
+    def reader() -> TickReader:
+        return TickReader(feed=HistoryFeed(candles, funding=funding))
+
+    return Market(source, tick_ns, frames.pop() / 1e9, lanes, reader)
+
+
+def load_market(path: Path, book_levels: int, timeframe: str | None = None) -> Market:
+    """A market from a file or folder of any loader format, or from a simulator dataset folder."""
+    if not path.exists():
+        raise MarketError(f"--data: {path} does not exist")
+    try:
+        if path.is_dir() and (path / MANIFEST).is_file():
+            return sim_market(read_dataset(path), str(path), book_levels)
+        if path.is_dir():
+            folder = load_dir(path)
+            found = folder.candles()
+            if not found:
+                raise MarketError(f"--data: {path} holds no candle file")
+            chosen = timeframe or min(
+                folder.timeframes(), key=lambda tf: next(c for c in found if c.timeframe == tf).timeframe_ns
+            )
+            per_symbol = {c.symbol: c for c in folder.candles(chosen)}
+            return history_market(list(per_symbol.values()), list(folder.funding()), str(path))
+        data = load(path)
+    except DataFormatError as error:
+        raise MarketError(f"--data: {error}") from None
+    except OSError as error:
+        raise MarketError(f"--data: cannot read {path}: {error}") from None
+    if not isinstance(data, Candles):
+        raise MarketError(f"--data: {path} holds {data.kind.value}, not candles")
+    return history_market([data], [], str(path))

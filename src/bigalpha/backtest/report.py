@@ -1,0 +1,96 @@
+"""`--report FILE.html`: one self-contained page (Plotly inlined, no CDN: it opens on a machine without
+internet) with the equity curve, the drawdown, per-symbol and per-exit-reason tables and the guard table."""
+
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bigalpha.backtest.metrics import drawdown_curve_pct, profit_factor
+from bigalpha.backtest.results import BacktestResult, TradeRecord
+
+_MAX_POINTS = 5_000  # the curve is decimated to this many points: a page for 1M bars stays small
+
+
+def _table(title: str, header: list[str], rows: list[list[Any]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in row) + "</tr>" for row in rows)
+    return f"<h2>{html.escape(title)}</h2><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return "—" if not np.isfinite(value) else f"{value:,.4f}"
+    return "—" if value is None else str(value)
+
+
+def _grouped(trades: list[TradeRecord], key: str) -> list[list[Any]]:
+    groups: dict[str, list[float]] = defaultdict(list)
+    for trade in trades:
+        groups[str(getattr(trade, key))].append(trade.pnl)
+    rows = []
+    for name, pnls in sorted(groups.items()):
+        wins = sum(1 for p in pnls if p > 0)
+        pf = profit_factor(pnls)
+        rows.append([name, len(pnls), sum(pnls), wins / len(pnls), pf if pf is not None else None])
+    return rows
+
+
+def write_report(result: BacktestResult, path: Path) -> None:
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    step = max(1, result.equity.shape[0] // _MAX_POINTS)
+    times = result.equity_ns[::step].astype("datetime64[ns]")
+    equity = result.equity[::step]
+    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.7, 0.3], vertical_spacing=0.05)
+    figure.add_trace(go.Scatter(x=times, y=equity, name="equity", line={"width": 1}), row=1, col=1)
+    drawdown = drawdown_curve_pct(result.equity)[::step]
+    figure.add_trace(
+        go.Scatter(x=times, y=drawdown, name="drawdown %", fill="tozeroy", line={"width": 1}), row=2, col=1
+    )
+    figure.update_layout(height=600, margin={"l": 40, "r": 20, "t": 30, "b": 30}, title=f"{result.strategy} equity")
+    chart = figure.to_html(full_html=False, include_plotlyjs=True)
+    summary = result.summary()
+    summary_rows = [[k, v] for k, v in summary.items() if not isinstance(v, dict | list)]
+    parts = [
+        _table("Summary", ["figure", "value"], summary_rows),
+        _table(
+            "Per symbol",
+            ["symbol", "trades", "net P&L", "win rate", "profit factor"],
+            _grouped(result.trades, "symbol"),
+        ),
+        _table(
+            "Per exit reason",
+            ["exit reason", "trades", "net P&L", "win rate", "profit factor"],
+            _grouped(result.trades, "exit_reason"),
+        ),
+    ]
+    if result.guards is not None:
+        parts.append(
+            _table(
+                "Guards (L-GUARD-1: blocked signals and their shadow returns)",
+                ["guard", "blocked", "resized", "shadow P&L (% of entry, summed)"],
+                [[g.guard, g.blocked, g.resized, g.shadow_pnl] for g in result.guards],
+            )
+        )
+    ablation = result.extra.get("ablation")
+    if isinstance(ablation, list) and ablation:
+        header = list(ablation[0])
+        parts.append(
+            _table("Ablation (each guard off vs the baseline)", header, [[r[h] for h in header] for r in ablation])
+        )
+    style = (
+        "body{font-family:sans-serif;margin:2em;}table{border-collapse:collapse;margin-bottom:1.5em}"
+        "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}"
+    )
+    page = (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>bigalpha backtest: {html.escape(result.strategy)}"
+        f"</title><style>{style}</style></head><body><h1>bigalpha backtest: {html.escape(result.strategy)} on "
+        f"{html.escape(result.source)}</h1>{chart}{''.join(parts)}</body></html>"
+    )
+    path.write_text(page, encoding="utf-8")

@@ -1,0 +1,148 @@
+"""One entry point per strategy: `run_reference` (sma_cross) and `run_whole_bot` (the bot), both returning a
+`BacktestResult` with the same keys, trades and equity curve."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+
+from bigalpha.backtest.bot import BotRun, Progress, run_bot
+from bigalpha.backtest.market import Market
+from bigalpha.backtest.results import BacktestResult, TradeRecord, guard_table
+from bigalpha.backtest.sma_cross import EXIT_REASONS, SmaCrossParams, run_sma_cross
+from bigalpha.config import Settings
+from bigalpha.domain import Position
+from bigalpha.execution.portfolio import net_pnl
+
+Clock = Callable[[], float]
+
+
+def _dt(ns: int) -> datetime:
+    return datetime.fromtimestamp(ns / 1e9, UTC)
+
+
+def run_reference(market: Market, params: SmaCrossParams) -> BacktestResult:
+    """sma_cross on every symbol, the cash split equally between them (one independent account each)."""
+    began = time.perf_counter()
+    share = SmaCrossParams(params.fast, params.slow, params.fee, params.stop_pct, params.cash / len(market.lanes))
+    n = market.tick_ns.shape[0]
+    equity = np.zeros(n)
+    exposure = np.zeros(n, dtype=np.bool_)
+    trades: list[TradeRecord] = []
+    for symbol, lane in market.lanes.items():
+        out = run_sma_cross(lane.open, lane.high, lane.low, lane.close, share)
+        # A symbol's equity is its cash until its first bar and its last value after its last bar.
+        curve = np.full(n, share.cash)
+        curve[lane.tick] = out.equity
+        present = np.full(n, -1)
+        present[lane.tick] = lane.tick
+        filled = np.maximum.accumulate(present)
+        curve = np.where(filled >= 0, curve[np.maximum(filled, 0)], share.cash)
+        equity += curve
+        bar_ns = market.tick_ns[lane.tick] - int(market.bar_seconds * 1e9)  # each bar's open time
+        for k in range(out.trades):
+            entry, exit_ = int(out.entry_bar[k]), int(out.exit_bar[k])
+            reason = EXIT_REASONS[int(out.reason[k])]
+            exposure[lane.tick[entry] : lane.tick[exit_] + 1] = True
+            trades.append(
+                TradeRecord(
+                    symbol=str(symbol),
+                    side="LONG",
+                    entry_time=_dt(int(bar_ns[entry])),
+                    # a signal or open-gap exit fills at the bar's open; a stop inside the bar; "open" at the close
+                    exit_time=_dt(int(bar_ns[exit_]) + (int(market.bar_seconds * 1e9) if reason == "open" else 0)),
+                    entry_price=float(out.entry_price[k]),
+                    exit_price=float(out.exit_price[k]),
+                    quantity=float(out.quantity[k]),
+                    fees=float(out.fees[k]),
+                    funding=0.0,
+                    pnl=float(out.pnl[k]),
+                    exit_reason=reason,
+                )
+            )
+    trades.sort(key=lambda t: (t.entry_time, t.symbol))
+    return BacktestResult(
+        strategy="sma_cross",
+        source=market.source,
+        symbols=tuple(str(s) for s in market.symbols),
+        bars=market.bars,
+        bar_seconds=market.bar_seconds,
+        starting_equity=params.cash,
+        trades=trades,
+        equity_ns=market.tick_ns,
+        equity=equity,
+        exposure=float(exposure.mean()) if n else 0.0,
+        elapsed_s=time.perf_counter() - began,
+        extra={"params": {"fast": params.fast, "slow": params.slow, "fee": params.fee, "stop_pct": params.stop_pct}},
+    )
+
+
+def _trade(position: Position, exit_price: Decimal, reason: str, at: datetime) -> TradeRecord:
+    quantity = position.initial_quantity
+    sign = Decimal(position.side.sign)
+    # The exits' volume-weighted price, recovered from the realized P&L the accounting booked.
+    price = position.entry_price + position.realized_pnl / (sign * quantity) if reason != "open" else exit_price
+    pnl = net_pnl(position)
+    if reason == "open":
+        pnl += sign * position.quantity * (exit_price - position.entry_price)
+    return TradeRecord(
+        symbol=str(position.symbol),
+        side=position.side.value,
+        entry_time=position.opened_at,
+        exit_time=position.closed_at or at,
+        entry_price=float(position.entry_price),
+        exit_price=float(price),
+        quantity=float(quantity),
+        fees=float(position.fees_paid),
+        funding=float(position.funding_paid),
+        pnl=float(pnl),
+        exit_reason=reason,
+    )
+
+
+def bot_result(settings: Settings, market: Market, run: BotRun, elapsed: float, strategy: str) -> BacktestResult:
+    store = run.store
+    end = _dt(int(market.tick_ns[-1])) if market.tick_ns.size else datetime.now(UTC)
+    trades = [_trade(p, Decimal(0), p.exit_reason or "closed", end) for p in store.closed_positions()]
+    for position in run.open_positions:
+        trades.append(_trade(position, run.last_marks.get(position.symbol, position.entry_price), "open", end))
+    trades.sort(key=lambda t: (t.entry_time, t.symbol))
+    shadows = store.shadow_trades()
+    return BacktestResult(
+        strategy=strategy,
+        source=market.source,
+        symbols=tuple(str(s) for s in market.symbols),
+        bars=market.bars,
+        bar_seconds=market.bar_seconds,
+        starting_equity=float(settings.execution.paper_starting_balance_usd),
+        trades=trades,
+        equity_ns=market.tick_ns,
+        equity=run.equity,
+        exposure=run.exposure,
+        elapsed_s=elapsed,
+        guards=guard_table(shadows, store.verdict_rows(limit=10**9)),
+        extra={
+            "signals": run.engine.summary.signals,
+            "shadows": len(shadows),
+            "ticks_processed": run.ticks_processed,
+            "lanes_processed": run.lanes_processed,
+            "jobs": {name: run.jobs.count(name) for name in sorted(set(run.jobs))},
+        },
+    )
+
+
+def run_whole_bot(
+    settings: Settings, market: Market, store_path: Path, *, progress: Progress | None = None, dense: bool = False
+) -> BacktestResult:
+    """The bot over `market`, writing to a fresh store at `store_path` (never the live one)."""
+    began = time.perf_counter()
+    run = run_bot(settings, market, store_path, dense=dense, progress=progress)
+    try:
+        return bot_result(settings, market, run, time.perf_counter() - began, "bot")
+    finally:
+        run.store.close()

@@ -1,0 +1,278 @@
+"""`bigalpha backtest`: the bot (or the reference `sma_cross`) over history files or the simulator, fast."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from bigalpha.cli.context import console, fail, print_json, state
+
+if TYPE_CHECKING:
+    from bigalpha.backtest.market import Market
+    from bigalpha.backtest.results import BacktestResult
+    from bigalpha.config import Settings
+
+STRATEGIES = ("bot", "sma_cross")
+_SMA_PARAMS = ("fast", "slow")
+
+
+def _params(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            fail(f"--param {pair!r}: write key=value, e.g. --param fast=10", code=2)
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _int_param(params: dict[str, str], key: str, default: int) -> int:
+    text = params.get(key)
+    if text is None:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        fail(f"--param {key}={text}: {key} must be a whole number of bars", code=2)
+
+
+def _bot_settings(settings: Settings, params: dict[str, str]) -> Settings:
+    """--param section.key=value overrides for the bot, validated like the config file."""
+    from pydantic import ValidationError
+
+    from bigalpha.config import Settings as SettingsModel
+
+    data: dict[str, Any] = settings.model_dump()
+    for key, value in params.items():
+        node = data
+        parts = key.split(".")
+        for part in parts[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                fail(f"--param {key}={value}: unknown setting {key!r} (e.g. gate.liq_wall_pct=0.01)", code=2)
+            node = child
+        if parts[-1] not in node:
+            fail(f"--param {key}={value}: unknown setting {key!r} (e.g. gate.liq_wall_pct=0.01)", code=2)
+        node[parts[-1]] = value
+    try:
+        return SettingsModel.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in d['loc'])}: {d['msg']}" for d in error.errors(include_url=False)
+        )
+        fail(f"--param: {problems}", code=2)
+
+
+def _market(settings: Settings, data: Path | None, sim_args: dict[str, Any]) -> Market:
+    from bigalpha.backtest.market import MarketError, load_market, sim_market
+    from bigalpha.data.sim import generate
+    from bigalpha.data.sim.scenarios import UnknownScenarioError, build_scenario
+    from bigalpha.engine.build import BuildError, SimOptions, sim_params
+
+    levels = settings.indicators.ofi_book_levels
+    if data is not None:
+        try:
+            return load_market(data, levels)
+        except MarketError as error:
+            fail(str(error), code=2)
+    symbols = (
+        tuple(s.strip().upper() for s in sim_args["symbols"].split(",") if s.strip()) if sim_args["symbols"] else ()
+    )
+    days = sim_args["days"]
+    if days <= 0:
+        fail(f"--days: must be positive, got {days}", code=2)
+    hurst = sim_args["hurst"]
+    if hurst is not None and not 0.0 < hurst < 1.0:
+        fail(f"--hurst: must be strictly between 0 and 1, got {hurst}", code=2)
+    try:
+        options = SimOptions(seed=sim_args["seed"], symbols=symbols, scenario=sim_args["scenario"], hurst=hurst)
+        params = sim_params(settings, options)
+        scenario = build_scenario(options.scenario, settings) if options.scenario else None
+        dataset = generate(params, days, scenario)
+    except (BuildError, UnknownScenarioError, ValueError) as error:
+        fail(f"--sim: {error}", code=2)
+    return sim_market(dataset, f"sim(seed={sim_args['seed']}, days={days})", levels)
+
+
+def _with_progress(label: str, run: Callable[[Callable[[int, int], None] | None], BacktestResult]) -> BacktestResult:
+    if not sys.stdout.isatty():
+        return run(None)
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn(label), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(), console=console
+    ) as bar:
+        task = bar.add_task(label, total=1)
+        return run(lambda done, total: bar.update(task, completed=done, total=total))
+
+
+def _write_outputs(
+    result: BacktestResult, json_file: Path | None, trades_csv: Path | None, report: Path | None
+) -> None:
+    from bigalpha.backtest.report import write_report
+    from bigalpha.backtest.results import write_json, write_trades_csv
+
+    writers: list[tuple[str, Path | None, Callable[[Path], None]]] = [
+        ("--json", json_file, lambda p: write_json(result, p)),
+        ("--trades-csv", trades_csv, lambda p: write_trades_csv(result.trades, p)),
+        ("--report", report, lambda p: write_report(result, p)),
+    ]
+    for option, path, write in writers:
+        if path is None:
+            continue
+        try:
+            write(path)
+        except OSError as error:
+            fail(f"{option}: cannot write {path}: {error}", code=2)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def backtest(
+        ctx: typer.Context,
+        data: Annotated[
+            Path | None,
+            typer.Option(
+                "--data", help="history file or folder (any loader format), or a `bigalpha sim --out` dataset"
+            ),
+        ] = None,
+        sim: Annotated[bool, typer.Option("--sim", help="backtest on the built-in simulator")] = False,
+        symbols: Annotated[
+            str | None, typer.Option("--symbols", help="simulator symbols, e.g. BTC,ETH (default: config)")
+        ] = None,
+        days: Annotated[int, typer.Option("--days", help="simulator days of 1-minute bars")] = 7,
+        seed: Annotated[int, typer.Option("--seed", help="simulator seed")] = 7,
+        hurst: Annotated[
+            float | None, typer.Option("--hurst", help="simulator regime: 0.3 noise, 0.5 random walk, 0.7 trend")
+        ] = None,
+        scenario: Annotated[
+            str | None, typer.Option("--scenario", help="simulator scenario (see `bigalpha sim scenarios`)")
+        ] = None,
+        strategy: Annotated[
+            str, typer.Option("--strategy", help="bot (the whole bot) or sma_cross (the reference)")
+        ] = "bot",
+        param: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--param", help="key=value: sma_cross fast/slow; bot: any setting, e.g. gate.liq_wall_pct=0.01"
+            ),
+        ] = None,
+        fee_bps: Annotated[
+            float | None, typer.Option("--fee-bps", help="sma_cross: fee per side in bps (default: the taker fee)")
+        ] = None,
+        stop_pct: Annotated[
+            float, typer.Option("--stop-pct", help="sma_cross: stop distance in percent of entry (0 = none)")
+        ] = 0.0,
+        cash: Annotated[float, typer.Option("--cash", help="sma_cross: starting cash")] = 10_000.0,
+        json_file: Annotated[Path | None, typer.Option("--json", help="write the summary as JSON to this file")] = None,
+        trades_csv: Annotated[
+            Path | None, typer.Option("--trades-csv", help="write every trade to this CSV file")
+        ] = None,
+        report: Annotated[Path | None, typer.Option("--report", help="write a self-contained HTML report")] = None,
+        out: Annotated[
+            Path | None, typer.Option("--out", help="folder for the backtest's own store (default: a temp folder)")
+        ] = None,
+        ablate: Annotated[bool, typer.Option("--ablate", help="bot: re-run with each guard off and compare")] = False,
+        ablate_seed: Annotated[int, typer.Option("--ablate-seed", help="seed of the ablation bootstrap")] = 0,
+    ) -> None:
+        """Backtest the bot or sma_cross: `bigalpha backtest --sim --days 7 --json out.json`."""
+        settings = state(ctx).settings()
+        if strategy not in STRATEGIES:
+            fail(f"--strategy {strategy!r}: unknown strategy; choose one of {', '.join(STRATEGIES)}", code=2)
+        if (data is None) == (not sim):
+            fail("give exactly one market: --data FILE_OR_DIR or --sim", code=2)
+        params = _params(param or [])
+        if strategy == "sma_cross":
+            unknown = sorted(set(params) - set(_SMA_PARAMS))
+            if unknown:
+                fail(f"--param {unknown[0]}: sma_cross takes {', '.join(_SMA_PARAMS)}", code=2)
+            if ablate:
+                fail("--ablate: ablation switches the bot's guards; use it with --strategy bot", code=2)
+        else:
+            for option, value, default in (
+                ("--fee-bps", fee_bps, None),
+                ("--stop-pct", stop_pct, 0.0),
+                ("--cash", cash, 10_000.0),
+            ):
+                if value != default:
+                    fail(
+                        f"{option} applies to sma_cross; set the bot's through --param (e.g. positions.perp.taker_fee_bps=5)",
+                        code=2,
+                    )
+            settings = _bot_settings(settings, params)
+        sim_args = {"symbols": symbols, "days": days, "seed": seed, "hurst": hurst, "scenario": scenario}
+        market = _market(settings, data, sim_args)
+        if strategy == "sma_cross":
+            result = _reference(settings, market, params, fee_bps, stop_pct, cash)
+        else:
+            result = _bot(settings, market, out, ablate, ablate_seed)
+        _write_outputs(result, json_file, trades_csv, report)
+        summary = result.summary()
+        if json_file is None and not sys.stdout.isatty():
+            print_json(summary)
+            return
+        keys = (
+            "bars",
+            "trades",
+            "final_equity",
+            "net_pnl",
+            "profit_factor",
+            "win_rate",
+            "max_drawdown_pct",
+            "sharpe",
+            "elapsed_s",
+            "bars_per_s",
+        )
+        console.print(" ".join(f"{k}={summary.get(k)!s}" for k in keys), highlight=False)
+
+
+def _reference(
+    settings: Settings, market: Market, params: dict[str, str], fee_bps: float | None, stop_pct: float, cash: float
+) -> BacktestResult:
+    from bigalpha.backtest.runner import run_reference
+    from bigalpha.backtest.sma_cross import SmaCrossParams
+
+    fee = (settings.positions.perp.taker_fee_bps if fee_bps is None else fee_bps) / 10_000.0
+    try:
+        chosen = SmaCrossParams(
+            _int_param(params, "fast", 10), _int_param(params, "slow", 30), fee, stop_pct / 100.0, cash
+        )
+    except ValueError as error:
+        fail(f"sma_cross: {error}", code=2)
+    return run_reference(market, chosen)
+
+
+def _bot(settings: Settings, market: Market, out: Path | None, ablate: bool, seed: int) -> BacktestResult:
+    from bigalpha.backtest.ablation import ablate as run_ablation
+    from bigalpha.backtest.market import MarketError
+    from bigalpha.backtest.runner import run_whole_bot
+    from bigalpha.store import StoreError
+
+    folder = out if out is not None else Path(tempfile.mkdtemp(prefix="bigalpha-backtest-"))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        fail(f"--out: cannot create {folder}: {error}", code=2)
+
+    def run(chosen: Settings, label: str) -> BacktestResult:
+        store = folder / f"backtest-{label}.db"
+        if store.exists():
+            fail(f"--out: {store} exists; a backtest writes a fresh store (choose an empty folder)", code=2)
+        try:
+            return _with_progress(
+                f"backtest {label}", lambda progress: run_whole_bot(chosen, market, store, progress=progress)
+            )
+        except (MarketError, StoreError) as error:
+            fail(str(error), code=2)
+
+    result = run(settings, "baseline")
+    result.extra["store"] = str(folder / "backtest-baseline.db")
+    if ablate:
+        rows = run_ablation(settings, result, run, seed=seed)
+        result.extra["ablation"] = [row.to_dict() for row in rows]
+    return result

@@ -1,0 +1,125 @@
+"""`bigalpha backtest` end to end: a simulated week (its 4-hour jobs on the simulated clock), the JSON keys,
+the trades CSV, the HTML report, ablation and bad input."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bigalpha.backtest.results import TRADE_COLUMNS
+from bigalpha.cli.app import app
+
+REQUIRED = (
+    "bars",
+    "trades",
+    "final_equity",
+    "net_pnl",
+    "profit_factor",
+    "win_rate",
+    "max_drawdown_pct",
+    "sharpe",
+    "sortino",
+    "exposure_pct",
+    "elapsed_s",
+    "bars_per_s",
+    "guards",
+)
+# One symbol and a long cool-down keep the week quick; the schedule does not depend on either.
+QUICK = ["--symbols", "ETH", "--param", "setups.alpha_ofi.cooldown_minutes=240"]
+
+
+def _run(args: list[str], tmp_path: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(app, args, env={"BIGALPHA_CONFIG": "", "COLUMNS": "200"}, catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_a_simulated_week_runs_the_four_hour_jobs_and_writes_every_output(tmp_path: Path) -> None:
+    """L-SHADOW-1, L-GUARD-1: the 4-hour review runs on the simulated clock, and the guard table comes from
+    the blocked shadows. P-PERP-1: the trades carry fees and funding."""
+    out = tmp_path / "o.json"
+    trades = tmp_path / "t.csv"
+    report = tmp_path / "r.html"
+    code, output = _run(
+        ["backtest", "--sim", "--days", "7", *QUICK, "--json", str(out), "--trades-csv", str(trades),
+         "--report", str(report), "--out", str(tmp_path / "store")],
+        tmp_path,
+    )  # fmt: skip
+    assert code == 0, output
+    data = json.loads(out.read_text())
+    assert all(key in data for key in REQUIRED), sorted(set(REQUIRED) - set(data))
+    assert data["jobs"]["learning_review"] == 7 * 6  # every 4 hours of a week, on the simulated clock
+    assert data["bars"] == 7 * 1440
+    assert all({"blocked", "resized", "shadow_pnl"} <= set(row) for row in data["guards"].values())
+    assert Path(data["store"]).is_file()
+    assert Path(data["store"]).parent == tmp_path / "store"
+    with trades.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert tuple(rows[0].keys()) == TRADE_COLUMNS if rows else True
+    assert len(rows) == data["trades"] + data["open_trades"]
+    for row in rows:
+        assert float(row["quantity"]) > 0
+        assert float(row["fees"]) > 0
+    page = report.read_text()
+    assert page.startswith("<!DOCTYPE html>")
+    assert page.rstrip().endswith("</html>")
+    assert "Plotly.newPlot" in page
+    assert '<script src="http' not in page
+    assert "<script src='http" not in page
+    assert "Per exit reason" in page
+    assert "Guards" in page
+
+
+def test_ablation_reports_one_row_per_guard(tmp_path: Path) -> None:
+    out = tmp_path / "o.json"
+    code, output = _run(["backtest", "--sim", "--days", "1", *QUICK, "--ablate", "--json", str(out)], tmp_path)
+    assert code == 0, output
+    data = json.loads(out.read_text())
+    from bigalpha.backtest.ablation import switchable_guards
+    from bigalpha.config import Settings
+
+    guards = switchable_guards(Settings())
+    assert [row["guard"] for row in data["ablation"]] == guards
+    for row in data["ablation"]:
+        assert {"trades_delta", "profit_factor_delta_ci95", "max_drawdown_delta_ci95"} <= set(row)
+
+
+def test_sma_cross_on_a_dataset_folder(tmp_path: Path) -> None:
+    dataset = tmp_path / "ds"
+    code, output = _run(["sim", "--days", "1", "--symbols", "BTC,ETH", "--out", str(dataset)], tmp_path)
+    assert code == 0, output
+    out = tmp_path / "o.json"
+    code, output = _run(
+        ["backtest", "--data", str(dataset), "--strategy", "sma_cross", "--param", "fast=5", "--param", "slow=20",
+         "--stop-pct", "1", "--json", str(out)],
+        tmp_path,
+    )  # fmt: skip
+    assert code == 0, output
+    data = json.loads(out.read_text())
+    assert data["bars"] == 2 * 1440
+    assert data["trades"] > 0
+    assert "guards" not in data
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--data", "/nonexistent/file.csv"], "/nonexistent/file.csv does not exist"),
+        (["--sim", "--strategy", "magic"], "unknown strategy"),
+        (["--sim", "--strategy", "sma_cross", "--param", "fast"], "write key=value"),
+        (["--sim", "--strategy", "sma_cross", "--param", "speed=3"], "sma_cross takes fast, slow"),
+        (["--sim", "--strategy", "sma_cross", "--param", "fast=x"], "whole number"),
+        (["--sim", "--param", "gate.nope=1"], "unknown setting 'gate.nope'"),
+        (["--sim", "--param", "gate.liq_wall_pct=lots"], "gate.liq_wall_pct"),
+        (["--sim", "--symbols", "DOGE"], "no market for DOGE"),
+        ([], "exactly one market"),
+    ],
+)
+def test_bad_input_fails_with_a_clear_message(tmp_path: Path, args: list[str], message: str) -> None:
+    code, output = _run(["backtest", *args], tmp_path)
+    assert code == 2
+    assert message in output.replace("\n", " ")
+    assert "Traceback" not in output
