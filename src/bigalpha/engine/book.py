@@ -37,6 +37,7 @@ from bigalpha.store.mapping import meta_from_json, meta_to_json
 
 WALLET_KEY = "wallet"
 PLAN_PREFIX = "plan:"
+EXIT_STATE_PREFIX = "exit:"  # the exit policy's state per position (holds, max-pain hits)
 
 
 def plan_to_state(

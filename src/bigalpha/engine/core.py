@@ -44,7 +44,7 @@ from bigalpha.domain import (
     Verdict,
     new_id,
 )
-from bigalpha.engine.book import PLAN_PREFIX, Book, plan_to_state
+from bigalpha.engine.book import EXIT_STATE_PREFIX, PLAN_PREFIX, Book, plan_to_state
 from bigalpha.engine.faults import crash_point
 from bigalpha.engine.orders import OrderRouter
 from bigalpha.engine.policies import EntryPlanner, ExitPolicy, RiskOutcome, RiskPolicy
@@ -56,12 +56,12 @@ from bigalpha.gate.learned import GateLearnedState
 from bigalpha.indicators.builder import ContextBuilder
 from bigalpha.indicators.context import MarketContext
 from bigalpha.learning.shadow import Shadow, advance_shadow, force_close, open_shadow
+from bigalpha.learning.whale_tuning import CANDIDATES_KEY, WhaleProbe
 from bigalpha.store import Store
 from bigalpha.strategies.base import Strategy
 
 log = logging.getLogger("bigalpha.engine")
 ENGINE_KEY = "engine"
-EXIT_STATE_PREFIX = "exit:"
 
 
 class Recorder(Protocol):
@@ -111,6 +111,7 @@ class Engine:
         self.bus = parts.bus
         self.builder = ContextBuilder(parts.settings.indicators)
         self.learned = GateLearnedState.initial(parts.settings)
+        self.whale_probe = WhaleProbe(parts.settings)  # L-OPT-1's whale intent at each candidate threshold
         self.book = Book(parts.store, parts.settings.execution.paper_starting_balance_usd)
         self._closed_pending: list[Position] = []
         self._started = False
@@ -142,6 +143,7 @@ class Engine:
             self.last_tick = datetime.fromisoformat(saved["last_tick"]) if saved["last_tick"] else None
             self.funding_slot = saved.get("funding_slot")
             self.open_shadows = {row["id"]: Shadow.from_dict(row) for row in saved.get("shadows", [])}
+            self.whale_probe.load_state_dict(saved.get("whale_probe", {}))
         else:
             self.open_shadows = {row.id: Shadow.from_row(row) for row in self.store.shadow_trades(open_only=True)}
         for position_id in self.book.positions:
@@ -228,6 +230,7 @@ class Engine:
             self.contexts[snapshot.symbol] = self.builder.update(
                 snapshot, whale_threshold_usd=self.learned.whale_threshold_usd
             )
+            self.whale_probe.observe(snapshot, self.learned.whale_threshold_usd)
             if self.parts.recorder is not None:
                 self.parts.recorder.record(snapshot)
         self._pay_funding(now)
@@ -425,6 +428,7 @@ class Engine:
             )
             tx.tx.set_state(EXIT_STATE_PREFIX + position_id, dict(plan.state), now)
             shadow = open_shadow(signal, plan, blocked_by=None, position_id=position_id)
+            shadow.state[CANDIDATES_KEY] = self.whale_probe.candidates(signal.symbol)
             tx.tx.save_shadow(shadow.to_row())
         self.open_shadows[shadow.id] = shadow
         self.exit_states[position_id] = dict(plan.state)
@@ -465,6 +469,7 @@ class Engine:
             for event in events:
                 tx.publish(event)
             shadow = open_shadow(signal, plan, blocked_by=plan_blocked_by, position_id=None)
+            shadow.state[CANDIDATES_KEY] = self.whale_probe.candidates(signal.symbol)
             tx.tx.save_shadow(shadow.to_row())
         self.open_shadows[shadow.id] = shadow
 
@@ -530,6 +535,7 @@ class Engine:
             "scheduler": self.scheduler.state_dict(),
             "funding_slot": self.funding_slot,
             "shadows": [shadow.to_dict() for shadow in self.open_shadows.values()],
+            "whale_probe": self.whale_probe.state_dict(),
         }
         self.store.set_state(ENGINE_KEY, state, self.last_tick)
 

@@ -1,19 +1,27 @@
-"""The learning loop's periodic jobs, run on the engine's clock (L-SHADOW-1, L-GUARD-1, L-PROB-1)."""
+"""The learning loop's periodic jobs, run on the engine's clock (L-SHADOW-1, L-GUARD-1, L-PROB-1, L-OPT-1)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from bigalpha.config import Settings
 from bigalpha.domain import Event, EventId, EventType, LogTag, new_id
+from bigalpha.engine.book import EXIT_STATE_PREFIX
 from bigalpha.learning.review import guard_effectiveness, probation_review, slippage_review
+from bigalpha.learning.shadow import Shadow
+from bigalpha.learning.whale_tuning import adopt, tune_whale_threshold
+from bigalpha.positions import HoldState, max_pain_hit_rate, max_pain_record
 
 if TYPE_CHECKING:
+    from bigalpha.domain import Position
     from bigalpha.engine.core import Engine
 
 Job = tuple[str, timedelta, Callable[[datetime], None]]
+TUNING_KEY = "learning.whale_tuning"
+TUNING_HISTORY = 200  # runs kept in the store; each is also an event
 
 
 def learning_jobs(settings: Settings, engine: Callable[[], Engine]) -> list[Job]:
@@ -28,6 +36,7 @@ def learning_jobs(settings: Settings, engine: Callable[[], Engine]) -> list[Job]
         learned, slippage = slippage_review(closed_shadows, trades[-200:], current.learned, settings)
         learned, probation = probation_review(trades, learned, settings)
         guards = guard_effectiveness(closed_shadows)
+        magnet = _max_pain_review(current, trades, settings)
         changed = learned != current.learned
         current.learned = learned
         with current.bus.transaction() as tx:
@@ -46,6 +55,7 @@ def learning_jobs(settings: Settings, engine: Callable[[], Engine]) -> list[Job]
                         },
                         "slippage": [vars_of(c) for c in slippage],
                         "probation": probation,
+                        "max_pain": magnet,
                     },
                 )
             )
@@ -61,7 +71,59 @@ def learning_jobs(settings: Settings, engine: Callable[[], Engine]) -> list[Job]
                     )
                 )
 
-    return [("learning_review", timedelta(hours=settings.learning.review_interval_hours), review)]
+    def tune(now: datetime) -> None:
+        """L-OPT-1: the whale threshold tuned over the last trades' shadows; every run is recorded."""
+        current = engine()
+        rows = current.store.shadow_trades(since=now - timedelta(days=3))
+        shadows = [Shadow.from_row(row) for row in rows if row.closed_at is not None]
+        notionals: dict[str, Decimal] = {}
+        for shadow in shadows:
+            verdict = current.store.get_verdict_row(shadow.signal_id) if shadow.taken else None
+            approved = (verdict.risk or {}).get("notional_usd") if verdict is not None else None
+            if approved is not None:
+                notionals[shadow.signal_id] = Decimal(str(approved))
+        run = tune_whale_threshold(shadows, notionals, current.learned, settings)
+        current.learned = adopt(current.learned, run)
+        history = (current.store.get_state(TUNING_KEY) or {}).get("runs", [])
+        history = [*history, {"at": now.isoformat(), **run.to_dict()}][-TUNING_HISTORY:]
+        with current.bus.transaction() as tx:
+            tx.tx.set_state(TUNING_KEY, {"runs": history}, now)
+            tx.publish(
+                Event(
+                    id=EventId(new_id("evt")),
+                    ts=now,
+                    type=EventType.THRESHOLD_CHANGED
+                    if run.adopted_threshold_usd is not None
+                    else EventType.LEARNING_REVIEW,
+                    source="learning_loop",
+                    message=f"whale threshold tuning over {run.trades} trades: {run.reason}",
+                    data={"tag": LogTag.HYPERPARAM.value, "rule": "L-OPT-1", **run.to_dict()},
+                )
+            )
+
+    return [
+        ("learning_review", timedelta(hours=settings.learning.review_interval_hours), review),
+        ("whale_threshold_tuning", timedelta(hours=settings.learning.optimize_interval_hours), tune),
+    ]
+
+
+def _max_pain_review(current: Engine, trades: list[Position], settings: Settings) -> dict[str, object]:
+    """L-MP-1: the max-pain target hit rate of TRUE TREND trades; above 60% it recommends raising the
+    conviction of magnet-aligned trades (a recommendation in the review event; nothing is changed)."""
+    records = []
+    for position in trades:
+        state = current.store.get_state(EXIT_STATE_PREFIX + position.id)
+        record = max_pain_record(position, HoldState.from_dict(state) if state else HoldState())
+        if record is not None:
+            records.append(record)
+    rate = max_pain_hit_rate(records)
+    recommend = rate is not None and rate > settings.learning.max_pain_hit_rate
+    return {
+        "true_trend_trades": len(records),
+        "hit_rate": rate,
+        "recommend_raising_magnet_conviction": recommend,
+        "threshold": settings.learning.max_pain_hit_rate,
+    }
 
 
 def vars_of(change: object) -> dict[str, object]:

@@ -52,6 +52,7 @@ def test_a_simulated_week_runs_the_four_hour_jobs_and_writes_every_output(tmp_pa
     data = json.loads(out.read_text())
     assert all(key in data for key in REQUIRED), sorted(set(REQUIRED) - set(data))
     assert data["jobs"]["learning_review"] == 7 * 6  # every 4 hours of a week, on the simulated clock
+    assert data["jobs"]["whale_threshold_tuning"] == 7 * 2  # L-OPT-1: every 12 hours of the week
     assert data["bars"] == 7 * 1440
     assert all({"blocked", "resized", "shadow_pnl"} <= set(row) for row in data["guards"].values())
     assert Path(data["store"]).is_file()

@@ -108,7 +108,7 @@ def test_orders_are_finished_and_filled_exactly(day_run: Path) -> None:
 
 
 def test_a_week_runs_the_4_hour_jobs_on_the_simulated_clock(tmp_path: Path) -> None:
-    """L-SHADOW-1 / L-GUARD-1: the 4-hour review runs on market time, 6 times a simulated day."""
+    """L-SHADOW-1 / L-GUARD-1 / L-OPT-1: the 4-hour review and the 12-hour tuning run on market time."""
     with engine_on_sim(settings_for(tmp_path), days=2) as built:
         summary = built.engine.run(built.feed)
     assert summary.first_tick is not None
@@ -118,6 +118,8 @@ def test_a_week_runs_the_4_hour_jobs_on_the_simulated_clock(tmp_path: Path) -> N
     crossed = int((summary.last_tick - epoch) / period) - int((summary.first_tick - epoch) / period)
     assert crossed == 12
     assert summary.ran_jobs.count("learning_review") == crossed
+    # L-OPT-1: the whale-threshold tuning every 12 hours of market time (12:00 and 00:00)
+    assert summary.ran_jobs.count("whale_threshold_tuning") == 4
 
 
 def test_paper_mode_broker_never_sends_real_orders(tmp_path: Path) -> None:
@@ -137,5 +139,24 @@ def test_events_include_the_trade_lifecycle(day_run: Path) -> None:
         assert {EventType.ENGINE_STARTED, EventType.VERDICT, EventType.FILL} <= kinds
         if store.closed_positions():
             assert EventType.POSITION_CLOSED in kinds
+    finally:
+        store.close()
+
+
+def test_reviews_report_guards_and_the_max_pain_hit_rate(day_run: Path) -> None:
+    """L-GUARD-1 and L-MP-1: each 4-hour review event carries the guard table and the TRUE TREND max-pain hit
+    rate with its recommendation flag (above 60%)."""
+    store = _store(day_run)
+    try:
+        reviews = [e for _, e in store.events(types=[EventType.LEARNING_REVIEW.value], limit=1000)]
+        assert len(reviews) >= 5
+        for review in reviews:
+            if "guards" not in review.data:
+                continue  # the 12-hour whale tuning also reports as a review when it adopts nothing
+            magnet = review.data["max_pain"]
+            assert magnet["threshold"] == 0.6
+            rate = magnet["hit_rate"]
+            assert magnet["recommend_raising_magnet_conviction"] == (rate is not None and rate > 0.6)
+        assert any(review.data.get("guards") for review in reviews)
     finally:
         store.close()

@@ -288,12 +288,11 @@ class CoinGlassClient:
         """Retry-After as seconds, from a number of seconds or an HTTP date."""
         if header is None or not header.strip():
             return None
+        text = header.strip()
+        if text.replace(".", "", 1).isdigit():
+            return max(0.0, float(text))
         try:
-            return max(0.0, float(header.strip()))
-        except ValueError:
-            pass
-        try:
-            moment = parsedate_to_datetime(header.strip())
+            moment = parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):
             return None
         if moment.tzinfo is None:
