@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -13,10 +13,9 @@ from rich.table import Table
 
 from bigalpha.cli.context import fail, print_json, state
 from bigalpha.domain import Decision, GuardOutcome, Verdict
-from bigalpha.gate import evaluate, verdict_events
-from bigalpha.gate.case import LoadedCase, case_json_schema, load_case
-from bigalpha.gate.events import outcome_data
-from bigalpha.indicators.context import ContextError
+
+if TYPE_CHECKING:
+    from bigalpha.gate.case import LoadedCase
 
 _STYLE = {Decision.ALLOW: "green", Decision.BLOCK: "bold red", Decision.RESIZE: "yellow"}
 
@@ -52,6 +51,8 @@ def _evidence_text(outcome: GuardOutcome) -> str:
 
 
 def verdict_json(loaded: LoadedCase, verdict: Verdict) -> dict[str, Any]:
+    from bigalpha.gate.events import outcome_data, verdict_events
+
     """The machine form of a verdict: decision, multiplier, every outcome and the bus events it makes."""
     signal = loaded.signal
     return {
@@ -124,6 +125,11 @@ def register(app: typer.Typer) -> None:
         schema: Annotated[bool, typer.Option("--schema", help="print the case file's JSON Schema and exit")] = False,
     ) -> None:
         """Run the intelligence gate on one case (signal + market context) and explain every guard's answer."""
+        # The gate and its schemas load only for this command, so every other command starts quickly.
+        from bigalpha.gate import evaluate
+        from bigalpha.gate.case import case_json_schema, load_case
+        from bigalpha.indicators.context import ContextError
+
         if schema:
             print_json(case_json_schema())
             return

@@ -9,8 +9,6 @@ import typer
 from rich.table import Table
 
 from bigalpha.cli.context import console, fail, print_json, state
-from bigalpha.reporting import report_data
-from bigalpha.store import Store, StoreError
 
 
 def _money(value: Any) -> str:
@@ -35,6 +33,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Trades, P&L, open positions and recent events from the store."""
+        from bigalpha.reporting import report_data
+        from bigalpha.store import Store, StoreError
+
         settings = state(ctx).settings()
         try:
             store = Store.open(settings)

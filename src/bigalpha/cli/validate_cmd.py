@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 
 from bigalpha.cli.context import console, print_json, state
-from bigalpha.preflight import run_all
 
 
 def register(app: typer.Typer) -> None:
@@ -19,6 +18,8 @@ def register(app: typer.Typer) -> None:
         json_output: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     ) -> None:
         """Validate-only pre-flight: config, storage and each component. Exit 0 when all pass."""
+        from bigalpha.preflight import run_all  # storage and every component load only for this command
+
         settings = state(ctx).settings()
         results = run_all(settings)
         failed = [result for result in results if not result.ok]
