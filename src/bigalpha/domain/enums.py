@@ -135,6 +135,7 @@ class DenyReason(StrEnum):
     NOTIONAL_EXCEEDS_MAX = "NOTIONAL_EXCEEDS_MAX"
     STOP_TOO_WIDE = "STOP_TOO_WIDE"
     MISSING_STOP = "MISSING_STOP"
+    NOTIONAL_BELOW_MINIMUM = "NOTIONAL_BELOW_MINIMUM"  # sized below `risk.min_order_usd`: nothing worth sending
     DAILY_LOSS_LIMIT = "DAILY_LOSS_LIMIT"
     MAX_CONCURRENT_POSITIONS = "MAX_CONCURRENT_POSITIONS"
     OPPOSITE_POSITION_OPEN = "OPPOSITE_POSITION_OPEN"  # one-way mode: a symbol is long or short, not both

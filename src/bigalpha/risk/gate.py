@@ -342,7 +342,7 @@ def _size(run: _Run, requested: Decimal) -> RiskDecision:
             )
         return _refuse(
             RiskLayer.GLOBAL,
-            DenyReason.INPUT_UNAVAILABLE,
+            DenyReason.NOTIONAL_BELOW_MINIMUM,
             "R-G-1",
             f"the sized order is {notional:.2f} USD, below the minimum order {risk.min_order_usd} USD",
             **numbers,

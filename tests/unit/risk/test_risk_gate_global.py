@@ -137,4 +137,4 @@ def test_zero_request_is_refused_not_sent() -> None:
     """A request of $0 (e.g. a wallet with no equity) is refused below the minimum order."""
     decision = _eval("0")
     assert not decision.approved
-    assert decision.reason is DenyReason.INPUT_UNAVAILABLE
+    assert decision.reason is DenyReason.NOTIONAL_BELOW_MINIMUM
