@@ -16,17 +16,15 @@ from bigalpha.domain import Bar, Position, Signal, Verdict
 from bigalpha.engine.policies import EntryPlan, ExitAction, ExitPlan
 from bigalpha.indicators.context import MarketContext
 from bigalpha.positions import HoldState, evaluate_exits, plan_entry
+from bigalpha.strategies.setups import hold_window
 
 
 class PositionEntryPlanner:
     """P-STOP-1, P-LADDER-1, P-WALL-1, P-META-1 at entry."""
 
     def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self.config = settings.positions
-        self.max_holds: dict[str, timedelta] = {
-            # S-XRP-SQ scalps are held 45–60 s at most; the exit policy enforces it as MAX_HOLD.
-            "xrp_squeeze": timedelta(seconds=settings.setups.xrp_squeeze.max_hold_s),
-        }
 
     def __call__(
         self,
@@ -37,16 +35,10 @@ class PositionEntryPlanner:
         quantity: Decimal,
         now: datetime,
     ) -> EntryPlan:
-        plan = plan_entry(
-            signal,
-            context,
-            entry_price,
-            quantity,
-            self.config,
-            now,
-            verdict=verdict,
-            max_hold=self.max_holds.get(signal.strategy),
-        )
+        # A setup's own holding window (S-XRP-SQ: 45–60 s); the exit policy enforces its end as MAX_HOLD.
+        window = hold_window(signal.strategy, self.settings)
+        max_hold = timedelta(seconds=window.max_s) if window is not None else None
+        plan = plan_entry(signal, context, entry_price, quantity, self.config, now, verdict=verdict, max_hold=max_hold)
         return EntryPlan(plan.stop_price, plan.targets, plan.meta, plan.events, plan.hold_state.to_dict())
 
 

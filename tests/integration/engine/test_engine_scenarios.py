@@ -105,6 +105,24 @@ def test_setup_scenario_end_to_end(
         assert set(summary["refused_by"]) & set(refusals)  # type: ignore[arg-type]
 
 
+def test_xrp_scalps_end_at_their_max_hold(tmp_path: Path) -> None:
+    """S-XRP-SQ: dip scalps are held 45–60 s; a scalp that reaches neither its stop nor its target is closed
+    by the exit policy at the first bar past 60 s (1-minute bars: one bar after entry)."""
+    _run(tmp_path, "squeeze", "XRP", "s-xrp-sq")
+    store = Store.open(_settings(tmp_path, "XRP"))
+    try:
+        scalps = [p for p in store.closed_positions() if p.strategy == "s-xrp-sq"]
+    finally:
+        store.close()
+    assert scalps
+    for scalp in scalps:
+        held = (scalp.closed_at - scalp.opened_at).total_seconds() if scalp.closed_at else None
+        assert held is not None
+        assert scalp.exit_reason in ("max-hold", "stop", "tier-1")
+        if scalp.exit_reason == "max-hold":
+            assert 60 <= held <= 120
+
+
 def test_true_trend_holds_show_in_the_store_and_report(tmp_path: Path) -> None:
     """P-HOLD-1 / P-HOLD-2 through the engine: in a trending market drifting toward a short-liquidation cluster,
     TRUE TREND positions have Tier-1 exits blocked, and the blocks are events the report lists."""
