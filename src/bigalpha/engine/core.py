@@ -236,11 +236,12 @@ class Engine:
         self._pay_funding(now)
         self._check_kill_switch(now)
         self._manage_positions(now)
-        if not self._halted:
-            for strategy in self.parts.strategies:
-                for snapshot in tick:
-                    for signal in strategy.on_market(snapshot, self.contexts[snapshot.symbol]):
-                        self._handle_signal(signal, now)
+        # Strategies run even while the kill switch holds: their signals are refused by the risk gate with the
+        # reason, stored and shadowed (L-SHADOW-1 follows every signal), so a halt is visible, not silent.
+        for strategy in self.parts.strategies:
+            for snapshot in tick:
+                for signal in strategy.on_market(snapshot, self.contexts[snapshot.symbol]):
+                    self._handle_signal(signal, now)
         self._advance_shadows(now)
         self.summary.ran_jobs += self.scheduler.run_due(now)
         self.summary.ticks += 1

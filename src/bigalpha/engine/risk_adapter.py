@@ -126,6 +126,11 @@ class RiskGatePolicy:
             halted=decision.block_entries or account.kill_switch.tripped, flatten=flatten, reason=decision.message
         )
 
+    def latches_changed(self) -> None:
+        """Re-read the latches at the next tick: for callers in this process (an API request that trips the
+        kill switch) that need not wait for the once-a-second poll."""
+        self._latches_read_at = None
+
     def _latches_due(self) -> bool:
         self._fresh = False
         if self.mode is Mode.BACKTEST and self._latches_read_at is not None:
