@@ -73,6 +73,16 @@ def _feed(settings: Settings, name: str, symbols: str | None, seed: int, scenari
     raise typer.BadParameter(f"{name!r}: use 'sim' or 'recording:DIR'", param_hint="--feed")
 
 
+def _resume_pacing(feed: Feed, engine: Engine) -> None:
+    """A resumed run replays the simulated market up to where it stopped; that replay is skipped by the engine,
+    so it must not be paced either — pacing starts at the first tick the engine will trade on."""
+    from bigalpha.engine.pacing import PacedFeed
+
+    resume_at = engine.last_tick
+    if isinstance(feed, PacedFeed) and resume_at is not None and (feed.pace_from is None or resume_at > feed.pace_from):
+        feed.pace_from = resume_at
+
+
 def _until(text: str | None) -> tuple[timedelta | None, datetime | None]:
     """`--until` as a duration of market time, or as an absolute market time (UTC when no zone is given)."""
     if text is None:
@@ -168,6 +178,7 @@ def register(app: typer.Typer) -> None:
         run_view = RunView()
         built.engine.bus.subscribe(run_view.on_event)
         engine.start()
+        _resume_pacing(feed, engine)
         started_at = engine.last_tick
 
         def past_until() -> bool:
