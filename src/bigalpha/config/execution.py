@@ -43,6 +43,13 @@ class ExecutionConfig(Section):
     paper_slippage_bps: float = Field(
         2.0, ge=0, le=500, description="P-PERP-1 (paper): slippage of a market fill when no order book is known"
     )
+    paper_book_share: float = Field(
+        1.0,
+        gt=0,
+        le=1,
+        description="P-PERP-1 (paper): share of each displayed order-book level the paper broker may take; below 1 "
+        "models the queue ahead of us, so orders larger than that share of the book fill partially over ticks",
+    )
     paper_starting_balance_usd: Decimal = Field(
         Decimal(1660), gt=0, description="R-SIZE-1: paper account's starting wallet balance (the hot wallet)"
     )

@@ -3,6 +3,8 @@ the store in the transaction that records what changed them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -36,6 +38,7 @@ from bigalpha.store import Store
 from bigalpha.store.mapping import meta_from_json, meta_to_json
 
 WALLET_KEY = "wallet"
+Levels = tuple[Decimal, tuple[Decimal, ...]]  # a position's stop and ladder targets
 PLAN_PREFIX = "plan:"
 EXIT_STATE_PREFIX = "exit:"  # the exit policy's state per position (holds, max-pain hits)
 
@@ -91,8 +94,16 @@ class Book:
     def exposure(self) -> Decimal:
         return sum((p.entry_price * p.quantity for p in self.positions.values()), Decimal(0))
 
-    def apply_fills(self, tx: BusTx, order: Order, fills: list[Fill], at: datetime) -> tuple[Position, bool, bool]:
-        """Apply an order's new fills; returns (position, opened now, closed now)."""
+    def apply_fills(
+        self,
+        tx: BusTx,
+        order: Order,
+        fills: list[Fill],
+        at: datetime,
+        replan: Callable[[Order, Decimal], Levels | None] | None = None,
+    ) -> tuple[Position, bool, bool]:
+        """Apply an order's new fills; returns (position, opened now, closed now). After entry fills, `replan`
+        gives the stop and targets for the position's average entry price (None keeps the current ones)."""
         if order.position_id is None:
             raise ValueError(f"order {order.client_order_id} has no position id")
         position = self.positions.get(order.position_id) or self._from_plan(order)
@@ -120,6 +131,10 @@ class Book:
                     fill.trade_id,
                 )
             )
+        if order.tag == "entry" and replan is not None:
+            levels = replan(order, position.entry_price)
+            if levels is not None:
+                position = replace(position, stop_price=levels[0], targets=levels[1])
         closed = not position.is_open
         tx.tx.save_position(position)
         tx.tx.set_state(WALLET_KEY, wallet_to_state(self.wallet), at)

@@ -92,6 +92,7 @@ def paper_broker(settings: Settings, store: Store) -> PaperBroker:
         taker_fee_bps=_dec(perp.taker_fee_bps),
         latency=timedelta(milliseconds=settings.execution.paper_latency_ms),
         slippage_bps=_dec(settings.execution.paper_slippage_bps),
+        book_share=_dec(settings.execution.paper_book_share),
     )
 
     def persist(state: dict[str, Any]) -> None:

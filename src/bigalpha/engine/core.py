@@ -115,6 +115,7 @@ class Engine:
         self.book = Book(parts.store, parts.settings.execution.paper_starting_balance_usd)
         self._closed_pending: list[Position] = []
         self._started = False
+        self._unsent: list[Order] = []
         # Open shadows live here and in the checkpoint; the table gets a shadow when it opens and when it closes.
         self.open_shadows: dict[str, Shadow] = {}
         self.router = OrderRouter(parts.store, parts.bus, parts.broker, self._on_fills, self._after_fills)
@@ -152,7 +153,8 @@ class Engine:
         now = self.last_tick or self.parts.clock.now()
         # Orders whose fate a crash left unknown are settled first, so the account the risk gate rebuilds from
         # the store already holds the positions they opened or closed.
-        changed = self.router.reconcile(now)
+        # Orders stored but never sent wait for the first tick: the broker must see that instant's market first.
+        changed, self._unsent = self.router.reconcile(now, send_unsent=False)
         self._closed_pending.clear()
         self.parts.risk.restore(now)
         self._count_working_entries(now)
@@ -233,6 +235,7 @@ class Engine:
             self.whale_probe.observe(snapshot, self.learned.whale_threshold_usd)
             if self.parts.recorder is not None:
                 self.parts.recorder.record(snapshot)
+        self._send_unsent(now)
         self._pay_funding(now)
         self._check_kill_switch(now)
         self._manage_positions(now)
@@ -304,7 +307,14 @@ class Engine:
             snapshot = self.snapshots.get(position.symbol)
             if context is None or snapshot is None or now <= position.opened_at:
                 continue
-            plan = self.parts.exit_policy(position, context, snapshot.bar, now, self.exit_states.get(position.id, {}))
+            try:
+                plan = self.parts.exit_policy(
+                    position, context, snapshot.bar, now, self.exit_states.get(position.id, {})
+                )
+            except ValueError as error:
+                # A position the exit policy cannot judge must not stop the engine (or the other positions).
+                log.error("exit policy refused position %s: %s", position.id, error)
+                continue
             state = dict(plan.state)
             if plan.events or state != self.exit_states.get(position.id):
                 with self.bus.transaction() as tx:
@@ -481,11 +491,33 @@ class Engine:
         return (notional / price / step).to_integral_value(rounding=ROUND_DOWN) * step
 
     def _on_fills(self, tx: Any, order: Order, fills: list[Any]) -> None:
-        position, _opened, closed = self.book.apply_fills(tx, order, fills, order.ts if not fills else fills[-1].ts)
+        at = order.ts if not fills else fills[-1].ts
+        position, _opened, closed = self.book.apply_fills(tx, order, fills, at, self._levels_at_fill)
         if closed:
             self.summary.closed += 1
             self._closed_pending.append(position)
             self.exit_states.pop(position.id, None)
+
+    def _send_unsent(self, now: datetime) -> None:
+        """Send the orders a crash left stored but unsent, now that the broker has this tick's market data."""
+        for order in self._unsent:
+            self.router.record(order, self.parts.broker.submit(order), at=now)
+        self._unsent = []
+
+    def _levels_at_fill(self, order: Order, price: Decimal) -> tuple[Decimal, tuple[Decimal, ...]] | None:
+        """Stop and targets planned again from the entry's average fill price (P-STOP-1, P-LADDER-1, P-WALL-1 keep
+        their distances from the price actually paid); None keeps the current levels."""
+        signal = self.store.get_signal(order.signal_id) if order.signal_id else None
+        context = self.contexts.get(order.symbol)
+        if signal is None or context is None:
+            return None
+        verdict = Verdict(signal_id=signal.id, allowed=True, size_multiplier=1.0, outcomes=())
+        try:
+            plan = self.parts.entry_planner(signal, verdict, context, price, order.quantity, max(order.ts, context.ts))
+        except ValueError as error:
+            log.warning("entry %s keeps its planned levels: %s", order.client_order_id, error)
+            return None
+        return plan.stop_price, plan.targets
 
     def _after_fills(self) -> None:
         # The risk account learns of a close after the fill's transaction commits: it may write latches itself.

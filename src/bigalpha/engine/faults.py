@@ -15,6 +15,7 @@ CRASH_POINTS = (
     "before_submit",  # the order is in the store as PENDING_SUBMIT, the broker has not seen it
     "after_submit",  # the broker has the order (and maybe fills); the store does not know yet
     "after_fill_recorded",  # fills and the position are stored; the tick is not marked done
+    "after_partial_fill",  # part of an order is filled and stored; the rest is still working
     "before_exit_submit",  # an exit order is stored, not yet sent
     "after_tick",  # the tick's state is saved
 )

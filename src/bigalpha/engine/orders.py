@@ -78,20 +78,28 @@ class OrderRouter:
         if new_fills:
             self.after_fills()
             crash_point("after_fill_recorded")
+            if report.status is OrderStatus.PARTIALLY_FILLED:
+                crash_point("after_partial_fill")
         return new_fills
 
-    def reconcile(self, at: datetime) -> int:
-        """Bring every unfinished stored order in line with the broker; returns how many changed."""
+    def reconcile(self, at: datetime, *, send_unsent: bool = True) -> tuple[int, list[Order]]:
+        """Bring every unfinished stored order in line with the broker. Returns how many changed, and the
+        orders the broker never received — sent now, or, with `send_unsent=False`, returned for the caller to
+        send once the broker has the market data they were meant to meet."""
         changed = 0
+        unsent: list[Order] = []
         for order in self.store.open_orders():
             report = self.broker.report(order.client_order_id)
             if report is None:
+                if not send_unsent:
+                    unsent.append(order)
+                    continue
                 # The process died after storing the order and before sending it: send it now.
                 report = self.broker.submit(order)
             if report.status is not order.status or self.record(order, report, at=at):
                 self.record(order, report, at=at)
                 changed += 1
-        return changed
+        return changed, unsent
 
     def on_market_reports(self, reports: list[OrderReport], at: datetime) -> None:
         """Record what resting or working orders did on new market data."""

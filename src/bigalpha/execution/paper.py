@@ -46,6 +46,7 @@ class PaperTerms:
     taker_fee_bps: Decimal
     latency: timedelta
     slippage_bps: Decimal
+    book_share: Decimal = Decimal(1)  # of each displayed level, the part this broker may take
 
 
 @dataclass
@@ -189,7 +190,7 @@ class PaperBroker:
             if order.type is OrderType.LIMIT and not self._price_ok(order, price):
                 break
             key = (order.symbol, order.side, level.price)
-            available = Decimal(repr(level.quantity)) - self._taken.get(key, Decimal(0))
+            available = Decimal(repr(level.quantity)) * self.terms.book_share - self._taken.get(key, Decimal(0))
             if available <= 0:
                 continue
             quantity = min(available, working.remaining)
@@ -246,11 +247,20 @@ class PaperBroker:
             ((w.order, w.filled, tuple(w.fills), w.status, w.reason) for w in self._orders.values()), self._net
         )
         state["seen"] = {symbol: ts.isoformat() for symbol, ts in self._seen.items()}
+        # Liquidity already taken from the books of the last instant: a restart that re-sends an order at that
+        # instant must meet the same depth as it would have without the restart.
+        state["taken"] = [
+            [symbol, side.value, price, str(quantity)] for (symbol, side, price), quantity in self._taken.items()
+        ]
         return state
 
     def _load(self, state: Mapping[str, Any]) -> None:
         orders, self._net = load_state(state)
         self._seen = {Symbol(symbol): datetime.fromisoformat(ts) for symbol, ts in state.get("seen", {}).items()}
+        self._taken = {
+            (Symbol(symbol), OrderSide(side), float(price)): Decimal(quantity)
+            for symbol, side, price, quantity in state.get("taken", [])
+        }
         self._orders = {}
         for order, filled, fills, status, reason in orders:
             self._orders[order.client_order_id] = _Working(order, filled, list(fills), status, reason)

@@ -187,6 +187,11 @@ class Store:
                 or 0
             )
 
+    def get_signal(self, signal_id: str) -> Signal | None:
+        with self._read() as session:
+            row = session.get(SignalRow, signal_id)
+            return mapping.signal_from_row(row) if row is not None else None
+
     def has_signal(self, signal_id: str) -> bool:
         with self._read() as session:
             return session.get(SignalRow, signal_id) is not None

@@ -20,13 +20,29 @@ from bigalpha.store import Store
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 UNTIL = "2025-01-01T13:00"  # four golden hours of trading after an unpaced warm-up
-POINTS = ("before_submit", "after_submit", "after_fill_recorded", "before_exit_submit", "after_tick")
+POINTS = (
+    "before_submit",
+    "after_submit",
+    "after_fill_recorded",
+    "after_partial_fill",
+    "before_exit_submit",
+    "after_tick",
+)
+# The paper broker may take only a sliver of each displayed level (the queue ahead of us), so the bot's orders
+# fill partially over several ticks and a kill can land between a partial fill and the rest.
+BOOK_SHARE = "0.0000001"
 KILLS_WANTED = 50
 
 
 def _bot(data_dir: Path, crash: str | None) -> None:
     """The child process: `bigalpha run` exactly as a user starts it, with a crash point armed."""
-    os.environ.update({"BIGALPHA__STORE__DATA_DIR": str(data_dir), "BIGALPHA__DATA__SYMBOLS": '["ETH","SOL"]'})
+    os.environ.update(
+        {
+            "BIGALPHA__STORE__DATA_DIR": str(data_dir),
+            "BIGALPHA__DATA__SYMBOLS": '["ETH","SOL"]',
+            "BIGALPHA__EXECUTION__PAPER_BOOK_SHARE": BOOK_SHARE,
+        }
+    )
     if crash is not None:
         name, _, count = crash.partition(":")
         faults.arm(name, int(count))
@@ -58,11 +74,17 @@ def _ledger(data_dir: Path) -> dict[str, object]:
 
 def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     """I-PERSIST-1: at least 50 SIGKILLs across orders' lives (before submit, after submit, after fills are
-    recorded, during an exit, between ticks); after each the bot restarts by its normal start-up path."""
+    recorded, after a partial fill, during an exit, between ticks); after each the bot restarts by its normal
+    start-up path."""
     reference_dir = tmp_path / "reference"
     assert _run(reference_dir, None) == 0
     reference = _ledger(reference_dir)
     assert reference["positions"], "the reference run must trade for this test to mean anything"
+    fills_per_order: dict[str, int] = {}
+    for trade_id, _price, _quantity in reference["fills"]:  # type: ignore[union-attr]
+        order_id = trade_id.rsplit("-", 1)[0]
+        fills_per_order[order_id] = fills_per_order.get(order_id, 0) + 1
+    assert max(fills_per_order.values()) > 1, "orders must fill partially for this test to mean anything"
 
     rng = random.Random(20261121)
     kills, rounds = 0, 0

@@ -79,9 +79,9 @@ def test_reconcile_sends_what_was_never_sent_and_records_what_was(store: Store) 
     for placed in (never_sent, sent_unrecorded):
         router.stage(placed)
     broker.submit(sent_unrecorded)  # the process died right after this call
-    assert router.reconcile(snapshot().ts) == 2
+    assert router.reconcile(snapshot().ts) == (2, [])
     assert sorted(recorder.applied) == ["ord-1:ord-1-1", "ord-2:ord-2-1"]
-    assert router.reconcile(snapshot().ts) == 0
+    assert router.reconcile(snapshot().ts) == (0, [])
     assert len(store.fills()) == 2
     assert store.open_orders() == []
     assert store.get_order(ClientOrderId("ord-2")) is not None

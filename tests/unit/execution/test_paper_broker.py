@@ -49,3 +49,12 @@ def test_without_a_book_market_orders_fill_at_close_plus_slippage() -> None:
     fill = broker.submit(order(1, OrderSide.BUY, "0.1")).fills[0]
     close = Decimal(repr(bare.bar.close))
     assert fill.price == close + close * Decimal(2) / Decimal(10_000)
+
+
+def test_book_share_models_the_queue_ahead() -> None:
+    """P-PERP-1 (paper): with half of each displayed level available, 2.5 units need five levels."""
+    broker = PaperBroker(PaperTerms(Decimal(2), Decimal(5), timedelta(0), Decimal(2), book_share=Decimal("0.5")))
+    broker.on_market(snapshot())
+    report = broker.submit(order(1, OrderSide.BUY, "2.5"))
+    assert report.status is OrderStatus.FILLED
+    assert [fill.quantity for fill in report.fills] == [Decimal("0.5")] * 5
