@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +11,7 @@ from typing import Any
 
 from bigalpha.domain import Position
 from bigalpha.execution.portfolio import net_pnl
+from bigalpha.learning.review import profit_factor as returns_profit_factor
 from bigalpha.store import Store
 from bigalpha.store.mapping import json_ready
 
@@ -35,11 +37,8 @@ def trade_lines(store: Store, since: datetime | None = None) -> list[TradeLine]:
 
 def profit_factor(pnls: list[Decimal]) -> float | None:
     """Gross profit / gross loss; None without a loss to divide by."""
-    gains = sum((p for p in pnls if p > 0), Decimal(0))
-    losses = -sum((p for p in pnls if p < 0), Decimal(0))
-    if losses == 0:
-        return None
-    return float(gains / losses)
+    factor = returns_profit_factor(float(p) for p in pnls)
+    return None if factor is None or math.isinf(factor) else factor
 
 
 def summary(store: Store, since: datetime | None = None) -> dict[str, Any]:

@@ -10,11 +10,12 @@ standard deviation (ddof 1); Sortino = mean(r) / downside deviation × √period
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+
+from bigalpha.learning.review import profit_factor
 
 FloatArray = npt.NDArray[np.float64]
 SECONDS_PER_YEAR = 365.25 * 86_400.0
@@ -55,16 +56,6 @@ def periods_per_year(bar_seconds: float) -> float:
     if not bar_seconds > 0:
         raise ValueError(f"the bar interval must be positive, got {bar_seconds} s")
     return SECONDS_PER_YEAR / bar_seconds
-
-
-def profit_factor(pnls: Sequence[float] | FloatArray) -> float | None:
-    """Gross profit / gross loss; inf with profits and no loss; None with neither."""
-    values = np.asarray(pnls, dtype=np.float64)
-    gains = float(values[values > 0].sum())
-    losses = float(-values[values < 0].sum())
-    if losses == 0.0:
-        return None if gains == 0.0 else math.inf
-    return gains / losses
 
 
 def max_drawdown_pct(equity: FloatArray) -> float:

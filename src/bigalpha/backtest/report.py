@@ -10,8 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from bigalpha.backtest.metrics import drawdown_curve_pct, profit_factor
+from bigalpha.backtest.metrics import drawdown_curve_pct
 from bigalpha.backtest.results import BacktestResult, TradeRecord
+from bigalpha.learning.review import profit_factor
 
 _MAX_POINTS = 5_000  # the curve is decimated to this many points: a page for 1M bars stays small
 

@@ -369,10 +369,16 @@ class Engine:
         verdict = gate_evaluate(signal, context, self.settings.gate, self.learned)
         gate_events = verdict_events(signal, verdict)
         entry_price = Decimal(repr(signal.price))
-        plan = self.parts.entry_planner(signal, verdict, context, entry_price, Decimal(1), now)
         if not verdict.allowed:
+            shadow_plan = self.parts.entry_planner(signal, verdict, context, entry_price, Decimal(1), now)
             self._record_refusal(
-                signal, verdict, gate_events, plan_blocked_by=str(verdict.blocked_by), risk=None, now=now, plan=plan
+                signal,
+                verdict,
+                gate_events,
+                plan_blocked_by=str(verdict.blocked_by),
+                risk=None,
+                now=now,
+                plan=shadow_plan,
             )
             return
         notional = self.parts.risk.size(signal, verdict, context)
@@ -394,6 +400,7 @@ class Engine:
             or (self.max_trades is not None and self.summary.entries >= self.max_trades)
         ):
             blocked = f"risk:{decision.reason}" if not decision.approved else "risk:quantity"
+            shadow_plan = self.parts.entry_planner(signal, verdict, context, entry_price, Decimal(1), now)
             self._record_refusal(
                 signal,
                 verdict,
@@ -401,7 +408,7 @@ class Engine:
                 plan_blocked_by=blocked,
                 risk=risk_record,
                 now=now,
-                plan=plan,
+                plan=shadow_plan,
             )
             return
         plan = self.parts.entry_planner(signal, verdict, context, entry_price, quantity, now)

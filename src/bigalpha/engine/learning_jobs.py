@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -53,7 +54,7 @@ def learning_jobs(settings: Settings, engine: Callable[[], Engine]) -> list[Job]
                         "guards": {
                             g.guard: {"blocks": g.blocks, "shadow_return_pct": g.shadow_return_pct} for g in guards
                         },
-                        "slippage": [vars_of(c) for c in slippage],
+                        "slippage": [asdict(c) for c in slippage],
                         "probation": probation,
                         "max_pain": magnet,
                     },
@@ -124,7 +125,3 @@ def _max_pain_review(current: Engine, trades: list[Position], settings: Settings
         "recommend_raising_magnet_conviction": recommend,
         "threshold": settings.learning.max_pain_hit_rate,
     }
-
-
-def vars_of(change: object) -> dict[str, object]:
-    return {name: getattr(change, name) for name in getattr(change, "__slots__", ())}

@@ -96,8 +96,8 @@ class OrderRouter:
                     continue
                 # The process died after storing the order and before sending it: send it now.
                 report = self.broker.submit(order)
-            if report.status is not order.status or self.record(order, report, at=at):
-                self.record(order, report, at=at)
+            new_fills = self.record(order, report, at=at)
+            if new_fills or report.status is not order.status:
                 changed += 1
         return changed, unsent
 

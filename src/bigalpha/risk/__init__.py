@@ -1,10 +1,10 @@
 """The risk gate (R-*): four layers every entry passes, account counters, the kill switch, sizing, modes
 and arming, and the read-only ledger. See docs/risk.md."""
 
+from bigalpha.execution.portfolio import net_pnl
 from bigalpha.risk.account import (
     AccountState,
     OpenExposure,
-    net_pnl,
     new_account,
     on_entry,
     on_entry_failed,

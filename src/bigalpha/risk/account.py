@@ -22,16 +22,12 @@ from typing import Any
 from bigalpha.clock import require_utc
 from bigalpha.config import Settings
 from bigalpha.domain import Mode, Position, TradingState
+from bigalpha.execution.portfolio import net_pnl
 from bigalpha.risk.calendar import day_start, session_start
 from bigalpha.risk.latches import KillSwitchState, PauseRecord, RiskStateError
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
-
-
-def net_pnl(position: Position) -> Decimal:
-    """A position's net P&L: realized P&L less fees and funding paid (a negative funding payment is income)."""
-    return position.realized_pnl - position.fees_paid - position.funding_paid
 
 
 def risk_usd(position: Position, max_stop_pct: float) -> Decimal:

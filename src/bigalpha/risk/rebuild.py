@@ -17,10 +17,10 @@ from bigalpha.bus import SignalBus
 from bigalpha.clock import require_utc
 from bigalpha.config import Settings
 from bigalpha.domain import Event, EventId, EventType, LogTag, Mode, Position, new_id
+from bigalpha.execution.portfolio import net_pnl
 from bigalpha.risk.account import (
     ZERO,
     AccountState,
-    net_pnl,
     new_account,
     on_entry,
     on_position_closed,
