@@ -7,8 +7,10 @@
    context costs lookups instead of a trailing-window recomputation;
 2. a symbol's bar reaches the engine only when something can happen on it: a strategy may signal there (for
    Alpha-OFI, bars whose OFI and CVD pass its threshold and whose time is past its cool-down; a strategy the
-   backtester knows no filter for sees every bar of the symbols it trades), a position, an open shadow trade
-   (L-SHADOW-1) or a working order is open on the symbol, or a scheduled job or a funding time falls on the tick;
+   backtester knows no filter for sees every bar of the symbols it trades), a position or a working order is
+   open on the symbol, an open shadow trade (L-SHADOW-1) can change on the bar (`wakeups`: its stop, its next
+   target or its max pain is reached, its max hold runs out, or its TRUE TREND hold is still being judged), or a
+   scheduled job or a funding time falls on the tick;
 3. the resume point is saved once, at the end (`checkpoint_every`), since a backtest is re-run, not resumed.
 
 The filters only ever skip a bar on which the engine would have done nothing; `dense=True` shows every bar
@@ -27,8 +29,17 @@ import numpy as np
 import numpy.typing as npt
 
 from bigalpha.backtest.broker import BacktestBroker, TriggerBook, TriggerRecordingExitPolicy
-from bigalpha.backtest.contexts import ColumnContextBuilder, SymbolColumns, blended_ofi, symbol_columns
+from bigalpha.backtest.contexts import (
+    ColumnContextBuilder,
+    SymbolColumns,
+    ThresholdEras,
+    blended_ofi,
+    era_arrays,
+    symbol_columns,
+)
 from bigalpha.backtest.market import Lane, Market, MarketError
+from bigalpha.backtest.probe import ColumnWhaleProbe
+from bigalpha.backtest.wakeups import ShadowWakeups
 from bigalpha.clock import SimulatedClock
 from bigalpha.config import Settings
 from bigalpha.data.ports import Tick
@@ -139,12 +150,24 @@ def run_bot(
     )
     engine = built.engine
     engine.parts.exit_policy = TriggerRecordingExitPolicy(engine.parts.exit_policy, triggers)
+
     threshold = GateLearnedState.initial(settings).whale_threshold_usd
     columns = {
         symbol: symbol_columns(lane.arrays(threshold), market.tick_ns[lane.tick], settings.indicators, threshold)
         for symbol, lane in market.lanes.items()
     }
-    engine.builder = ColumnContextBuilder(settings.indicators, columns)
+
+    def columns_in(eras: ThresholdEras) -> dict[Symbol, SymbolColumns]:
+        """The columns again after L-OPT-1 adopted a new whale threshold (each bar at its era's threshold)."""
+        current = eras.eras[-1][1]
+        out = {}
+        for symbol, lane in market.lanes.items():
+            bar_ns = market.tick_ns[lane.tick]
+            out[symbol] = symbol_columns(era_arrays(lane.arrays, bar_ns, eras), bar_ns, settings.indicators, current)
+        return out
+
+    engine.builder = ColumnContextBuilder(settings.indicators, columns, columns_in)
+    engine.whale_probe = ColumnWhaleProbe(settings, market.lanes, market.tick_ns)
     engine.start()
     return _Loop(settings, market, engine, broker, columns, dense, progress).run(store)
 
@@ -182,6 +205,7 @@ class _Loop:
         n = market.tick_ns.shape[0]
         self.present = {s: _mask(n, lane.tick) for s, lane in market.lanes.items()}
         setup_symbols = _setup_symbols(settings)
+        self.dense = dense
         self.always: set[Symbol] = set(market.symbols) if dense else set()
         self.ofi: dict[Symbol, BoolArray] = {}
         self.ofi_strategy: Strategy | None = None
@@ -205,7 +229,10 @@ class _Loop:
         always_any = np.zeros(n, dtype=np.bool_)
         for s in self.always:
             always_any |= self.present[s]
-        self.scheduled = np.flatnonzero(any_ofi | always_any | self.forced)
+        final = np.zeros(n, dtype=np.bool_)
+        final[-1:] = True
+        self.scheduled = np.flatnonzero(any_ofi | always_any | self.forced | final)
+        self.wakeups = ShadowWakeups(market.lanes, market.tick_ns, n)
 
     def run(self, store: Store) -> BotRun:
         engine, market = self.engine, self.market
@@ -222,7 +249,7 @@ class _Loop:
         while i < n:
             if not active:
                 k = int(np.searchsorted(self.scheduled, i))
-                nxt = int(self.scheduled[k]) if k < self.scheduled.shape[0] else n
+                nxt = min(int(self.scheduled[k]) if k < self.scheduled.shape[0] else n, self.wakeups.earliest())
                 if nxt > i:
                     equity[i:nxt] = level
                     i = nxt
@@ -232,7 +259,8 @@ class _Loop:
             if chosen:
                 tick = tuple(snap for snap in reader.tick(i) if snap.symbol in chosen)
                 if tick:
-                    engine.process_tick(tick)
+                    engine.process_tick(tick, due_shadows=None if self.dense else self.wakeups.due_ids(i))
+                    self.wakeups.after_tick(i, (snap.symbol for snap in tick), engine.open_shadows)
                     ticks += 1
                     lanes += len(tick)
                     if engine.summary.signals != signals:
@@ -266,18 +294,18 @@ class _Loop:
 
     def _symbols_at(self, i: int, active: set[Symbol]) -> set[Symbol]:
         now = int(self.market.tick_ns[i])
-        chosen = {s for s in active | self.always if self.present[s][i]}
+        chosen = {s for s in active | self.always if self.present[s][i]} | self.wakeups.due(i)
         for s, mask in self.ofi.items():
             if mask[i] and now >= self.next_allowed.get(s, -1):
                 chosen.add(s)
-        if not chosen and self.forced[i]:
+        if (not chosen and self.forced[i]) or i == self.market.tick_ns.shape[0] - 1:
+            # the last tick shows every symbol: open shadows close, and positions are marked, at the last close
             chosen = {s for s in self.market.symbols if self.present[s][i]}
         return chosen
 
     def _active(self) -> set[Symbol]:
         engine = self.engine
         active = {p.symbol for p in engine.book.positions.values()}
-        active |= {Symbol(row.symbol) for row in engine.open_shadows.values()}
         active |= {s for s in self.market.symbols if self.broker.has_pending(str(s))}
         return active
 

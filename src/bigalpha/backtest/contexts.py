@@ -18,7 +18,8 @@ builder, bar by bar, is a test (tests/unit/backtest/test_bt_contexts.py).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -87,21 +88,86 @@ def blended_ofi(taker_imbalance: float, bid: float, ask: float, weight: float) -
     return value if math.isnan(value) else min(max(value, -1.0), 1.0)
 
 
-class ColumnContextBuilder(ContextBuilder):
-    """A `ContextBuilder` whose rolling part is read from `SymbolColumns` instead of a trailing buffer."""
+class ThresholdEras:
+    """Which whale threshold each bar is observed at, as the live builder and probe see it.
 
-    def __init__(self, cfg: IndicatorsConfig, columns: dict[Symbol, SymbolColumns]) -> None:
+    Live, a bar's whale flow is computed once, when its tick is processed, at the threshold then in force
+    (`ContextBuilder.update`, `WhaleProbe.observe`). The threshold changes only when L-OPT-1 adopts a new one,
+    at the end of a processed tick; so every bar later than the last tick observed under the old threshold
+    belongs to the new one, whether or not a sparse backtest shows it to the engine."""
+
+    def __init__(self) -> None:
+        self.eras: list[tuple[int, float]] = []  # (bars later than this instant in ns, threshold), oldest first
+        self._last_ns: int | None = None
+
+    def observe(self, ts_ns: int, threshold_usd: float) -> bool:
+        """Note a bar observed at `threshold_usd`; True when that starts a new era."""
+        changed = not self.eras or self.eras[-1][1] != threshold_usd
+        if changed:
+            self.eras.append((-(2**62) if self._last_ns is None else self._last_ns, threshold_usd))
+        self._last_ns = ts_ns
+        return changed
+
+    def spans(self, bar_ns: IntArray, lo: int, hi: int) -> list[tuple[int, int, float]]:
+        """(first, end, threshold) for the bars [lo, hi) of a symbol whose bar instants are `bar_ns`."""
+        out = []
+        for k, (since, threshold) in enumerate(self.eras):
+            until = self.eras[k + 1][0] if k + 1 < len(self.eras) else 2**62
+            first = max(lo, int(np.searchsorted(bar_ns, since, side="right")))
+            end = min(hi, int(np.searchsorted(bar_ns, until, side="right")))
+            if first < end:
+                out.append((first, end, threshold))
+        return out
+
+
+def era_arrays(arrays: Callable[[float], SnapshotArrays], bar_ns: IntArray, eras: ThresholdEras) -> SnapshotArrays:
+    """One symbol's indicator inputs with each bar's whale flow at the threshold of its era."""
+    spans = eras.spans(bar_ns, 0, int(bar_ns.shape[0]))
+    base = arrays(spans[0][2] if spans else eras.eras[-1][1])
+    if len(spans) <= 1:
+        return base
+    buy = base.flow.trade_whale_buy_usd.copy()
+    sell = base.flow.trade_whale_sell_usd.copy()
+    for first, end, threshold in spans[1:]:
+        flow = arrays(threshold).flow
+        buy[first:end] = flow.trade_whale_buy_usd[first:end]
+        sell[first:end] = flow.trade_whale_sell_usd[first:end]
+    return replace(base, flow=replace(base.flow, trade_whale_buy_usd=buy, trade_whale_sell_usd=sell))
+
+
+class ColumnContextBuilder(ContextBuilder):
+    """A `ContextBuilder` whose rolling part is read from `SymbolColumns` instead of a trailing buffer.
+
+    When L-OPT-1 adopts a new whale threshold, `rebuild` computes the columns again with each bar's whale flow
+    at the threshold of its era (`ThresholdEras`), as the live builder's buffer holds them; without `rebuild` a
+    changed threshold is an error."""
+
+    def __init__(
+        self,
+        cfg: IndicatorsConfig,
+        columns: dict[Symbol, SymbolColumns],
+        rebuild: Callable[[ThresholdEras], dict[Symbol, SymbolColumns]] | None = None,
+    ) -> None:
         super().__init__(cfg)
         self._columns = columns
+        self._rebuild = rebuild
+        self._eras = ThresholdEras()
         self._last: dict[Symbol, Any] = {}
 
     def update(self, snapshot: MarketSnapshot, *, whale_threshold_usd: float) -> MarketContext:
         columns = self._columns.get(snapshot.symbol)
         if columns is None:
             raise ColumnsError(f"no indicator columns for {snapshot.symbol}")
+        if self._eras.observe(_ns(snapshot), whale_threshold_usd) and len(self._eras.eras) > 1:
+            if self._rebuild is None:
+                raise ColumnsError(
+                    f"the whale threshold changed to {whale_threshold_usd} (columns use {columns.whale_threshold_usd})"
+                )
+            self._columns = self._rebuild(self._eras)
+            columns = self._columns[snapshot.symbol]
         if whale_threshold_usd != columns.whale_threshold_usd:
             raise ColumnsError(
-                f"the whale threshold changed to {whale_threshold_usd} (columns use {columns.whale_threshold_usd})"
+                f"the whale threshold is {whale_threshold_usd} but the columns use {columns.whale_threshold_usd}"
             )
         _check_snapshot(snapshot, self._last.get(snapshot.symbol))
         self._last[snapshot.symbol] = snapshot.ts

@@ -14,7 +14,7 @@ nothing is done twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
@@ -220,7 +220,10 @@ class Engine:
         self._checkpoint(force=True)
         return self.summary
 
-    def process_tick(self, tick: Tick) -> None:
+    def process_tick(self, tick: Tick, *, due_shadows: Collection[str] | None = None) -> None:
+        """Process one tick. `due_shadows`, when given, are the only open shadows this tick's bars can change (a
+        backtest knows them in advance, `bigalpha.backtest.wakeups`); None judges every shadow of the tick's
+        symbols."""
         now = tick_time(tick)
         if self.last_tick is not None and now <= self.last_tick:
             return  # already processed before a restart
@@ -245,7 +248,7 @@ class Engine:
             for snapshot in tick:
                 for signal in strategy.on_market(snapshot, self.contexts[snapshot.symbol]):
                     self._handle_signal(signal, now)
-        self._advance_shadows(now)
+        self._advance_shadows(now, {snapshot.symbol for snapshot in tick}, due_shadows)
         self.summary.ran_jobs += self.scheduler.run_due(now)
         self.summary.ticks += 1
         self.summary.first_tick = self.summary.first_tick or now
@@ -447,7 +450,7 @@ class Engine:
             tx.tx.set_state(EXIT_STATE_PREFIX + position_id, dict(plan.state), now)
             shadow = open_shadow(signal, plan, blocked_by=None, position_id=position_id)
             shadow.state[CANDIDATES_KEY] = self.whale_probe.candidates(signal.symbol)
-            tx.tx.save_shadow(shadow.to_row())
+            tx.tx.add_shadow(shadow.to_row())
         self.open_shadows[shadow.id] = shadow
         self.exit_states[position_id] = dict(plan.state)
         self.parts.risk.on_entry(position_id, signal.symbol, decision.notional_usd, now)
@@ -488,7 +491,7 @@ class Engine:
                 tx.publish(event)
             shadow = open_shadow(signal, plan, blocked_by=plan_blocked_by, position_id=None)
             shadow.state[CANDIDATES_KEY] = self.whale_probe.candidates(signal.symbol)
-            tx.tx.save_shadow(shadow.to_row())
+            tx.tx.add_shadow(shadow.to_row())
         self.open_shadows[shadow.id] = shadow
 
     def _quantity(self, notional: Decimal, price: Decimal) -> Decimal:
@@ -534,9 +537,13 @@ class Engine:
             self.parts.risk.on_close(position, position.closed_at or position.opened_at)
 
     # -- shadows (L-SHADOW-1) --------------------------------------------------------------------
-    def _advance_shadows(self, now: datetime) -> None:
+    def _advance_shadows(self, now: datetime, fresh: set[Symbol], due: Collection[str] | None) -> None:
+        """Apply this tick's bars to the open shadows. A shadow is judged on its own symbol's new bar only: a tick
+        without that symbol brings no bar for it (re-judging an older bar at a later time would be a second look)."""
         closed = []
         for shadow_id, shadow in list(self.open_shadows.items()):
+            if shadow.symbol not in fresh or (due is not None and shadow_id not in due):
+                continue
             context = self.contexts.get(Symbol(shadow.symbol))
             snapshot = self.snapshots.get(Symbol(shadow.symbol))
             if context is None or snapshot is None:

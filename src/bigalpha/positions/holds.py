@@ -202,33 +202,45 @@ def update_hold(
     position: Position, context: MarketContext, bar: Bar, now: datetime, config: PositionsConfig, state: HoldState
 ) -> tuple[HoldState, HoldStatus]:
     """P-HOLD-1 on this bar: the new state to persist, and the hold in force."""
+    meta = position.meta
+    trend = meta is not None and meta.true_trend
+    elapsed = (now - position.opened_at).total_seconds()
+    if not trend or state.released:
+        # Nothing left to judge: a position that was not TRUE TREND never holds, and a served hold is not
+        # re-imposed. The state is final, so a bar that touches no level changes nothing (a backtest may skip it).
+        status = HoldStatus(
+            active=False,
+            required_minutes=state.required_minutes,
+            reason=state.reason,
+            elapsed_s=elapsed,
+            toward_cluster=False,
+            cluster_price=None,
+            reference_price=float(position.entry_price),
+        )
+        return state, status
     n_bars = config.hold.toward_cluster_bars
     closes = _closes_after(state, bar, n_bars + 1)
     entry = float(position.entry_price)
     reference = closes[0] if len(closes) > n_bars else entry
-    meta = position.meta
-    trend = meta is not None and meta.true_trend
-    cluster = cluster_ahead(position.side, bar.close, context, config) if trend else None
+    cluster = cluster_ahead(position.side, bar.close, context, config)
     toward = cluster is not None and approaching(position.side, reference, bar.close, cluster.price)
     far = meta is not None and far_from_max_pain(entry, meta.max_pain_at_entry, config)
     minutes, reason = required_hold(trend, toward, far, config)
-    elapsed = (now - position.opened_at).total_seconds()
-    newly_released = trend and not state.released and elapsed >= 60.0 * minutes
-    released = state.released or newly_released
+    released = elapsed >= 60.0 * minutes
     new_state = HoldState(
         closes=closes,
         last_bar_ts=bar.ts,
         required_minutes=minutes,
         reason=reason,
         released=released,
-        released_at=now if newly_released else state.released_at,
+        released_at=now if released else None,
         max_hold_s=state.max_hold_s,
         max_pain_hit=state.max_pain_hit,
         max_pain_hit_at=state.max_pain_hit_at,
         blocked_notices=state.blocked_notices,
     )
     status = HoldStatus(
-        active=trend and not released,
+        active=not released,
         required_minutes=minutes,
         reason=reason,
         elapsed_s=elapsed,

@@ -103,6 +103,11 @@ class StoreTx:
         )
         self.session.execute(statement)
 
+    def add_shadow(self, row: ShadowTradeRow) -> None:
+        """A new shadow's row (an insert: cheaper than `save_shadow`'s look-up first)."""
+        self.session.flush()  # its signal first: the shadow refers to it by foreign key
+        self.session.add(row)
+
     def save_shadow(self, row: ShadowTradeRow) -> None:
         self.session.merge(row)
 

@@ -1,5 +1,6 @@
 """Showing the engine only the bars where a decision is taken changes nothing: the sparse backtest's trades,
-shadows (L-SHADOW-1) and equity equal those of a run that shows it every bar of every symbol."""
+shadows (L-SHADOW-1, each one's exit bar, price, reason and final state), events and equity equal those of a
+run that shows it every bar of every symbol."""
 
 from __future__ import annotations
 
@@ -13,6 +14,26 @@ from bigalpha.backtest.runner import run_whole_bot
 from bigalpha.config import Settings
 from bigalpha.data.sim import SimParams, generate
 from bigalpha.data.sim.params import default_symbols
+from bigalpha.store import Store
+
+
+def _shadows(settings: Settings, path: Path) -> list[tuple[object, ...]]:
+    store = Store.open(settings, url=f"sqlite:///{path}")
+    try:
+        rows = store.shadow_trades()
+        return sorted(
+            (r.id, r.closed_at, r.exit_price, r.return_pct, r.exit_reason, r.blocked_by, repr(r.state)) for r in rows
+        )
+    finally:
+        store.close()
+
+
+def _events(settings: Settings, path: Path) -> list[tuple[object, ...]]:
+    store = Store.open(settings, url=f"sqlite:///{path}")
+    try:
+        return sorted((e.ts, str(e.type), str(e.symbol), repr(e.data)) for _seq, e in store.last_events(10**9))
+    finally:
+        store.close()
 
 
 def test_sparse_backtest_equals_every_bar_backtest(tmp_path: Path) -> None:
@@ -29,3 +50,24 @@ def test_sparse_backtest_equals_every_bar_backtest(tmp_path: Path) -> None:
     assert sparse.extra["signals"] == dense.extra["signals"]
     assert np.array_equal(sparse.equity, dense.equity)
     assert sparse.extra["lanes_processed"] < dense.extra["lanes_processed"]
+    assert _shadows(settings, tmp_path / "sparse.db") == _shadows(settings, tmp_path / "dense.db")
+    assert _events(settings, tmp_path / "sparse.db") == _events(settings, tmp_path / "dense.db")
+
+
+def test_shadows_are_shown_only_on_the_bars_that_can_change_them(tmp_path: Path) -> None:
+    """L-SHADOW-1 in a backtest: with default settings (a shadow open on most bars, TRUE TREND holds among them),
+    the shadows' exits, events and the guard table equal the every-bar run while far fewer bars are shown."""
+    settings = Settings()
+    symbols = tuple(s for s in default_symbols() if s.symbol == "ETH")
+    dataset = generate(SimParams(seed=7, start=datetime(2024, 1, 1, tzinfo=UTC), symbols=symbols), 1)
+    market = sim_market(dataset, "sim", settings.indicators.ofi_book_levels)
+    dense = run_whole_bot(settings, market, tmp_path / "dense.db", dense=True)
+    sparse = run_whole_bot(settings, market, tmp_path / "sparse.db")
+    assert sparse.trades == dense.trades
+    assert sparse.guards == dense.guards
+    assert np.array_equal(sparse.equity, dense.equity)
+    shadows = _shadows(settings, tmp_path / "sparse.db")
+    assert len(shadows) > 10
+    assert shadows == _shadows(settings, tmp_path / "dense.db")
+    assert _events(settings, tmp_path / "sparse.db") == _events(settings, tmp_path / "dense.db")
+    assert sparse.extra["lanes_processed"] < dense.extra["lanes_processed"] / 2

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bigalpha.backtest.contexts import ColumnContextBuilder, symbol_columns
+from bigalpha.backtest.contexts import ColumnContextBuilder, SymbolColumns, ThresholdEras, era_arrays, symbol_columns
 from bigalpha.backtest.market import sim_market
 from bigalpha.config import Settings
 from bigalpha.data.sim import SimParams, generate
 from bigalpha.data.sim.params import default_symbols
+from bigalpha.domain import Symbol
 from bigalpha.gate.learned import GateLearnedState
 from bigalpha.indicators.builder import ContextBuilder
 
@@ -35,3 +36,42 @@ def test_column_contexts_equal_the_live_builder_bar_by_bar() -> None:
             assert got == expected, f"bar {i} {snapshot.symbol}"
             compared += 1
     assert compared == 800
+
+
+def test_column_contexts_follow_a_new_whale_threshold() -> None:
+    """L-OPT-1 may adopt a new whale threshold mid-backtest: the columns are computed again with each bar's whale
+    flow at the threshold in force when it was observed, and the contexts still equal the live builder's."""
+    settings = Settings()
+    cfg = settings.indicators
+    symbols = tuple(s for s in default_symbols() if s.symbol == "ETH")
+    dataset = generate(SimParams(seed=4, start=datetime(2025, 2, 1, tzinfo=UTC), symbols=symbols), 1)
+    market = sim_market(dataset, "sim", cfg.ofi_book_levels)
+
+    def columns_in(eras: ThresholdEras) -> dict[Symbol, SymbolColumns]:
+        return {
+            s: symbol_columns(
+                era_arrays(lane.arrays, market.tick_ns[lane.tick], eras),
+                market.tick_ns[lane.tick],
+                cfg,
+                eras.eras[-1][1],
+            )
+            for s, lane in market.lanes.items()
+        }
+
+    threshold = GateLearnedState.initial(settings).whale_threshold_usd
+    first = {
+        s: symbol_columns(lane.arrays(threshold), market.tick_ns[lane.tick], cfg, threshold)
+        for s, lane in market.lanes.items()
+    }
+    fast = ColumnContextBuilder(cfg, first, columns_in)
+    live = ContextBuilder(cfg)
+    reader = market.reader()
+    whale_values = set()
+    for i in range(300):
+        if i == 200:
+            threshold *= 0.8
+        for snapshot in reader.tick(i):
+            expected = live.update(snapshot, whale_threshold_usd=threshold)
+            assert fast.update(snapshot, whale_threshold_usd=threshold) == expected, f"bar {i}"
+            whale_values.add(expected.whale_threshold_usd)
+    assert len(whale_values) == 2

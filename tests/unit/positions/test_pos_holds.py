@@ -147,14 +147,28 @@ def test_hold_is_measured_from_opened_at_with_the_given_now_and_released_at_the_
 
 
 def test_a_served_hold_is_not_reimposed_by_a_later_swing_toward_a_cluster() -> None:
-    """P-HOLD-1 (decided): once served (elapsed ≥ level), the hold stays released even if the level rises."""
+    """P-HOLD-1 (decided): once served (elapsed ≥ level), the hold stays released even if price then swings
+    toward a cluster (which would ask for 90 minutes), and the state is final from then on."""
     position, state = open_position(plan(Side.LONG, context()))
     state, status = update_hold(position, context(100.0), flat_bar(50, 100.0), at(50), CONFIG, state)
     assert state.released
+    released = state
     ctx = context(100.4, short_clusters=[cluster(101.0, 100.4)])
     state, status = update_hold(position, ctx, flat_bar(51, 100.4), at(51), CONFIG, state)
-    assert status.required_minutes == 90
     assert not status.active
+    assert status.required_minutes == released.required_minutes == 45
+    assert state == released
+
+
+def test_a_position_without_a_hold_keeps_a_constant_state() -> None:
+    """P-HOLD-1: a position that was not TRUE TREND never holds, so no bar changes its hold state (which lets a
+    backtest skip the bars that touch none of its levels)."""
+    position, state = open_position(plan(Side.LONG, context(hurst=0.5)))
+    after = state
+    for minute in range(1, 5):
+        after, status = update_hold(position, context(100.1), flat_bar(minute, 100.1), at(minute), CONFIG, after)
+        assert not status.active
+    assert after == state
 
 
 def test_a_position_not_in_true_trend_has_no_hold() -> None:

@@ -1,0 +1,182 @@
+"""The next bar on which an open shadow trade (L-SHADOW-1) can change: the bars a backtest must show for it.
+
+`evaluate_exits` changes a shadow only on a bar where one of these happens (every other bar leaves its
+actions empty and its state equal, which `tests/unit/backtest/test_bt_sparse.py` proves run against run):
+
+- the bar opens beyond or reaches the stop (P-STOP-1);
+- the bar reaches the next pending target of the ladder (P-LADDER-1: targets are ordered, so a bar that
+  misses the next one misses them all), or the ladder is complete with a remainder open;
+- the bar reaches the max pain at entry, not yet hit (L-MP-1 records the first hit);
+- the setup's max hold has run out;
+- the position is TRUE TREND and its hold is not yet served (P-HOLD-1 judges the hold on every bar, from the
+  clusters of that bar's context): every bar until it is.
+
+So the backtest scans a shadow's bars once, in machine code, for the first bar where any of these can happen,
+and shows the engine that bar. The scan errs on the side of showing: a level compared within `_SLACK` of a
+price counts as reached (a bar shown for nothing costs time, a bar missed would change the result).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+from bigalpha.backtest.market import Lane
+from bigalpha.domain import Symbol
+from bigalpha.learning.shadow import Shadow
+from bigalpha.store.mapping import meta_from_json
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+_SLACK = 1e-9  # relative: a level this close to a price counts as touched
+_NONE = np.nan
+
+
+@numba.njit(cache=True)
+def first_touch(
+    open_: FloatArray,
+    high: FloatArray,
+    low: FloatArray,
+    start: int,
+    end: int,
+    sign: int,
+    stop: float,
+    target: float,
+    pain: float,
+    pain_above: bool,
+) -> int:
+    """The first bar in [start, end) that reaches `stop`, `target` or `pain` (NaN: no such level); `end` if none."""
+    has_target = not math.isnan(target)
+    has_pain = not math.isnan(pain)
+    stop_slack = abs(stop) * _SLACK
+    target_slack = abs(target) * _SLACK if has_target else 0.0
+    pain_slack = abs(pain) * _SLACK if has_pain else 0.0
+    found = end
+    for j in range(start, end):
+        # distances in the winning direction: at or below the slack means the level is reached
+        adverse, favourable = (low[j], high[j]) if sign > 0 else (high[j], low[j])
+        stop_hit = sign * (open_[j] - stop) <= stop_slack or sign * (adverse - stop) <= stop_slack
+        target_hit = has_target and sign * (target - favourable) <= target_slack
+        pain_hit = has_pain and ((high[j] - pain >= -pain_slack) if pain_above else (pain - low[j] >= -pain_slack))
+        if stop_hit or target_hit or pain_hit:
+            found = j
+            break
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """What a shadow's next wake-up was computed from, and the answer (a global tick index)."""
+
+    key: tuple[object, ...]
+    wake: int
+
+
+class ShadowWakeups:
+    """Per symbol, the tick index at which each open shadow must next be shown to the engine."""
+
+    def __init__(self, lanes: Mapping[Symbol, Lane], tick_ns: IntArray, never: int) -> None:
+        self._lanes = lanes
+        self._bar_ns = {s: tick_ns[lane.tick] for s, lane in lanes.items()}
+        self._never = never
+        self._entries: dict[Symbol, dict[str, _Entry]] = {s: {} for s in lanes}
+        self._earliest: dict[Symbol, int] = dict.fromkeys(lanes, never)
+        self._meta: dict[str, tuple[bool, float]] = {}  # shadow id → (TRUE TREND at entry, max pain at entry)
+
+    def earliest(self) -> int:
+        """The first tick at which some shadow must be shown (`never` when none)."""
+        return min(self._earliest.values(), default=self._never)
+
+    def due(self, i: int) -> set[Symbol]:
+        """The symbols whose shadows must be shown at tick `i`."""
+        return {s for s, wake in self._earliest.items() if wake <= i}
+
+    def due_ids(self, i: int) -> set[str]:
+        """The shadows that tick `i` can change (the engine need judge no other)."""
+        return {
+            shadow_id
+            for symbol, wake in self._earliest.items()
+            if wake <= i
+            for shadow_id, entry in self._entries[symbol].items()
+            if entry.wake <= i
+        }
+
+    def after_tick(self, i: int, symbols: Iterable[Symbol], open_shadows: Mapping[str, Shadow]) -> None:
+        """Recompute the wake-ups of the shadows on `symbols`, whose bar of tick `i` the engine just saw."""
+        shown = set(symbols)
+        by_symbol: dict[Symbol, list[Shadow]] = {s: [] for s in shown}
+        for shadow in open_shadows.values():
+            symbol = Symbol(shadow.symbol)
+            if symbol in by_symbol:
+                by_symbol[symbol].append(shadow)
+        for symbol, shadows in by_symbol.items():
+            old = self._entries.get(symbol, {})
+            lane = self._lanes[symbol]
+            position = int(np.searchsorted(lane.tick, i, side="right"))  # lane index of the first later bar
+            entries: dict[str, _Entry] = {}
+            for shadow in shadows:
+                key = _key(shadow)
+                entry = old.get(shadow.id)
+                if entry is None or entry.key != key or entry.wake <= i:
+                    entry = _Entry(key, self._wake(lane, position, shadow))
+                entries[shadow.id] = entry
+            for gone in old.keys() - entries.keys():
+                self._meta.pop(gone, None)
+            self._entries[symbol] = entries
+            self._earliest[symbol] = min((e.wake for e in entries.values()), default=self._never)
+
+    def _wake(self, lane: Lane, start: int, shadow: Shadow) -> int:
+        end = int(lane.tick.shape[0])
+        if start >= end:
+            return self._never
+        trend, pain = self._meta_of(shadow)
+        state = shadow.state
+        hold = state.get("exit_state", {})
+        targets = shadow.targets
+        tiers_done = int(state.get("tiers_done", 0))
+        if (trend and not hold.get("released", False)) or tiers_done >= len(targets):
+            return int(lane.tick[start])  # a hold judged on every bar, or a remainder to close now
+        max_hold_s = hold.get("max_hold_s")
+        if max_hold_s is not None:
+            opened_ns = int(shadow.opened_at.timestamp()) * 1_000_000_000 + shadow.opened_at.microsecond * 1000
+            limit = opened_ns + int(float(max_hold_s) * 1e9) - 1_000_000  # a millisecond early: err on showing
+            due = int(np.searchsorted(self._bar_ns[Symbol(shadow.symbol)], limit, side="left"))
+            end = max(start, min(end, due))  # the scan stops at the bar where the max hold runs out
+        if hold.get("max_pain_hit", False):
+            pain = _NONE
+        sign = 1 if shadow.side == "LONG" else -1
+        j = first_touch(
+            lane.open,
+            lane.high,
+            lane.low,
+            start,
+            end,
+            sign,
+            shadow.stop_price,
+            targets[tiers_done],
+            pain,
+            bool(pain >= shadow.entry_price),
+        )
+        if j >= int(lane.tick.shape[0]):
+            return self._never
+        return int(lane.tick[j])
+
+    def _meta_of(self, shadow: Shadow) -> tuple[bool, float]:
+        cached = self._meta.get(shadow.id)
+        if cached is None:
+            meta = meta_from_json(shadow.state.get("meta"))
+            pain = _NONE if meta is None or meta.max_pain_at_entry is None else float(meta.max_pain_at_entry)
+            cached = (meta is not None and meta.true_trend, pain)
+            self._meta[shadow.id] = cached
+        return cached
+
+
+def _key(shadow: Shadow) -> tuple[object, ...]:
+    state = shadow.state
+    hold = state.get("exit_state", {})
+    return (state.get("tiers_done", 0), state.get("closed"), hold.get("released"), hold.get("max_pain_hit"))
