@@ -34,6 +34,7 @@ from bigalpha.backtest.contexts import (
     SymbolColumns,
     ThresholdEras,
     blended_ofi,
+    epoch_ns,
     era_arrays,
     symbol_columns,
 )
@@ -314,12 +315,7 @@ class _Loop:
             return
         for symbol, ts in self.ofi_strategy.state_dict().get("last_signal", {}).items():
             until = datetime.fromisoformat(ts) + self.cooldown
-            self.next_allowed[Symbol(symbol)] = _ns(until)
-
-
-def _ns(moment: datetime) -> int:
-    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
+            self.next_allowed[Symbol(symbol)] = epoch_ns(until)
 
 
 def _mask(n: int, indices: npt.NDArray[np.int64]) -> BoolArray:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -74,8 +75,13 @@ def _finite(value: float) -> float | None:
     return None if math.isnan(value) or math.isinf(value) else float(value)
 
 
-def _ns(snapshot: MarketSnapshot) -> int:
-    return int(snapshot.ts.timestamp()) * 1_000_000_000 + snapshot.ts.microsecond * 1000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def epoch_ns(moment: datetime) -> int:
+    """An aware instant as integer nanoseconds since the epoch (exact: no float seconds in between)."""
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
 
 
 def blended_ofi(taker_imbalance: float, bid: float, ask: float, weight: float) -> float:
@@ -158,7 +164,7 @@ class ColumnContextBuilder(ContextBuilder):
         columns = self._columns.get(snapshot.symbol)
         if columns is None:
             raise ColumnsError(f"no indicator columns for {snapshot.symbol}")
-        if self._eras.observe(_ns(snapshot), whale_threshold_usd) and len(self._eras.eras) > 1:
+        if self._eras.observe(epoch_ns(snapshot.ts), whale_threshold_usd) and len(self._eras.eras) > 1:
             if self._rebuild is None:
                 raise ColumnsError(
                     f"the whale threshold changed to {whale_threshold_usd} (columns use {columns.whale_threshold_usd})"
@@ -171,7 +177,7 @@ class ColumnContextBuilder(ContextBuilder):
             )
         _check_snapshot(snapshot, self._last.get(snapshot.symbol))
         self._last[snapshot.symbol] = snapshot.ts
-        i = columns.index(_ns(snapshot))
+        i = columns.index(epoch_ns(snapshot.ts))
         unavailable = {kind.value: reason for kind, reason in snapshot.unavailable}
         fields: dict[str, Any] = {}
         self._flow_at(columns, i, snapshot, fields, unavailable)

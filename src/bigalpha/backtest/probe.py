@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bigalpha.backtest.contexts import ThresholdEras
+from bigalpha.backtest.contexts import ThresholdEras, epoch_ns
 from bigalpha.backtest.market import Lane
 from bigalpha.config import Settings
 from bigalpha.domain import MarketSnapshot, Symbol
@@ -28,10 +28,6 @@ from bigalpha.learning.whale_tuning import WhaleProbe
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-
-
-def _ns(snapshot: MarketSnapshot) -> int:
-    return int(snapshot.ts.timestamp()) * 1_000_000_000 + snapshot.ts.microsecond * 1000
 
 
 class ColumnWhaleProbe(WhaleProbe):
@@ -46,7 +42,7 @@ class ColumnWhaleProbe(WhaleProbe):
         self._eras = ThresholdEras()
 
     def observe(self, snapshot: MarketSnapshot, threshold_usd: float) -> None:
-        ns = _ns(snapshot)
+        ns = epoch_ns(snapshot.ts)
         self._eras.observe(ns, threshold_usd)
         bar_ns = self._bar_ns[snapshot.symbol]
         i = int(np.searchsorted(bar_ns, ns))

@@ -26,6 +26,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from bigalpha.backtest.contexts import epoch_ns
 from bigalpha.backtest.market import Lane
 from bigalpha.domain import Symbol
 from bigalpha.learning.shadow import Shadow
@@ -143,8 +144,9 @@ class ShadowWakeups:
             return int(lane.tick[start])  # a hold judged on every bar, or a remainder to close now
         max_hold_s = hold.get("max_hold_s")
         if max_hold_s is not None:
-            opened_ns = int(shadow.opened_at.timestamp()) * 1_000_000_000 + shadow.opened_at.microsecond * 1000
-            limit = opened_ns + int(float(max_hold_s) * 1e9) - 1_000_000  # a millisecond early: err on showing
+            limit = (
+                epoch_ns(shadow.opened_at) + int(float(max_hold_s) * 1e9) - 1_000_000
+            )  # a millisecond early: err on showing
             due = int(np.searchsorted(self._bar_ns[Symbol(shadow.symbol)], limit, side="left"))
             end = max(start, min(end, due))  # the scan stops at the bar where the max hold runs out
         if hold.get("max_pain_hit", False):
