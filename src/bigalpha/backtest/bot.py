@@ -233,7 +233,7 @@ class _Loop:
         final = np.zeros(n, dtype=np.bool_)
         final[-1:] = True
         self.scheduled = np.flatnonzero(any_ofi | always_any | self.forced | final)
-        self.wakeups = ShadowWakeups(market.lanes, market.tick_ns, n)
+        self.wakeups = ShadowWakeups(market.lanes, market.tick_ns, n, settings.positions)
 
     def run(self, store: Store) -> BotRun:
         engine, market = self.engine, self.market

@@ -8,8 +8,13 @@ actions empty and its state equal, which `tests/unit/backtest/test_bt_sparse.py`
   misses the next one misses them all), or the ladder is complete with a remainder open;
 - the bar reaches the max pain at entry, not yet hit (L-MP-1 records the first hit);
 - the setup's max hold has run out;
-- the position is TRUE TREND and its hold is not yet served (P-HOLD-1 judges the hold on every bar, from the
-  clusters of that bar's context): every bar until it is.
+- the position is TRUE TREND, its hold is not yet served (P-HOLD-1) and the shortest hold level has run out:
+  every bar until the hold is released.
+
+A TRUE TREND hold keeps the closes of its last `toward_cluster_bars` + 1 bars (whether price is moving toward a
+cluster). Until the shortest hold level has run out nothing can be released, and a bar that touches no level
+changes only those closes; so a held shadow is shown from `toward_cluster_bars` bars *before* the first bar where
+something can happen, and its closes on that bar are the ones it would hold had it seen every bar.
 
 So the backtest scans a shadow's bars once, in machine code, for the first bar where any of these can happen,
 and shows the engine that bar. The scan errs on the side of showing: a level compared within `_SLACK` of a
@@ -28,14 +33,17 @@ import numpy.typing as npt
 
 from bigalpha.backtest.contexts import epoch_ns
 from bigalpha.backtest.market import Lane
+from bigalpha.config.positions import PositionsConfig
 from bigalpha.domain import Symbol
 from bigalpha.learning.shadow import Shadow
+from bigalpha.positions.holds import far_from_max_pain
 from bigalpha.store.mapping import meta_from_json
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 _SLACK = 1e-9  # relative: a level this close to a price counts as touched
 _NONE = np.nan
+_EARLY_NS = 1_000_000  # time limits are looked up a millisecond early: err on showing
 
 
 @numba.njit(cache=True)
@@ -81,13 +89,16 @@ class _Entry:
 class ShadowWakeups:
     """Per symbol, the tick index at which each open shadow must next be shown to the engine."""
 
-    def __init__(self, lanes: Mapping[Symbol, Lane], tick_ns: IntArray, never: int) -> None:
+    def __init__(self, lanes: Mapping[Symbol, Lane], tick_ns: IntArray, never: int, config: PositionsConfig) -> None:
         self._lanes = lanes
+        self._config = config
+        self._hold_bars = config.hold.toward_cluster_bars
         self._bar_ns = {s: tick_ns[lane.tick] for s, lane in lanes.items()}
         self._never = never
         self._entries: dict[Symbol, dict[str, _Entry]] = {s: {} for s in lanes}
         self._earliest: dict[Symbol, int] = dict.fromkeys(lanes, never)
-        self._meta: dict[str, tuple[bool, float]] = {}  # shadow id → (TRUE TREND at entry, max pain at entry)
+        # shadow id → (TRUE TREND at entry, max pain at entry, the shortest hold it can be released after, in ns)
+        self._meta: dict[str, tuple[bool, float, int]] = {}
 
     def earliest(self) -> int:
         """The first tick at which some shadow must be shown (`never` when none)."""
@@ -135,20 +146,23 @@ class ShadowWakeups:
         end = int(lane.tick.shape[0])
         if start >= end:
             return self._never
-        trend, pain = self._meta_of(shadow)
+        trend, pain, shortest_hold_ns = self._meta_of(shadow)
         state = shadow.state
         hold = state.get("exit_state", {})
         targets = shadow.targets
         tiers_done = int(state.get("tiers_done", 0))
-        if (trend and not hold.get("released", False)) or tiers_done >= len(targets):
-            return int(lane.tick[start])  # a hold judged on every bar, or a remainder to close now
+        if tiers_done >= len(targets):
+            return int(lane.tick[start])  # a remainder to close now
+        bar_ns = self._bar_ns[Symbol(shadow.symbol)]
+        opened_ns = epoch_ns(shadow.opened_at)
         max_hold_s = hold.get("max_hold_s")
         if max_hold_s is not None:
-            limit = (
-                epoch_ns(shadow.opened_at) + int(float(max_hold_s) * 1e9) - 1_000_000
-            )  # a millisecond early: err on showing
-            due = int(np.searchsorted(self._bar_ns[Symbol(shadow.symbol)], limit, side="left"))
-            end = max(start, min(end, due))  # the scan stops at the bar where the max hold runs out
+            limit = opened_ns + int(float(max_hold_s) * 1e9) - _EARLY_NS
+            end = max(start, min(end, int(np.searchsorted(bar_ns, limit, side="left"))))
+        holding = trend and not hold.get("released", False)
+        if holding:
+            release = int(np.searchsorted(bar_ns, opened_ns + shortest_hold_ns - _EARLY_NS, side="left"))
+            end = max(start, min(end, release))
         if hold.get("max_pain_hit", False):
             pain = _NONE
         sign = 1 if shadow.side == "LONG" else -1
@@ -164,16 +178,25 @@ class ShadowWakeups:
             pain,
             bool(pain >= shadow.entry_price),
         )
+        if holding:
+            j = max(start, j - self._hold_bars)  # the hold's closes of the bars before, as if it saw every bar
         if j >= int(lane.tick.shape[0]):
             return self._never
         return int(lane.tick[j])
 
-    def _meta_of(self, shadow: Shadow) -> tuple[bool, float]:
+    def _meta_of(self, shadow: Shadow) -> tuple[bool, float, int]:
         cached = self._meta.get(shadow.id)
         if cached is None:
             meta = meta_from_json(shadow.state.get("meta"))
-            pain = _NONE if meta is None or meta.max_pain_at_entry is None else float(meta.max_pain_at_entry)
-            cached = (meta is not None and meta.true_trend, pain)
+            pain = None if meta is None else meta.max_pain_at_entry
+            hold = self._config.hold
+            # P-HOLD-1's levels by priority: moving toward a cluster, else far from max pain (fixed at entry), else
+            # the base; the shorter of the two this position can be held at is the earliest release.
+            other = hold.far_from_max_pain_minutes
+            if not far_from_max_pain(shadow.entry_price, pain, self._config):
+                other = hold.base_minutes
+            shortest_ns = 60_000_000_000 * min(hold.toward_cluster_minutes, other)
+            cached = (meta is not None and meta.true_trend, _NONE if pain is None else float(pain), shortest_ns)
             self._meta[shadow.id] = cached
         return cached
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from bigalpha.backtest.market import Lane
 from bigalpha.backtest.wakeups import ShadowWakeups, first_touch
+from bigalpha.config.positions import HoldConfig, PositionsConfig
 from bigalpha.domain import Symbol
 from bigalpha.indicators.columns import SnapshotArrays
 from bigalpha.learning.shadow import Shadow
@@ -126,10 +127,10 @@ MINUTE_NS = 60_000_000_000
 START_NS = int(datetime(2024, 1, 1, tzinfo=UTC).timestamp()) * 1_000_000_000
 
 
-def _wakeups(rows: list[tuple[float, float, float]]) -> ShadowWakeups:
+def _wakeups(rows: list[tuple[float, float, float]], hold: HoldConfig | None = None) -> ShadowWakeups:
     lane = _lane(rows)
     tick_ns = START_NS + MINUTE_NS * (1 + np.arange(len(rows), dtype=np.int64))
-    return ShadowWakeups({Symbol("ETH"): lane}, tick_ns, len(rows))
+    return ShadowWakeups({Symbol("ETH"): lane}, tick_ns, len(rows), PositionsConfig(hold=hold or HoldConfig()))
 
 
 def test_a_shadow_wakes_on_the_bar_that_reaches_its_next_target() -> None:
@@ -141,16 +142,47 @@ def test_a_shadow_wakes_on_the_bar_that_reaches_its_next_target() -> None:
     assert wakeups.due_ids(3) == {"shd-1"}
 
 
-def test_a_true_trend_shadow_wakes_every_bar_until_its_hold_is_served() -> None:
-    """P-HOLD-1 is judged on every bar from that bar's clusters, until the hold is served."""
-    meta = {"hurst": 0.6, "regime": "trending", "true_trend": True, "max_pain_at_entry": None}
-    wakeups = _wakeups(FLAT)
-    holding = _shadow(state={"exit_state": {"released": False}, "meta": _meta(meta)})
+TREND_META = {"hurst": 0.6, "regime": "trending", "true_trend": True, "max_pain_at_entry": None}
+
+
+def test_a_true_trend_shadow_wakes_before_its_shortest_hold_runs_out() -> None:
+    """P-HOLD-1: nothing is released before the shortest level (45 min by default); the hold's last
+    `toward_cluster_bars` closes are shown first, so it judges the release on the closes it would hold."""
+    wakeups = _wakeups(FLAT * 12)  # 60 bars closing at 00:01 … 01:00
+    holding = _shadow(state={"exit_state": {"released": False}, "meta": _meta(TREND_META)})
+    wakeups.after_tick(0, [Symbol("ETH")], {"shd-1": holding})
+    # 45 minutes have passed at the bar closing 00:45 (index 44); it is shown from 3 bars before
+    assert wakeups.earliest() == 44 - HoldConfig().toward_cluster_bars
+    wakeups.after_tick(41, [Symbol("ETH")], {"shd-1": holding})
+    assert wakeups.earliest() == 42  # then every bar until the hold is served
+    served = _shadow(state={"exit_state": {"released": True}, "meta": _meta(TREND_META)})
+    wakeups.after_tick(45, [Symbol("ETH")], {"shd-1": served})
+    assert wakeups.earliest() == 60  # nothing reached after the release: never
+
+
+def test_a_held_shadow_wakes_before_a_level_is_touched() -> None:
+    """A target reached during the hold (P-HOLD-2 blocks tier 1 and records it at the level in force)."""
+    rows = [*FLAT * 2, (100.0, 101.0, 99.5), *FLAT * 10]  # bar 10 reaches the first target
+    wakeups = _wakeups(rows)
+    holding = _shadow(state={"exit_state": {"released": False}, "meta": _meta(TREND_META)})
+    wakeups.after_tick(0, [Symbol("ETH")], {"shd-1": holding})
+    assert wakeups.earliest() == 10 - HoldConfig().toward_cluster_bars
+
+
+def test_a_shadow_entered_far_from_max_pain_wakes_before_its_shorter_level() -> None:
+    """P-HOLD-1: far from max pain (more than 2%), the levels are 90 (toward a cluster) or 75 minutes."""
+    wakeups = _wakeups(FLAT * 20)  # 100 bars
+    far = {**TREND_META, "max_pain_at_entry": 90.0}  # entry 100: 10% away
+    holding = _shadow(state={"exit_state": {"released": False}, "meta": _meta(far)})
+    wakeups.after_tick(0, [Symbol("ETH")], {"shd-1": holding})
+    assert wakeups.earliest() == 74 - HoldConfig().toward_cluster_bars
+
+
+def test_a_zero_minute_hold_level_wakes_a_held_shadow_at_once() -> None:
+    wakeups = _wakeups(FLAT * 12, HoldConfig(base_minutes=0))
+    holding = _shadow(state={"exit_state": {"released": False}, "meta": _meta(TREND_META)})
     wakeups.after_tick(0, [Symbol("ETH")], {"shd-1": holding})
     assert wakeups.earliest() == 1
-    served = _shadow(state={"exit_state": {"released": True}, "meta": _meta(meta)})
-    wakeups.after_tick(1, [Symbol("ETH")], {"shd-1": served})
-    assert wakeups.earliest() == len(FLAT)  # nothing reached after bar 1: never
 
 
 def test_a_max_hold_wakes_the_shadow_on_the_bar_it_runs_out() -> None:
