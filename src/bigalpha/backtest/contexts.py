@@ -164,7 +164,8 @@ class ColumnContextBuilder(ContextBuilder):
         columns = self._columns.get(snapshot.symbol)
         if columns is None:
             raise ColumnsError(f"no indicator columns for {snapshot.symbol}")
-        if self._eras.observe(epoch_ns(snapshot.ts), whale_threshold_usd) and len(self._eras.eras) > 1:
+        ts_ns = epoch_ns(snapshot.ts)
+        if self._eras.observe(ts_ns, whale_threshold_usd) and len(self._eras.eras) > 1:
             if self._rebuild is None:
                 raise ColumnsError(
                     f"the whale threshold changed to {whale_threshold_usd} (columns use {columns.whale_threshold_usd})"
@@ -177,7 +178,7 @@ class ColumnContextBuilder(ContextBuilder):
             )
         _check_snapshot(snapshot, self._last.get(snapshot.symbol))
         self._last[snapshot.symbol] = snapshot.ts
-        i = columns.index(epoch_ns(snapshot.ts))
+        i = columns.index(ts_ns)
         unavailable = {kind.value: reason for kind, reason in snapshot.unavailable}
         fields: dict[str, Any] = {}
         self._flow_at(columns, i, snapshot, fields, unavailable)

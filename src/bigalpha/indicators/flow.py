@@ -28,6 +28,7 @@ Definitions (all flow in USD: base volume × the bar's close, or the trade's own
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -267,7 +268,7 @@ def flow_columns(inputs: FlowInputs, cfg: IndicatorsConfig, *, last: int | None 
 
 def flow_direction(cvd_usd: float | None, neutral_within_usd: float) -> FlowDirection | None:
     """BUY above +neutral_within_usd, SELL below −neutral_within_usd, else NEUTRAL; None when unknown."""
-    if cvd_usd is None or np.isnan(cvd_usd):
+    if cvd_usd is None or math.isnan(cvd_usd):
         return None
     if cvd_usd > neutral_within_usd:
         return FlowDirection.BUY
@@ -278,7 +279,7 @@ def flow_direction(cvd_usd: float | None, neutral_within_usd: float) -> FlowDire
 
 def intensity_band(intensity: float | None, *, high: float, moderate: float) -> IntensityBand | None:
     """A-WHALE-2: high at or above `high`, moderate at or above `moderate`, else low; None when unknown."""
-    if intensity is None or np.isnan(intensity):
+    if intensity is None or math.isnan(intensity):
         return None
     if intensity >= high:
         return IntensityBand.HIGH

@@ -4,9 +4,11 @@ Estimator: the profile Whittle likelihood for fractional Gaussian noise, applied
 of each window. It was chosen by measurement against R/S, DFA-1 and local Whittle on exact fGn of
 known H; the figures and the command that regenerates them are in ``docs/indicators.md``.
 
-One implementation serves every caller: ``hurst_exponent`` and ``hurst_with_error`` evaluate the
-last window through ``rolling_hurst``'s code path, so a backtest and the live bot see the same
-number for the same prices.
+One arithmetic serves every caller: ``hurst_exponent`` and ``hurst_with_error`` evaluate the last
+window with ``rolling_hurst``'s operations on a batch of one row (the same FFT, the same BLAS
+product, the same logarithms), written for one window so the batching around them costs nothing.
+The result is the same float, to the bit, as ``rolling_hurst`` over that window (a property test),
+so a backtest and the live bot see the same number for the same prices.
 
 How it is fast: every window's periodogram comes from one batched real FFT, and the Whittle
 objective for a whole grid of H values is a single matrix product with a precomputed table of
@@ -127,6 +129,36 @@ def _whittle_estimates(returns: FloatArray, table: _WhittleTable) -> FloatArray:
     return estimate
 
 
+def _window_estimate(prices: FloatArray, table: _WhittleTable) -> float:
+    """H of exactly one window of ``table.n_returns + 1`` prices: ``rolling_hurst`` of that window, bit for bit.
+
+    Each step is the batched path's operation on its one row, so the floats are the same: one-row FFT,
+    the (1, n_freqs) @ (n_freqs, grid) product (the BLAS call a batch of one makes), NumPy's log of the
+    three objective values around the minimum, and the refinement in float64 scalars.
+    """
+    lowest, highest = float(np.minimum.reduce(prices)), float(np.maximum.reduce(prices))
+    if not (lowest > 0.0 and highest < math.inf):  # also False for a NaN price
+        return math.nan
+    # The extremes bound every ratio of consecutive prices (rounding is monotone), so when their ratio
+    # neither overflows nor vanishes no return can; otherwise the general path voids the bad returns.
+    if not (highest / lowest < math.inf and lowest / highest > 0.0):
+        return float(rolling_hurst(prices, table.n_returns + 1)[-1])
+    returns = np.log(prices[1:] / prices[:-1])
+    spectrum = scipy.fft.rfft(returns)[1 : table.n_freqs + 1]
+    periodogram = spectrum.real**2 + spectrum.imag**2
+    # mean() is the sum over the count, as NumPy computes it for the batch's row.
+    if float(np.add.reduce(periodogram)) / table.n_freqs <= _MIN_RETURN_POWER * table.n_returns:
+        return math.nan
+    objective = (periodogram[np.newaxis] @ table.weights)[0]
+    best = int(objective.argmin())
+    if best == 0 or best == _H_GRID.size - 1:  # the minimum is on the grid's boundary: nothing to refine
+        return float(_H_GRID[best])
+    left, middle, right = np.log(objective[best - 1 : best + 2]).tolist()
+    curvature = left - 2.0 * middle + right
+    offset = 0.5 * (left - right) / curvature if curvature > 0 else 0.0
+    return float(_H_GRID[best]) + offset * _GRID_STEP
+
+
 def _prices_1d(x: npt.ArrayLike) -> FloatArray:
     prices = np.asarray(x, dtype=np.float64)
     if prices.ndim != 1:
@@ -188,7 +220,7 @@ def hurst_exponent(x: npt.ArrayLike, *, window: int = DEFAULT_WINDOW) -> float:
     prices = _prices_1d(x)
     if prices.size < window:
         return math.nan
-    return float(rolling_hurst(prices[-window:], window)[-1])
+    return _window_estimate(prices[-window:], _whittle_table(window - 1))
 
 
 def hurst_stderr(h: float, *, window: int = DEFAULT_WINDOW) -> float:

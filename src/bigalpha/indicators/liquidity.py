@@ -75,27 +75,40 @@ def beyond(distance: float, limit: float) -> bool:
 
 
 def _side_clusters(
-    *, prices: np.ndarray, usd: np.ndarray, median: float, price: float, merge_pct: float, side: ClusterSide
+    levels: list[tuple[float, float]], *, median: float, price: float, merge_pct: float, side: ClusterSide
 ) -> list[Cluster]:
+    if not levels:
+        return []
+    prices, usd = np.array(levels, dtype=np.float64).T
+    # np.argsort, not a stable sort: equal prices keep NumPy's order, and with it the order of their sums.
     order = np.argsort(prices)
     prices, usd = prices[order], usd[order]
+    weighted = prices * usd
+    ends = [*(np.flatnonzero(np.diff(prices) >= merge_pct * price) + 1).tolist(), prices.shape[0]]
     clusters: list[Cluster] = []
     start = 0
-    for i in range(1, prices.shape[0] + 1):
-        if i == prices.shape[0] or prices[i] - prices[i - 1] >= merge_pct * price:
-            total = float(usd[start:i].sum())
-            centre = float((prices[start:i] * usd[start:i]).sum() / total)
-            clusters.append(
-                Cluster(
-                    price=centre,
-                    liquidation_usd=total,
-                    concentration=total / median,
-                    distance_pct=distance_pct(centre, price),
-                    side=side,
-                )
+    for end in ends:
+        # NumPy's sums, not Python's: past 8 values NumPy adds pairwise, which rounds differently.
+        total = float(np.add.reduce(usd[start:end]))
+        centre = float(np.add.reduce(weighted[start:end])) / total
+        clusters.append(
+            Cluster(
+                price=centre,
+                liquidation_usd=total,
+                concentration=total / median,
+                distance_pct=distance_pct(centre, price),
+                side=side,
             )
-            start = i
+        )
+        start = end
     return clusters
+
+
+def _median(values: list[float]) -> float:
+    """np.median's value: the middle one, or the two middle ones added and halved."""
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def liquidation_clusters(
@@ -109,20 +122,31 @@ def liquidation_clusters(
     """A-LIQ-1: (short-liquidation clusters above price, long-liquidation clusters below), each nearest first."""
     if price <= 0 or not math.isfinite(price):
         raise ValueError(f"price must be a positive number, got {price}")
-    raw = np.array([(lv.price, lv.liquidation_usd) for lv in levels], dtype=np.float64).reshape(-1, 2)
-    keep = np.isfinite(raw).all(axis=1) & (raw[:, 0] > 0) & (raw[:, 1] > 0)
-    raw = raw[keep]
-    if raw.shape[0] == 0:
+    # Plain floats, not arrays: a heatmap has tens of levels and usually no concentrated one, so NumPy's
+    # per-call cost would dominate; arrays are built only for the levels that form clusters.
+    kept = [
+        (lv.price, lv.liquidation_usd)
+        for lv in levels
+        if 0.0 < lv.price < math.inf and 0.0 < lv.liquidation_usd < math.inf  # NaN fails both
+    ]
+    if not kept:
         return (), ()
-    median = float(np.median(raw[:, 1]))
-    concentrated = raw[raw[:, 1] >= concentration_multiple * median]
-    above = concentrated[concentrated[:, 0] >= price]
-    below = concentrated[concentrated[:, 0] < price]
+    median = _median([usd for _, usd in kept])
+    floor = concentration_multiple * median
+    concentrated = [level for level in kept if level[1] >= floor]
     shorts = _side_clusters(
-        prices=above[:, 0], usd=above[:, 1], median=median, price=price, merge_pct=merge_pct, side=ClusterSide.SHORT_LIQ
+        [lv for lv in concentrated if lv[0] >= price],
+        median=median,
+        price=price,
+        merge_pct=merge_pct,
+        side=ClusterSide.SHORT_LIQ,
     )
     longs = _side_clusters(
-        prices=below[:, 0], usd=below[:, 1], median=median, price=price, merge_pct=merge_pct, side=ClusterSide.LONG_LIQ
+        [lv for lv in concentrated if lv[0] < price],
+        median=median,
+        price=price,
+        merge_pct=merge_pct,
+        side=ClusterSide.LONG_LIQ,
     )
     shorts.sort(key=lambda c: c.distance_pct)
     longs.sort(key=lambda c: c.distance_pct)
@@ -150,11 +174,14 @@ def _walls(
     levels: Sequence[BookLevel], price: float, range_pct: float, top_n: int, inst_usd: float
 ) -> tuple[Wall, ...]:
     # Rank plain tuples and build `Wall`s for the winners only: books can hold hundreds of levels.
-    ranked = sorted(
-        (-lv.price * lv.quantity, distance_pct(lv.price, price), lv.price)
-        for lv in levels
-        if lv.price > 0 and lv.quantity > 0 and within(distance_pct(lv.price, price), range_pct)
-    )
+    ranked = []
+    for lv in levels:
+        level_price, quantity = lv.price, lv.quantity
+        if level_price > 0 and quantity > 0:
+            distance = abs(level_price - price) / price  # distance_pct, inlined: this runs for every level
+            if within(distance, range_pct):
+                ranked.append((-level_price * quantity, distance, level_price))
+    ranked.sort()
     return tuple(
         Wall(price=level_price, notional_usd=-neg, distance_pct=d, institutional=-neg > inst_usd)
         for neg, d, level_price in ranked[:top_n]

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.integrate import quad
 
@@ -226,3 +226,67 @@ def test_estimate_is_bounded_and_scale_free(prices: list[float], scale: float) -
     assert ((finite >= 0.0) & (finite <= 1.0)).all()
     scaled = hurst_exponent(x * scale)
     assert (math.isnan(h) and math.isnan(scaled)) or scaled == pytest.approx(h, abs=1e-6)
+
+
+# --- One window, one arithmetic (the fast single-window path equals the batched path) -----------
+
+
+def _same(a: float, b: float) -> bool:
+    """The same float to the bit (NaN counts as the same unknown)."""
+    return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1.0, a) == math.copysign(1.0, b))
+
+
+@st.composite
+def _windows(draw: st.DrawFn) -> tuple[FloatArray, int]:
+    """Windows of every shape the estimator must agree on: random walks, trends, alternations, near-flat and
+    flat prices, prices whose ratios overflow, and bad prices (NaN, inf, zero, negative) anywhere."""
+    window = draw(st.integers(min_value=8, max_value=130))
+    rng = np.random.default_rng(draw(st.integers(min_value=0, max_value=2**32 - 1)))
+    kind = draw(st.sampled_from(["walk", "drawn", "trend", "alternating", "near_flat", "flat", "extreme"]))
+    n = window - 1
+    if kind == "walk":
+        returns = 10.0 ** draw(st.floats(min_value=-6, max_value=0)) * rng.standard_normal(n)
+    elif kind == "drawn":
+        returns = np.array(draw(st.lists(st.floats(min_value=-1, max_value=1), min_size=n, max_size=n)))
+    elif kind == "trend":
+        returns = draw(st.floats(min_value=-0.05, max_value=0.05)) + 1e-4 * rng.standard_normal(n)
+    elif kind == "alternating":
+        returns = 0.01 * np.tile([1.0, -1.0], window)[:n] + 1e-5 * rng.standard_normal(n)
+    elif kind == "near_flat":  # RMS around the 1e-9 flatness floor
+        returns = 10.0 ** draw(st.floats(min_value=-10, max_value=-8)) * rng.standard_normal(n)
+    elif kind == "flat":
+        returns = np.zeros(n)
+    else:  # hundreds of orders of magnitude: the extremes' ratio overflows, and with jumps consecutive ones too
+        half = draw(st.floats(min_value=100, max_value=300))
+        jumps = draw(st.booleans())
+        steady = np.linspace(-half, half, window) + rng.uniform(0.0, 0.1, window)
+        exponents = rng.uniform(-half, half, window) if jumps else steady
+        return 10.0**exponents, window
+    start = 10.0 ** draw(st.floats(min_value=-6, max_value=6))
+    prices = start * np.exp(np.concatenate([[0.0], np.cumsum(returns)]))
+    if draw(st.integers(min_value=0, max_value=3)) == 0:
+        bad = draw(st.sampled_from([math.nan, math.inf, -math.inf, 0.0, -1.0]))
+        prices[draw(st.integers(min_value=0, max_value=window - 1))] = bad
+    return prices, window
+
+
+@settings(max_examples=400, deadline=None)
+@given(case=_windows())
+# Only the extremes' ratio overflows (the fast path hands over); every consecutive ratio overflows or vanishes.
+@example(case=(10.0 ** (np.linspace(-300.0, 300.0, 100) + 0.1 * np.sin(np.arange(100))), 100))
+@example(case=(10.0 ** np.tile([-300.0, 300.0], 50), 100))
+def test_one_window_estimate_is_the_rolling_estimate_to_the_bit(case: tuple[FloatArray, int]) -> None:
+    """hurst_exponent's single-window path gives rolling_hurst's float over that window, exactly."""
+    prices, window = case
+    fast = hurst_exponent(prices, window=window)
+    assert _same(fast, float(rolling_hurst(prices, window)[-1]))
+    assert _same(hurst_with_error(prices, window=window).h, fast)
+
+
+@pytest.mark.parametrize("hurst", [0.1, 0.5, 0.9])
+def test_every_window_of_a_series_matches_the_one_row_batch(hurst: float) -> None:
+    """Over a long fGn path, each window's fast estimate is the batched estimate of that window alone."""
+    prices = fgn_prices(1500, hurst, np.random.default_rng([9, round(100 * hurst)]))
+    for end in range(100, prices.size + 1, 3):
+        window = prices[end - 100 : end]
+        assert _same(hurst_exponent(window), float(rolling_hurst(window)[-1])), end

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bigalpha.domain import BookLevel, LiquidationLevel
 from bigalpha.indicators.liquidity import (
     Cluster,
     ClusterSide,
+    Wall,
     distance_pct,
     liquidation_clusters,
     major_clusters,
@@ -17,6 +21,7 @@ from bigalpha.indicators.liquidity import (
     nearest_cluster,
     order_book_walls,
     top_clusters,
+    within,
 )
 
 PRICE = 100_000.0
@@ -144,3 +149,90 @@ def test_max_pain_distance_and_far_above_two_percent(max_pain, distance, far):
 
 def test_distance_is_relative_to_price():
     assert distance_pct(101.0, 100.0) == pytest.approx(0.01)
+
+
+# --- The same floats as the NumPy formulation (the per-level loops were rewritten for speed) --------
+
+
+def _numpy_side_clusters(prices, usd, median, price, merge_pct, side):
+    order = np.argsort(prices)
+    prices, usd = prices[order], usd[order]
+    out, start = [], 0
+    for i in range(1, prices.shape[0] + 1):
+        if i == prices.shape[0] or prices[i] - prices[i - 1] >= merge_pct * price:
+            total = float(usd[start:i].sum())
+            centre = float((prices[start:i] * usd[start:i]).sum() / total)
+            out.append(Cluster(centre, total, total / median, abs(centre - price) / price, side))
+            start = i
+    return out
+
+
+def numpy_liquidation_clusters(levels, price, *, concentration_multiple, merge_pct, max_per_side):
+    """A-LIQ-1 as first written, array by array: the reference the faster code must match to the bit."""
+    raw = np.array([(lv.price, lv.liquidation_usd) for lv in levels], dtype=np.float64).reshape(-1, 2)
+    raw = raw[np.isfinite(raw).all(axis=1) & (raw[:, 0] > 0) & (raw[:, 1] > 0)]
+    if raw.shape[0] == 0:
+        return (), ()
+    median = float(np.median(raw[:, 1]))
+    hot = raw[raw[:, 1] >= concentration_multiple * median]
+    above, below = hot[hot[:, 0] >= price], hot[hot[:, 0] < price]
+    sides = (
+        _numpy_side_clusters(above[:, 0], above[:, 1], median, price, merge_pct, ClusterSide.SHORT_LIQ),
+        _numpy_side_clusters(below[:, 0], below[:, 1], median, price, merge_pct, ClusterSide.LONG_LIQ),
+    )
+    return tuple(tuple(sorted(s, key=lambda c: c.distance_pct)[:max_per_side]) for s in sides)
+
+
+def numpy_walls(levels, price, range_pct, top_n, inst_usd):
+    """A-OB-1 as first written (distance computed twice per level): the reference for the single pass."""
+    ranked = sorted(
+        (-lv.price * lv.quantity, distance_pct(lv.price, price), lv.price)
+        for lv in levels
+        if lv.price > 0 and lv.quantity > 0 and within(distance_pct(lv.price, price), range_pct)
+    )
+    return tuple(Wall(p, -neg, d, -neg > inst_usd) for neg, d, p in ranked[:top_n])
+
+
+_odd = st.sampled_from([math.nan, math.inf, -math.inf, 0.0, -1.0])
+# Offsets on a coarse grid make equal prices and exact merge gaps likely; a few USD values make ties at
+# the median and at exactly the concentration floor likely.
+_offsets = st.one_of(st.integers(-40, 40).map(lambda k: k * 0.0005), st.floats(-0.3, 0.3))
+_usd = st.one_of(st.sampled_from([1e6, 2e6, 3e6, 5e6]), st.floats(1e-3, 1e15))
+_levels = st.lists(
+    st.tuples(st.one_of(_offsets.map(lambda o: PRICE * (1 + o)), _odd), st.one_of(_usd, _odd)),
+    max_size=60,
+).map(lambda rows: [LiquidationLevel(p, u) for p, u in rows])
+# A dense band: long runs of concentrated levels, so cluster sums cover NumPy's pairwise summation (8+),
+# and many levels at one price, whose order in the sums (NumPy's unstable argsort) changes the last bit.
+_dense = st.lists(st.one_of(st.sampled_from([0.0, 0.001]), st.floats(0.0, 0.004)), min_size=8, max_size=200).flatmap(
+    lambda offsets: st.lists(st.floats(1.0, 1e9), min_size=len(offsets), max_size=len(offsets)).map(
+        lambda usd: [LiquidationLevel(PRICE * (1 + o), u) for o, u in zip(offsets, usd, strict=True)]
+    )
+)
+
+
+@settings(max_examples=300)
+@given(
+    levels=st.one_of(_levels, _dense),
+    multiple=st.sampled_from([0.5, 1.0, 2.0, 3.0]),
+    merge_pct=st.sampled_from([1e-9, 0.0005, 0.001, 0.01]),
+    max_per_side=st.integers(1, 25),
+)
+def test_clusters_are_the_numpy_formulation_to_the_bit(levels, multiple, merge_pct, max_per_side):
+    options = {"concentration_multiple": multiple, "merge_pct": merge_pct, "max_per_side": max_per_side}
+    got = liquidation_clusters(levels, PRICE, **options)
+    assert repr(got) == repr(numpy_liquidation_clusters(levels, PRICE, **options))  # repr: NaN equals NaN
+
+
+_book = st.lists(
+    st.tuples(st.one_of(_offsets.map(lambda o: PRICE * (1 + o)), _odd), st.one_of(st.floats(0.0, 1e4), _odd)),
+    max_size=40,
+).map(lambda rows: [BookLevel(p, q) for p, q in rows])
+
+
+@settings(max_examples=200)
+@given(bids=_book, asks=_book, range_pct=st.sampled_from([0.005, 0.05, 0.1]), top_n=st.integers(1, 5))
+def test_walls_are_the_two_pass_formulation_to_the_bit(bids, asks, range_pct, top_n):
+    got = order_book_walls(bids, asks, PRICE, range_pct=range_pct, top_n=top_n, institutional_usd=25e6)
+    expected = (numpy_walls(asks, PRICE, range_pct, top_n, 25e6), numpy_walls(bids, PRICE, range_pct, top_n, 25e6))
+    assert repr(got) == repr(expected)
