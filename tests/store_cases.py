@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import DetachedInstanceError
 
 from bigalpha.domain import (
     AccountName,
@@ -33,9 +34,11 @@ from bigalpha.domain import (
     SignalId,
     StrategyName,
     Symbol,
+    Verdict,
 )
 from bigalpha.store import Store
 from bigalpha.store.database import downgrade, head_revision, migrate, schema_revision
+from bigalpha.store.tables import ShadowTradeRow
 
 T0 = datetime(2025, 6, 1, 10, 0, tzinfo=UTC)
 
@@ -172,3 +175,89 @@ def check_migrations_round_trip(store: Store) -> None:
     assert schema_revision(store.engine) == head
     tables = set(inspect(store.engine).get_table_names())
     assert {"orders", "fills", "positions", "signals", "verdicts", "events", "shadow_trades", "state"} <= tables
+
+
+def make_shadow(signal: Signal, *, blocked_by: str | None) -> ShadowTradeRow:
+    return ShadowTradeRow(
+        id=f"shd-{signal.id}",
+        signal_id=signal.id,
+        symbol=signal.symbol,
+        side=signal.side.value,
+        strategy=signal.strategy,
+        blocked_by=blocked_by,
+        taken=blocked_by is None,
+        position_id=None,
+        opened_at=signal.ts,
+        entry_price=signal.price,
+        stop_price=99_000.0,
+        targets=[100_500.0, 102_000.0],
+        state={"closed": "0", "exit_state": {}},
+    )
+
+
+def check_shadow_writes_and_reads(store: Store) -> None:
+    """A shadow follows its signal in one transaction (its foreign key is met by the order of the writes), is
+    replaced whole when it closes, and reads back whole, by outcome only, or narrowed."""
+    taken, blocked, other = make_signal(1), make_signal(2), make_signal(3)
+    with store.transaction() as tx:
+        for signal, blocked_by in ((taken, None), (blocked, "WHALE_INTENT"), (other, "GOLDEN_HOUR")):
+            tx.add_signal(signal)
+            tx.add_verdict(
+                Verdict(signal_id=signal.id, allowed=blocked_by is None, size_multiplier=1.0, outcomes=()),
+                T0,
+                risk={"notional_usd": Decimal("250.5")} if blocked_by is None else None,
+            )
+            tx.add_shadow(make_shadow(signal, blocked_by=blocked_by))
+    with pytest.raises(IntegrityError), store.transaction() as tx:
+        tx.add_shadow(make_shadow(make_signal(9), blocked_by=None))  # no such signal
+    assert [row.id for row in store.shadow_trades()] == ["shd-sig-1", "shd-sig-2", "shd-sig-3"]
+    assert store.signal_ids() == {"sig-1", "sig-2", "sig-3"}
+
+    closed = make_shadow(blocked, blocked_by="WHALE_INTENT")
+    closed.closed_at, closed.exit_price, closed.return_pct, closed.exit_reason = (
+        T0 + timedelta(hours=1),
+        99_000.0,
+        -0.01,
+        "stop",
+    )
+    closed.state = {"closed": "1", "pnl": "-1000.5", "whale_candidates": {"1.0": 5.0}}
+    with store.transaction() as tx:
+        tx.save_shadow(closed)
+    [row] = store.shadow_trades(closed_only=True)
+    assert (row.id, row.closed_at, row.exit_price, row.return_pct, row.exit_reason) == (
+        "shd-sig-2",
+        closed.closed_at,
+        99_000.0,
+        -0.01,
+        "stop",
+    )
+    assert row.state == closed.state
+    assert row.targets == [100_500.0, 102_000.0]
+    assert [row.id for row in store.shadow_trades(open_only=True)] == ["shd-sig-1", "shd-sig-3"]
+    narrowed = store.shadow_trades(taken_or_blocked_by="WHALE_INTENT")
+    assert [row.id for row in narrowed] == ["shd-sig-1", "shd-sig-2"]
+
+    [outcome] = store.shadow_trades(closed_only=True, with_plan=False)
+    assert (outcome.blocked_by, outcome.taken, outcome.return_pct) == ("WHALE_INTENT", False, -0.01)
+    with pytest.raises(DetachedInstanceError):  # left out, and never loaded later behind the caller's back
+        _ = outcome.state
+
+    unseen = make_signal(4)
+    with store.transaction() as tx:  # a shadow saved before the table has it is inserted, not lost
+        tx.add_signal(unseen)
+        tx.save_shadow(make_shadow(unseen, blocked_by="GOLDEN_HOUR"))
+    assert [row.id for row in store.shadow_trades(open_only=True)] == ["shd-sig-1", "shd-sig-3", "shd-sig-4"]
+
+    risks = store.verdict_risks(["sig-1", "sig-2", "sig-9"])
+    assert risks == {"sig-1": {"notional_usd": "250.5"}, "sig-2": None}
+
+
+def check_state_reads(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.set_state("exit:pos-1", {"reason": "BASE"}, T0)
+        tx.set_state("exit:pos-2", {"reason": "TRUE_TREND"}, T0)
+    assert store.get_states(["exit:pos-1", "exit:pos-2", "exit:pos-3"]) == {
+        "exit:pos-1": {"reason": "BASE"},
+        "exit:pos-2": {"reason": "TRUE_TREND"},
+    }
+    assert store.get_states([]) == {}

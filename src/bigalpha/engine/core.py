@@ -113,6 +113,9 @@ class Engine:
         self.learned = GateLearnedState.initial(parts.settings)
         self.whale_probe = WhaleProbe(parts.settings)  # L-OPT-1's whale intent at each candidate threshold
         self.book = Book(parts.store, parts.settings.execution.paper_starting_balance_usd)
+        # Every signal id the store has: the engine is the only writer of signals and adds each one it commits, so
+        # restart safety (a signal is handled once) costs no query per signal.
+        self.handled_signals: set[str] = parts.store.signal_ids()
         self._closed_pending: list[Position] = []
         self._started = False
         self._unsent: list[Order] = []
@@ -145,6 +148,12 @@ class Engine:
             self.funding_slot = saved.get("funding_slot")
             self.open_shadows = {row["id"]: Shadow.from_dict(row) for row in saved.get("shadows", [])}
             self.whale_probe.load_state_dict(saved.get("whale_probe", {}))
+            # A signal handled after the resume point is in the store (and skipped when its tick is processed
+            # again), its new shadow too, but not in the checkpoint: take the shadow from the store. It is exactly
+            # as opened, since a shadow is first judged on a later tick than its signal's.
+            for row in self.store.shadow_trades(open_only=True, since=self.last_tick):
+                if row.id not in self.open_shadows:
+                    self.open_shadows[row.id] = Shadow.from_row(row)
         else:
             self.open_shadows = {row.id: Shadow.from_row(row) for row in self.store.shadow_trades(open_only=True)}
         for position_id in self.book.positions:
@@ -365,7 +374,7 @@ class Engine:
 
     # -- entries ---------------------------------------------------------------------------------
     def _handle_signal(self, signal: Signal, now: datetime) -> None:
-        if self.store.has_signal(signal.id):
+        if signal.id in self.handled_signals:
             return  # handled before a restart
         self.summary.signals += 1
         context = self.contexts[signal.symbol]
@@ -451,6 +460,7 @@ class Engine:
             shadow = open_shadow(signal, plan, blocked_by=None, position_id=position_id)
             shadow.state[CANDIDATES_KEY] = self.whale_probe.candidates(signal.symbol)
             tx.tx.add_shadow(shadow.to_row())
+        self.handled_signals.add(signal.id)
         self.open_shadows[shadow.id] = shadow
         self.exit_states[position_id] = dict(plan.state)
         self.parts.risk.on_entry(position_id, signal.symbol, decision.notional_usd, now)
@@ -492,6 +502,7 @@ class Engine:
             shadow = open_shadow(signal, plan, blocked_by=plan_blocked_by, position_id=None)
             shadow.state[CANDIDATES_KEY] = self.whale_probe.candidates(signal.symbol)
             tx.tx.add_shadow(shadow.to_row())
+        self.handled_signals.add(signal.id)
         self.open_shadows[shadow.id] = shadow
 
     def _quantity(self, notional: Decimal, price: Decimal) -> Decimal:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from bigalpha.config import Settings
-from bigalpha.domain import Event, EventId, EventType, LogTag, new_id
+from bigalpha.domain import Event, EventId, EventType, GuardName, LogTag, new_id
 from bigalpha.engine.book import EXIT_STATE_PREFIX
 from bigalpha.learning.review import guard_effectiveness, probation_review, slippage_review
 from bigalpha.learning.shadow import Shadow
@@ -31,8 +31,9 @@ def learning_jobs(settings: Settings, engine: Callable[[], Engine]) -> list[Job]
     def review(now: datetime) -> None:
         current = engine()
         window_start = now - timedelta(hours=settings.learning.review_interval_hours)
-        shadows = current.store.shadow_trades(since=window_start - timedelta(days=1))
-        closed_shadows = [row for row in shadows if row.closed_at is not None]
+        closed_shadows = current.store.shadow_trades(
+            closed_only=True, since=window_start - timedelta(days=1), with_plan=False
+        )
         trades = current.store.closed_positions()
         learned, slippage = slippage_review(closed_shadows, trades[-200:], current.learned, settings)
         learned, probation = probation_review(trades, learned, settings)
@@ -75,12 +76,16 @@ def learning_jobs(settings: Settings, engine: Callable[[], Engine]) -> list[Job]
     def tune(now: datetime) -> None:
         """L-OPT-1: the whale threshold tuned over the last trades' shadows; every run is recorded."""
         current = engine()
-        rows = current.store.shadow_trades(since=now - timedelta(days=3))
-        shadows = [Shadow.from_row(row) for row in rows if row.closed_at is not None]
+        # Only the shadows tune_whale_threshold judges (L-OPT-1: taken, or blocked by the whale-intent guard); the
+        # others' plans and states, most of the window, are not read at all.
+        rows = current.store.shadow_trades(
+            closed_only=True, since=now - timedelta(days=3), taken_or_blocked_by=GuardName.WHALE_INTENT.value
+        )
+        shadows = [Shadow.from_row(row) for row in rows]
+        risks = current.store.verdict_risks([shadow.signal_id for shadow in shadows if shadow.taken])
         notionals: dict[str, Decimal] = {}
         for shadow in shadows:
-            verdict = current.store.get_verdict_row(shadow.signal_id) if shadow.taken else None
-            approved = (verdict.risk or {}).get("notional_usd") if verdict is not None else None
+            approved = (risks.get(shadow.signal_id) or {}).get("notional_usd") if shadow.taken else None
             if approved is not None:
                 notionals[shadow.signal_id] = Decimal(str(approved))
         run = tune_whale_threshold(shadows, notionals, current.learned, settings)
@@ -112,8 +117,9 @@ def _max_pain_review(current: Engine, trades: list[Position], settings: Settings
     """L-MP-1: the max-pain target hit rate of TRUE TREND trades; above 60% it recommends raising the
     conviction of magnet-aligned trades (a recommendation in the review event; nothing is changed)."""
     records = []
+    states = current.store.get_states([EXIT_STATE_PREFIX + position.id for position in trades])
     for position in trades:
-        state = current.store.get_state(EXIT_STATE_PREFIX + position.id)
+        state = states.get(EXIT_STATE_PREFIX + position.id)
         record = max_pain_record(position, HoldState.from_dict(state) if state else HoldState())
         if record is not None:
             records.append(record)

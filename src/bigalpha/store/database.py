@@ -3,15 +3,12 @@ schema brought to the newest migration at start-up."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
-from sqlalchemy.orm import Session, sessionmaker
 
 from bigalpha.config import Settings
 from bigalpha.store.mapping import dumps
@@ -109,17 +106,3 @@ def head_revision() -> str | None:
     script = ScriptDirectory.from_config(_alembic_config(None))
     head: str | None = script.get_current_head()
     return head
-
-
-@contextmanager
-def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One transaction: committed when the block ends, rolled back whole if anything in it fails."""
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()

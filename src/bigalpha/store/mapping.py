@@ -63,22 +63,22 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot store {type(value).__name__} as JSON")
 
 
-def signal_row(signal: Signal) -> SignalRow:
-    return SignalRow(
-        id=signal.id,
-        ts=signal.ts,
-        symbol=signal.symbol,
-        side=signal.side.value,
-        strategy=signal.strategy,
-        source=signal.source,
-        price=signal.price,
-        conviction=signal.conviction,
-        size_multiplier=signal.size_multiplier,
-        stop_pct=signal.stop_pct,
-        expected_move_bps=signal.expected_move_bps,
-        requested_notional_usd=signal.requested_notional_usd,
-        targets_pct=list(signal.targets_pct) if signal.targets_pct is not None else None,
-    )
+def signal_values(signal: Signal) -> dict[str, Any]:
+    return {
+        "id": signal.id,
+        "ts": signal.ts,
+        "symbol": signal.symbol,
+        "side": signal.side.value,
+        "strategy": signal.strategy,
+        "source": signal.source,
+        "price": signal.price,
+        "conviction": signal.conviction,
+        "size_multiplier": signal.size_multiplier,
+        "stop_pct": signal.stop_pct,
+        "expected_move_bps": signal.expected_move_bps,
+        "requested_notional_usd": signal.requested_notional_usd,
+        "targets_pct": list(signal.targets_pct) if signal.targets_pct is not None else None,
+    }
 
 
 def signal_from_row(row: SignalRow) -> Signal:
@@ -99,24 +99,24 @@ def signal_from_row(row: SignalRow) -> Signal:
     )
 
 
-def order_row(order: Order, *, filled: Decimal = Decimal(0)) -> OrderRow:
-    return OrderRow(
-        client_order_id=order.client_order_id,
-        ts=order.ts,
-        updated_at=order.ts,
-        symbol=order.symbol,
-        side=order.side.value,
-        type=order.type.value,
-        quantity=order.quantity,
-        filled_quantity=filled,
-        price=order.price,
-        reduce_only=order.reduce_only,
-        account=order.account,
-        status=order.status.value,
-        tag=order.tag,
-        signal_id=order.signal_id,
-        position_id=order.position_id,
-    )
+def order_values(order: Order, *, filled: Decimal = Decimal(0)) -> dict[str, Any]:
+    return {
+        "client_order_id": order.client_order_id,
+        "ts": order.ts,
+        "updated_at": order.ts,
+        "symbol": order.symbol,
+        "side": order.side.value,
+        "type": order.type.value,
+        "quantity": order.quantity,
+        "filled_quantity": filled,
+        "price": order.price,
+        "reduce_only": order.reduce_only,
+        "account": order.account,
+        "status": order.status.value,
+        "tag": order.tag,
+        "signal_id": order.signal_id,
+        "position_id": order.position_id,
+    }
 
 
 def order_from_row(row: OrderRow) -> Order:
@@ -137,18 +137,18 @@ def order_from_row(row: OrderRow) -> Order:
     )
 
 
-def fill_row(fill: Fill) -> FillRow:
-    return FillRow(
-        client_order_id=fill.client_order_id,
-        ts=fill.ts,
-        symbol=fill.symbol,
-        side=fill.side.value,
-        price=fill.price,
-        quantity=fill.quantity,
-        fee=fill.fee,
-        liquidity=fill.liquidity.value,
-        trade_id=fill.trade_id,
-    )
+def fill_values(fill: Fill) -> dict[str, Any]:
+    return {
+        "client_order_id": fill.client_order_id,
+        "ts": fill.ts,
+        "symbol": fill.symbol,
+        "side": fill.side.value,
+        "price": fill.price,
+        "quantity": fill.quantity,
+        "fee": fill.fee,
+        "liquidity": fill.liquidity.value,
+        "trade_id": fill.trade_id,
+    }
 
 
 def fill_from_row(row: FillRow) -> Fill:
@@ -165,30 +165,31 @@ def fill_from_row(row: FillRow) -> Fill:
     )
 
 
-def apply_position(row: PositionRow, position: Position) -> PositionRow:
-    """Write every field of `position` into `row` (new or loaded), so one path serves insert and update."""
-    row.id = position.id
-    row.symbol = position.symbol
-    row.side = position.side.value
-    row.account = position.account
-    row.strategy = position.strategy
-    row.signal_id = position.signal_id
-    row.opened_at = position.opened_at
-    row.closed_at = position.closed_at
-    row.entry_price = position.entry_price
-    row.quantity = position.quantity
-    row.initial_quantity = position.initial_quantity
-    row.leverage = position.leverage
-    row.margin = position.margin
-    row.stop_price = position.stop_price
-    row.targets = [format(target, "f") for target in position.targets]
-    row.tiers_done = position.tiers_done
-    row.realized_pnl = position.realized_pnl
-    row.fees_paid = position.fees_paid
-    row.funding_paid = position.funding_paid
-    row.exit_reason = position.exit_reason
-    row.meta = meta_to_json(position.meta)
-    return row
+def position_values(position: Position) -> dict[str, Any]:
+    """Every column of `position`'s row, so one write serves insert and update."""
+    return {
+        "id": position.id,
+        "symbol": position.symbol,
+        "side": position.side.value,
+        "account": position.account,
+        "strategy": position.strategy,
+        "signal_id": position.signal_id,
+        "opened_at": position.opened_at,
+        "closed_at": position.closed_at,
+        "entry_price": position.entry_price,
+        "quantity": position.quantity,
+        "initial_quantity": position.initial_quantity,
+        "leverage": position.leverage,
+        "margin": position.margin,
+        "stop_price": position.stop_price,
+        "targets": [format(target, "f") for target in position.targets],
+        "tiers_done": position.tiers_done,
+        "realized_pnl": position.realized_pnl,
+        "fees_paid": position.fees_paid,
+        "funding_paid": position.funding_paid,
+        "exit_reason": position.exit_reason,
+        "meta": meta_to_json(position.meta),
+    }
 
 
 def meta_to_json(meta: PositionMeta | None) -> dict[str, Any] | None:
@@ -231,18 +232,18 @@ def position_from_row(row: PositionRow) -> Position:
     )
 
 
-def event_row(event: Event) -> EventRow:
-    return EventRow(
-        id=event.id,
-        ts=event.ts,
-        type=event.type.value,
-        source=event.source,
-        symbol=event.symbol,
-        side=event.side.value if event.side else None,
-        guard=event.guard.value if event.guard else None,
-        message=event.message,
-        data=json_ready(event.data),
-    )
+def event_values(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "ts": event.ts,
+        "type": event.type.value,
+        "source": event.source,
+        "symbol": event.symbol,
+        "side": event.side.value if event.side else None,
+        "guard": event.guard.value if event.guard else None,
+        "message": event.message,
+        "data": json_ready(event.data),
+    }
 
 
 def event_from_row(row: EventRow) -> Event:

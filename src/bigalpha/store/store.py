@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, defer, sessionmaker
 
 from bigalpha.config import Settings
 from bigalpha.domain import Event, Fill, Order, OrderStatus, Position, Signal, Verdict
 from bigalpha.store import mapping
-from bigalpha.store.database import StoreError, create_db_engine, database_url, migrate, safe_url, session_scope
+from bigalpha.store.database import StoreError, create_db_engine, database_url, migrate, safe_url
 from bigalpha.store.tables import (
     EventRow,
     FillRow,
@@ -30,30 +30,37 @@ from bigalpha.store.tables import (
 )
 
 OPEN_ORDER_STATUSES = (OrderStatus.PENDING_SUBMIT, OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_FILLED)
+_IDS_PER_QUERY = 500  # well under SQLite's and PostgreSQL's limits on bound parameters
 
 
 class StoreTx:
     """The writes of one transaction. Obtain it from `Store.transaction()`; nothing is visible to other
-    readers until the block ends, and nothing at all is kept if the block raises."""
+    readers until the block ends, and nothing at all is kept if the block raises.
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    Each write is one Core statement, executed when it is called. Rows are only ever appended or replaced whole,
+    so the ORM's unit of work (about a millisecond per transaction on the engine's hot path) bought nothing. A
+    row is in the transaction as soon as its write returns, so a row referring to it by foreign key may follow;
+    a write that fails raises where it was made."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
 
     def add_signal(self, signal: Signal) -> None:
-        self.session.add(mapping.signal_row(signal))
+        self.connection.execute(_INSERT_SIGNAL, mapping.signal_values(signal))
 
     def add_verdict(self, verdict: Verdict, ts: datetime, risk: dict[str, Any] | None = None) -> None:
-        self.session.add(
-            VerdictRow(
-                signal_id=verdict.signal_id,
-                ts=ts,
-                allowed=verdict.allowed,
-                size_multiplier=verdict.size_multiplier,
-                blocked_by=verdict.blocked_by.value if verdict.blocked_by else None,
-                reason=verdict.reason.value if verdict.reason else None,
-                outcomes=mapping.json_ready(list(verdict.outcomes)),
-                risk=mapping.json_ready(risk) if risk is not None else None,
-            )
+        self.connection.execute(
+            _INSERT_VERDICT,
+            {
+                "signal_id": verdict.signal_id,
+                "ts": ts,
+                "allowed": verdict.allowed,
+                "size_multiplier": verdict.size_multiplier,
+                "blocked_by": verdict.blocked_by.value if verdict.blocked_by else None,
+                "reason": verdict.reason.value if verdict.reason else None,
+                "outcomes": mapping.json_ready(list(verdict.outcomes)),
+                "risk": mapping.json_ready(risk) if risk is not None else None,
+            },
         )
 
     def save_order(
@@ -66,50 +73,73 @@ class StoreTx:
         error: str | None = None,
     ) -> None:
         """Insert `order`, or update its status (and filled quantity) if its client order id is known."""
-        row = self.session.get(OrderRow, order.client_order_id)
-        if row is None:
-            row = mapping.order_row(order, filled=filled or Decimal(0))
-            self.session.add(row)
-            # Fills refer to the order by foreign key; write it now so they can follow in this transaction.
-            self.session.flush()
-        else:
-            row.status = order.status.value
-            if filled is not None:
-                row.filled_quantity = filled
-        row.updated_at = at or order.ts
+        changes: dict[str, Any] = {"status": order.status.value, "updated_at": at or order.ts}
+        if filled is not None:
+            changes["filled_quantity"] = filled
         if exchange_order_id is not None:
-            row.exchange_order_id = exchange_order_id
+            changes["exchange_order_id"] = exchange_order_id
         if error is not None:
-            row.error = error
+            changes["error"] = error
+        key = OrderRow.client_order_id == order.client_order_id
+        if self.connection.execute(update(OrderRow).where(key).values(changes)).rowcount == 0:
+            values = mapping.order_values(order, filled=filled or Decimal(0))
+            self.connection.execute(_INSERT_ORDER, {**values, "exchange_order_id": None, "error": None, **changes})
 
     def add_fill(self, fill: Fill) -> None:
-        self.session.add(mapping.fill_row(fill))
+        self.connection.execute(_INSERT_FILL, mapping.fill_values(fill))
 
     def save_position(self, position: Position) -> None:
-        row = self.session.get(PositionRow, position.id) or PositionRow()
-        self.session.add(mapping.apply_position(row, position))
+        """Insert `position`, or replace every column of its row."""
+        values = mapping.position_values(position)
+        if self.connection.execute(_UPDATE_POSITION, _by_key(values)).rowcount == 0:
+            self.connection.execute(_INSERT_POSITION, values)
 
     def add_event(self, event: Event) -> None:
-        self.session.add(mapping.event_row(event))
+        self.connection.execute(_INSERT_EVENT, mapping.event_values(event))
 
     def set_state(self, key: str, value: dict[str, Any], at: datetime) -> None:
         """Insert or replace one state value (an upsert: the old value is never read back)."""
-        dialect = self.session.get_bind().dialect.name
-        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        insert = sqlite_insert if self.connection.dialect.name == "sqlite" else postgresql_insert
         statement = insert(StateRow).values(key=key, value=value, updated_at=at)
         statement = statement.on_conflict_do_update(
             index_elements=[StateRow.key],
             set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
         )
-        self.session.execute(statement)
+        self.connection.execute(statement)
 
     def add_shadow(self, row: ShadowTradeRow) -> None:
-        """A new shadow's row (an insert: cheaper than `save_shadow`'s look-up first)."""
-        self.session.flush()  # its signal first: the shadow refers to it by foreign key
-        self.session.add(row)
+        """A new shadow's row (an insert: its signal is already written in this transaction or before)."""
+        self.connection.execute(_INSERT_SHADOW, _shadow_values(row))
 
     def save_shadow(self, row: ShadowTradeRow) -> None:
-        self.session.merge(row)
+        """Replace every column of a shadow's row; a shadow the table does not have yet is inserted."""
+        values = _shadow_values(row)
+        if self.connection.execute(_UPDATE_SHADOW, _by_key(values)).rowcount == 0:
+            self.connection.execute(_INSERT_SHADOW, values)
+
+
+def _shadow_values(row: ShadowTradeRow) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in _SHADOW_COLUMNS}
+
+
+def _by_key(values: dict[str, Any]) -> dict[str, Any]:
+    """Parameters for an `_UPDATE_*` statement: the row's id as `key`, every other column as its new value."""
+    params = dict(values)
+    params["key"] = params.pop("id")
+    return params
+
+
+_SHADOW_COLUMNS = tuple(column.key for column in ShadowTradeRow.__table__.columns)
+_INSERT_SIGNAL = insert(SignalRow)
+_INSERT_VERDICT = insert(VerdictRow)
+_INSERT_ORDER = insert(OrderRow)
+_INSERT_FILL = insert(FillRow)
+_INSERT_POSITION = insert(PositionRow)
+_INSERT_EVENT = insert(EventRow)
+_INSERT_SHADOW = insert(ShadowTradeRow)
+# Without .values(), an UPDATE sets the columns named by its parameters: every column but the key.
+_UPDATE_POSITION = update(PositionRow).where(PositionRow.id == bindparam("key"))
+_UPDATE_SHADOW = update(ShadowTradeRow).where(ShadowTradeRow.id == bindparam("key"))
 
 
 class Store:
@@ -138,8 +168,9 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[StoreTx]:
-        with session_scope(self._sessions) as session:
-            yield StoreTx(session)
+        """One transaction: committed when the block ends, rolled back whole if anything in it fails."""
+        with self.engine.begin() as connection:
+            yield StoreTx(connection)
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
@@ -160,6 +191,19 @@ class Store:
         with self._read() as session:
             row = session.get(StateRow, key)
             return dict(row.value) if row is not None else None
+
+    def get_states(self, keys: Collection[str]) -> dict[str, dict[str, Any]]:
+        """The state values stored under `keys` (one query per few hundred keys; a key not stored is left out)."""
+        wanted = list(keys)
+        values: dict[str, dict[str, Any]] = {}
+        with self._read() as session:
+            for start in range(0, len(wanted), _IDS_PER_QUERY):
+                query = select(StateRow.key, StateRow.value).where(
+                    StateRow.key.in_(wanted[start : start + _IDS_PER_QUERY])
+                )
+                for key, value in session.execute(query):
+                    values[key] = dict(value)
+        return values
 
     def state_keys(self, prefix: str = "") -> list[str]:
         with self._read() as session:
@@ -197,9 +241,9 @@ class Store:
             row = session.get(SignalRow, signal_id)
             return mapping.signal_from_row(row) if row is not None else None
 
-    def has_signal(self, signal_id: str) -> bool:
+    def signal_ids(self) -> set[str]:
         with self._read() as session:
-            return session.get(SignalRow, signal_id) is not None
+            return set(session.scalars(select(SignalRow.id)))
 
     def orders(self, limit: int = 1000) -> list[Order]:
         with self._read() as session:
@@ -258,6 +302,19 @@ class Store:
         with self._read() as session:
             return session.get(VerdictRow, signal_id)
 
+    def verdict_risks(self, signal_ids: Collection[str]) -> dict[str, dict[str, Any] | None]:
+        """The risk gate's record in each of these signals' verdicts, by signal id (one query per few hundred
+        ids; a signal without a verdict is left out)."""
+        ids = list(signal_ids)
+        risks: dict[str, dict[str, Any] | None] = {}
+        with self._read() as session:
+            for start in range(0, len(ids), _IDS_PER_QUERY):
+                chunk = ids[start : start + _IDS_PER_QUERY]
+                query = select(VerdictRow.signal_id, VerdictRow.risk).where(VerdictRow.signal_id.in_(chunk))
+                for signal_id, risk in session.execute(query):
+                    risks[signal_id] = risk
+        return risks
+
     def verdict_rows(self, limit: int = 1000) -> Sequence[VerdictRow]:
         with self._read() as session:
             return list(session.scalars(select(VerdictRow).order_by(VerdictRow.ts.desc()).limit(limit)))
@@ -273,11 +330,28 @@ class Store:
             rows = session.scalars(query.order_by(EventRow.seq).limit(limit))
             return [(row.seq, mapping.event_from_row(row)) for row in rows]
 
-    def shadow_trades(self, *, open_only: bool = False, since: datetime | None = None) -> list[ShadowTradeRow]:
+    def shadow_trades(
+        self,
+        *,
+        open_only: bool = False,
+        closed_only: bool = False,
+        since: datetime | None = None,
+        taken_or_blocked_by: str | None = None,
+        with_plan: bool = True,
+    ) -> list[ShadowTradeRow]:
+        """Shadow trades by opening time; with `taken_or_blocked_by`, only those of signals taken or blocked by that
+        guard. `with_plan=False` leaves out the JSON columns (`targets`, `state`: the bulk of a row and of its
+        reading), for callers that need only the outcome; reading them then raises."""
         with self._read() as session:
             query = select(ShadowTradeRow)
+            if not with_plan:
+                query = query.options(defer(ShadowTradeRow.targets), defer(ShadowTradeRow.state))
             if open_only:
                 query = query.where(ShadowTradeRow.closed_at.is_(None))
+            if closed_only:
+                query = query.where(ShadowTradeRow.closed_at.is_not(None))
             if since is not None:
                 query = query.where(ShadowTradeRow.opened_at >= since)
+            if taken_or_blocked_by is not None:
+                query = query.where(ShadowTradeRow.taken | (ShadowTradeRow.blocked_by == taken_or_blocked_by))
             return list(session.scalars(query.order_by(ShadowTradeRow.opened_at)))

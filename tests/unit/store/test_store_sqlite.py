@@ -10,7 +10,13 @@ from sqlalchemy import text
 
 from bigalpha.config import load_settings
 from bigalpha.store import Store, StoreError, database_url
-from store_cases import check_failed_write_leaves_nothing, check_migrations_round_trip, check_round_trips
+from store_cases import (
+    check_failed_write_leaves_nothing,
+    check_migrations_round_trip,
+    check_round_trips,
+    check_shadow_writes_and_reads,
+    check_state_reads,
+)
 
 
 @pytest.fixture
@@ -34,6 +40,14 @@ def test_sqlite_runs_in_wal_mode(store: Store) -> None:
 def test_records_round_trip(store: Store) -> None:
     """I-PERSIST-1: orders, fills, positions, signals, events and state read back exactly."""
     check_round_trips(store)
+
+
+def test_shadows_follow_their_signals_and_read_back_whole_or_narrowed(store: Store) -> None:
+    check_shadow_writes_and_reads(store)
+
+
+def test_state_values_read_back_by_key(store: Store) -> None:
+    check_state_reads(store)
 
 
 def test_failed_write_leaves_no_half_written_record(store: Store) -> None:
