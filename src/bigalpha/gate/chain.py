@@ -72,8 +72,12 @@ def switch_name(guard: GuardName, side: Side) -> str:
     return _SWITCHES[guard]
 
 
-def _enabled(switches: GuardSwitches, guard: GuardName, side: Side) -> bool:
-    on: bool = getattr(switches, switch_name(guard, side))
+# Each guard's switch for each side, named once rather than on every signal.
+_SWITCH_OF: dict[Side, dict[GuardName, str]] = {side: {g: switch_name(g, side) for g in GATE_ORDER} for side in Side}
+
+
+def _enabled(switches: GuardSwitches, switch: str) -> bool:
+    on: bool = getattr(switches, switch)
     return on
 
 
@@ -99,13 +103,14 @@ def evaluate(
 ) -> Verdict:
     """Run the gate on one entry signal. Pure: the same inputs always give the same verdict."""
     _check(signal, context)
-    if sorted(size_order) != sorted(SIZE_ORDER):
+    if size_order is not SIZE_ORDER and sorted(size_order) != sorted(SIZE_ORDER):
         raise ValueError(f"size_order must be a permutation of {[g.value for g in SIZE_ORDER]}")
     switches = config.guards
+    switch_of = _SWITCH_OF[signal.side]
     outcomes: list[GuardOutcome] = []
     for name in BLOCK_ORDER:
-        if not _enabled(switches, name, signal.side):
-            outcomes.append(disabled(name, switch_name(name, signal.side)))
+        if not _enabled(switches, switch_of[name]):
+            outcomes.append(disabled(name, switch_of[name]))
             continue
         outcome = GUARDS[name](signal, context, config, learned)
         outcomes.append(outcome)
@@ -120,14 +125,14 @@ def evaluate(
             )
     multipliers: list[float] = []
     for name in size_order:
-        if not _enabled(switches, name, signal.side):
-            outcomes.append(disabled(name, switch_name(name, signal.side)))
+        if not _enabled(switches, switch_of[name]):
+            outcomes.append(disabled(name, switch_of[name]))
             continue
         outcome = GUARDS[name](signal, context, config, learned)
         outcomes.append(outcome)
         multipliers.append(outcome.multiplier)
     product = math.prod(sorted(multipliers))
-    if _enabled(switches, GuardName.PROBATION, signal.side):
+    if _enabled(switches, switch_of[GuardName.PROBATION]):
         cap_outcome, final = sizing.probation(signal, config, learned, product)
     else:
         cap_outcome, final = disabled(GuardName.PROBATION, "probation"), product

@@ -47,17 +47,21 @@ class Shadow:
     return_pct: float | None = None
     exit_reason: str | None = None
     state: dict[str, Any] = field(default_factory=dict)
+    # Not a column: the one-unit position `as_position` last built, with what it was built from.
+    _judged: tuple[tuple[object, ...], tuple[object, object], Position] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def to_row(self) -> ShadowTradeRow:
-        return ShadowTradeRow(**{f.name: getattr(self, f.name) for f in fields(self)})
+        return ShadowTradeRow(**{name: getattr(self, name) for name in COLUMNS})
 
     @classmethod
     def from_row(cls, row: ShadowTradeRow) -> Shadow:
-        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
+        return cls(**{name: getattr(row, name) for name in COLUMNS})
 
     def to_dict(self) -> dict[str, Any]:
         """JSON data for the engine's checkpoint."""
-        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data = {name: getattr(self, name) for name in COLUMNS}
         for key in ("opened_at", "closed_at"):
             if data[key] is not None:
                 data[key] = data[key].isoformat()
@@ -70,6 +74,9 @@ class Shadow:
             if values.get(key) is not None:
                 values[key] = datetime.fromisoformat(values[key])
         return cls(**values)
+
+
+COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Shadow) if f.init)
 
 
 def shadow_id(signal: Signal) -> str:
@@ -96,13 +103,50 @@ def open_shadow(signal: Signal, plan: EntryPlan, *, blocked_by: str | None, posi
 
 
 def as_position(shadow: Shadow) -> Position:
-    """The shadow as a one-unit position the exit policy can judge."""
+    """The shadow as a one-unit position the exit policy can judge.
+
+    A shadow is judged on many bars, and only its closed quantity and tiers change between them (when an exit
+    fills): the position is rebuilt in full only when a field it reads from the open shadow has changed.
+    """
     state = shadow.state
-    entry = Decimal(repr(shadow.entry_price))
+    source = (
+        shadow.id,
+        shadow.symbol,
+        shadow.side,
+        shadow.opened_at,
+        shadow.entry_price,
+        shadow.stop_price,
+        tuple(shadow.targets),
+        shadow.signal_id,
+        shadow.strategy,
+        state.get("meta"),
+    )
+    progress = (state.get("closed", "0"), state.get("tiers_done", 0))
+    judged = shadow._judged
+    if judged is None or judged[0] != source:
+        position = _position(shadow, state, None)
+    elif judged[1] != progress:
+        position = _position(shadow, state, judged[2])
+    else:
+        return judged[2]
+    shadow._judged = (source, progress, position)
+    return position
+
+
+def _position(shadow: Shadow, state: dict[str, Any], same: Position | None) -> Position:
+    """`same`, built from the same fields of the shadow, lends its converted prices and metadata."""
+    if same is None:
+        side = Side(shadow.side)
+        entry = Decimal(repr(shadow.entry_price))
+        stop = Decimal(repr(shadow.stop_price))
+        targets = tuple(Decimal(repr(t)) for t in shadow.targets)
+        meta = meta_from_json(state.get("meta"))
+    else:
+        side, entry, stop, targets, meta = same.side, same.entry_price, same.stop_price, same.targets, same.meta
     return Position(
         id=PositionId(shadow.id),
         symbol=Symbol(shadow.symbol),
-        side=Side(shadow.side),
+        side=side,
         account=SHADOW_ACCOUNT,
         opened_at=shadow.opened_at,
         entry_price=entry,
@@ -110,11 +154,11 @@ def as_position(shadow: Shadow) -> Position:
         initial_quantity=UNIT,
         leverage=1,
         margin=entry,
-        stop_price=Decimal(repr(shadow.stop_price)),
-        targets=tuple(Decimal(repr(t)) for t in shadow.targets),
+        stop_price=stop,
+        targets=targets,
         signal_id=SignalId(shadow.signal_id),
         strategy=shadow.strategy,
-        meta=meta_from_json(state.get("meta")),
+        meta=meta,
         tiers_done=int(state.get("tiers_done", 0)),
     )
 

@@ -120,10 +120,9 @@ def _blocked_event(
     )
 
 
-def _stop_action(position: Position, bar: Bar) -> ExitAction | None:
+def _stop_action(position: Position, bar: Bar, open_: Decimal) -> ExitAction | None:
     stop = position.stop_price
     sign = position.side.sign
-    open_ = to_decimal(bar.open, "bar.open")
     extreme = to_decimal(bar.low if sign > 0 else bar.high, "bar extreme")
     if sign * (open_ - stop) <= 0:
         price, how = open_, f"bar opened at {open_}, beyond the stop {stop}"
@@ -152,9 +151,10 @@ class _Pass:
         return True
 
 
-def _ladder(position: Position, bar: Bar, now: datetime, hold: HoldStatus, config: PositionsConfig, run: _Pass) -> None:
+def _ladder(
+    position: Position, bar: Bar, open_: Decimal, now: datetime, hold: HoldStatus, config: PositionsConfig, run: _Pass
+) -> None:
     sign = position.side.sign
-    open_ = to_decimal(bar.open, "bar.open")
     extreme = to_decimal(bar.high if sign > 0 else bar.low, "bar extreme")
     fractions = ladder_fractions(len(position.targets), config)
     last = len(position.targets) - 1
@@ -236,11 +236,14 @@ def evaluate_exits(
             raise ValueError("an emergency flatten needs a reason")
         close = to_decimal(bar.close, "bar.close")
         run.actions.append(ExitAction(ExitKind.EMERGENCY, position.quantity, close, emergency, "R-K-3/R-K-4"))
-    elif (stop := _stop_action(position, bar)) is not None:
-        run.actions.append(stop)
     else:
-        _ladder(position, bar, now, hold, config, run)
-        _max_hold(position, bar, now, hold, state, run)
+        open_ = to_decimal(bar.open, "bar.open")  # the stop and the ladder both fill at it on a gap
+        stop = _stop_action(position, bar, open_)
+        if stop is not None:
+            run.actions.append(stop)
+        else:
+            _ladder(position, bar, open_, now, hold, config, run)
+            _max_hold(position, bar, now, hold, state, run)
     if len(run.notices) != len(state.blocked_notices):
         state = replace(state, blocked_notices=tuple(run.notices))
     closed = sum((a.quantity for a in run.actions), Decimal(0))

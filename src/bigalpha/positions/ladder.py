@@ -20,6 +20,7 @@ number of tiers, hence `Position.tiers_done`, keeps its meaning.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -72,9 +73,15 @@ def ladder_fractions(tiers: int, config: PositionsConfig) -> tuple[Decimal, ...]
         raise ValueError(f"a ladder needs at least one tier, got {tiers}")
     configured = config.ladder.fractions
     if tiers == len(configured):
-        return tuple(to_decimal(f, "fraction") for f in configured)
+        return _decimal_fractions(tuple(configured))
     share = Decimal(1) / tiers
     return (share,) * tiers
+
+
+@functools.lru_cache(maxsize=8)
+def _decimal_fractions(fractions: tuple[float, ...]) -> tuple[Decimal, ...]:
+    # The exit policy asks on every bar of every position; the configured ladder rarely changes.
+    return tuple(to_decimal(f, "fraction") for f in fractions)
 
 
 def tier_quantity(tier_index: int, fractions: Sequence[Decimal], initial: Decimal, open_quantity: Decimal) -> Decimal:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import replace
 from decimal import Decimal
 from itertools import pairwise
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pos_helpers import CONFIG, at, bar, cluster, context, open_position, plan, wall
 
 from bigalpha.domain import Bar, Side
 from bigalpha.positions import ExitKind, HoldState, evaluate_exits, ladder_targets, wall_adjusted_targets
+from bigalpha.positions._common import validate_bar
 
 D = Decimal
 sides = st.sampled_from([Side.LONG, Side.SHORT])
@@ -152,3 +156,42 @@ def test_hold_state_json_round_trip(
         blocked_notices=tuple(notices),
     )
     assert HoldState.from_dict(json.loads(json.dumps(state.to_dict()))) == state
+
+
+def _bar_problem(o: float, h: float, low: float, c: float) -> str | None:
+    """What `validate_bar` must refuse in a bar, checked one price at a time (None: a valid bar)."""
+    for name, value in {"open": o, "high": h, "low": low, "close": c}.items():
+        if not math.isfinite(value) or value <= 0:
+            return f"bar.{name} must be a positive finite number, got {value!r}"
+    if not low <= min(o, c) <= max(o, c) <= h:
+        return "is inconsistent"
+    return None
+
+
+special = st.sampled_from([0.0, -0.0, -1.0, math.inf, -math.inf, math.nan]) | st.floats(min_value=-1.0, max_value=300.0)
+
+
+@st.composite
+def maybe_bad_prices(draw: st.DrawFn) -> tuple[float, float, float, float]:
+    """Open, high, low, close of a valid bar, some of them then spoiled (non-finite, not positive, out of order)."""
+    low = draw(st.floats(min_value=1.0, max_value=100.0))
+    high = draw(st.floats(min_value=low, max_value=200.0))
+    prices = [draw(st.floats(min_value=low, max_value=high)), high, low, draw(st.floats(min_value=low, max_value=high))]
+    for index in draw(st.sets(st.integers(0, 3))):
+        prices[index] = draw(special)
+    return prices[0], prices[1], prices[2], prices[3]
+
+
+@settings(max_examples=500, deadline=None)
+@given(prices=maybe_bad_prices())
+def test_validate_bar_refuses_exactly_the_bad_bars_and_names_the_problem(
+    prices: tuple[float, float, float, float],
+) -> None:
+    """The comparisons tried first accept a bar exactly when every separate check would."""
+    o, h, low, c = prices
+    problem = _bar_problem(o, h, low, c)
+    if problem is None:
+        validate_bar(bar(0, o, h, low, c))
+    else:
+        with pytest.raises(ValueError, match=re.escape(problem)):
+            validate_bar(bar(0, o, h, low, c))

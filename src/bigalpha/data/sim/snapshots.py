@@ -7,12 +7,18 @@ greed: 00:00 UTC of the day, from the first tick after midnight; funding: the ti
 The book ladder is priced around the bar's close with the notional of the last refresh; walls
 that are live at the tick (start < ts ≤ end) and on their side of the price are inserted at their
 fixed prices.
+
+Every lookup that does not depend on the tick's own values (which refresh is current, which trades fall in
+the bar, whether a wall is live) is resolved for all ticks at construction, and a refreshed value is built
+once and shared by the ticks that show it (snapshots are immutable).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +46,22 @@ SOURCE = "sim"
 _MINUTE_MS = 60_000
 _NO_DATA = "simulator: no value generated at or before this tick"
 _IntArray = npt.NDArray[np.int64]
+_LEVELS = len(BOOK_OFFSETS_BPS)
+_BID_FACTORS = tuple(1.0 - bps / 1e4 for bps in BOOK_OFFSETS_BPS)
+_ASK_FACTORS = tuple(1.0 + bps / 1e4 for bps in BOOK_OFFSETS_BPS)
+# Columns of a symbol's per-tick matrices (`_SymbolData.values` and `.rows`).
+_VALUE_COLUMNS = (
+    ("bars", "open"),
+    ("bars", "high"),
+    ("bars", "low"),
+    ("bars", "close"),
+    ("bars", "volume"),
+    ("bars", "taker_buy_volume"),
+    ("funding", "binanceusdm"),
+    ("funding", "okx"),
+    ("open_interest", "open_interest_usd"),
+)
+V = TypeVar("V")
 
 
 def _dt(ms: int) -> datetime:
@@ -58,27 +80,49 @@ def _latest(ts: _IntArray, at: _IntArray) -> _IntArray:
     return found
 
 
+def _walls_live(walls: Frame, tick_ts: _IntArray) -> npt.NDArray[np.bool_]:
+    """Whether any wall is live (start < ts ≤ end) at each tick (`tick_ts` ascending)."""
+    live = np.zeros(tick_ts.size, dtype=np.bool_)
+    for start, end in zip(walls["start"].tolist(), walls["end"].tolist(), strict=True):
+        live[np.searchsorted(tick_ts, start, "right") : np.searchsorted(tick_ts, end, "right")] = True
+    return live
+
+
+class _Memo(Generic[V]):
+    """The value last built, with its key: consecutive ticks mostly show the same refresh."""
+
+    __slots__ = ("key", "value")
+
+    def __init__(self) -> None:
+        self.key = -1
+        self.value: V | None = None
+
+    def get(self, key: int, build: Callable[[int], V]) -> V:
+        value = self.value
+        if key != self.key or value is None:
+            value = self.value = build(key)
+            self.key = key
+        return value
+
+
 @dataclass(frozen=True, slots=True)
 class _SymbolData:
     symbol: Symbol
-    bars: Frame
+    values: npt.NDArray[np.float64]  # (ticks, _VALUE_COLUMNS)
+    # (ticks, 10): bar ts, funding as_of, trades [lo, hi), long/short row, max-pain row, heatmap rows [lo, hi),
+    # book refresh, 1 when a wall is live
+    rows: _IntArray
     trades: Frame
-    trade_lo: _IntArray
-    trade_hi: _IntArray
-    oi: Frame
-    funding: Frame
     long_short: Frame
-    ls_idx: _IntArray
     max_pain: Frame
-    mp_idx: _IntArray
     heat: Frame
-    heat_lo: _IntArray
-    heat_hi: _IntArray
     book: npt.NDArray[np.float32]  # (refreshes, 2 × levels): bids then asks
-    book_ts: _IntArray
-    book_idx: _IntArray
     walls: Frame
     fees: bool
+    long_short_memo: _Memo[Observed[LongShort]] = field(default_factory=_Memo)
+    max_pain_memo: _Memo[Observed[float]] = field(default_factory=_Memo)
+    heatmap_memo: _Memo[Observed[tuple[LiquidationLevel, ...]]] = field(default_factory=_Memo)
+    book_memo: _Memo[list[float]] = field(default_factory=_Memo)  # a refresh's notionals, bids then asks
 
 
 class SnapshotBuilder:
@@ -90,50 +134,69 @@ class SnapshotBuilder:
         self._bar_ts: _IntArray = np.asarray(first["ts"], dtype=np.int64)
         self._tick_ts = self._bar_ts + _MINUTE_MS
         self._data = [self._symbol_data(frames, i, s, s in fee_symbols) for i, s in enumerate(self._symbols)]
-        for data in self._data:
-            if data.bars["ts"].size != self._bar_ts.size or not np.array_equal(data.bars["ts"], self._bar_ts):
-                raise ValueError(f"bars of {data.symbol} do not cover the same minutes as {self._symbols[0]}")
         fg = frames["fear_greed"]
         self._fg_ts, self._fg_value = fg["ts"], fg["value"]
+        fees, hf = frames["priority_fees"], frames["health_factor"]
+        self._fees, self._hf = fees, hf
         # Each day's index is published at 00:00 and seen from the first tick after it, so the tick at
         # midnight itself still shows the day before, whether the data came in one piece or day by day.
-        self._fg_idx = _latest(self._fg_ts, self._tick_ts - 1)
-        fees, hf = frames["priority_fees"], frames["health_factor"]
-        self._fees, self._fee_idx = fees, _latest(fees["ts"], self._tick_ts)
-        self._hf, self._hf_idx = hf, _latest(hf["ts"], self._tick_ts)
+        self._rows: _IntArray = np.column_stack(
+            [
+                self._tick_ts,
+                _latest(self._fg_ts, self._tick_ts - 1),
+                _latest(fees["ts"], self._tick_ts),
+                _latest(hf["ts"], self._tick_ts),
+            ]
+        ).astype(np.int64)
+        self._fear_greed_memo: _Memo[Observed[float]] = _Memo()
+        self._fees_memo: _Memo[Observed[PriorityFees]] = _Memo()
+        self._health_memo: _Memo[Observed[float]] = _Memo()
 
     def _symbol_data(self, frames: dict[str, Frame], code: int, symbol: Symbol, fees: bool) -> _SymbolData:
         bars = _slice(frames["bars"], code)
-        tick_ts = bars["ts"] + _MINUTE_MS
+        if bars["ts"].size != self._bar_ts.size or not np.array_equal(bars["ts"], self._bar_ts):
+            raise ValueError(f"bars of {symbol} do not cover the same minutes as {self._symbols[0]}")
+        parts = {name: _slice(frames[name], code) for name in ("funding", "open_interest")}
+        for name, part in parts.items():
+            if part["ts"].size != self._bar_ts.size:
+                raise ValueError(f"{name} of {symbol} has {part['ts'].size} rows for {self._bar_ts.size} bars")
+        parts["bars"] = bars
+        tick_ts = self._tick_ts
         trades = _slice(frames["trades"], code)
         ls, mp, heat, book = (
             _slice(frames[n], code) for n in ("long_short", "max_pain", "liquidation_heatmap", "book_depth")
         )
+        walls = _slice(frames["book_walls"], code)
         mp_idx = _latest(mp["ts"], tick_ts)
         refresh_ts = np.where(mp_idx >= 0, mp["ts"][np.maximum(mp_idx, 0)], -1)
-        levels = len(BOOK_OFFSETS_BPS)
         ladder = np.column_stack(
-            [book[f"bid_usd_{i}"] for i in range(levels)] + [book[f"ask_usd_{i}"] for i in range(levels)]
-        ) if book["ts"].size else np.zeros((0, 2 * levels), dtype=np.float32)  # fmt: skip
+            [book[f"bid_usd_{i}"] for i in range(_LEVELS)] + [book[f"ask_usd_{i}"] for i in range(_LEVELS)]
+        ) if book["ts"].size else np.zeros((0, 2 * _LEVELS), dtype=np.float32)  # fmt: skip
+        rows = np.column_stack(
+            [
+                self._bar_ts,
+                parts["funding"]["as_of"],
+                np.searchsorted(trades["ts"], self._bar_ts, "left"),
+                np.searchsorted(trades["ts"], tick_ts, "left"),
+                _latest(ls["ts"], tick_ts),
+                mp_idx,
+                np.searchsorted(heat["ts"], refresh_ts, "left"),
+                np.searchsorted(heat["ts"], refresh_ts, "right"),
+                _latest(book["ts"], tick_ts),
+                _walls_live(walls, tick_ts),
+            ]
+        ).astype(np.int64)
+        values = np.column_stack([parts[name][column] for name, column in _VALUE_COLUMNS]).astype(np.float64)
         return _SymbolData(
             symbol=symbol,
-            bars=bars,
+            values=values,
+            rows=rows,
             trades=trades,
-            trade_lo=np.searchsorted(trades["ts"], bars["ts"], "left").astype(np.int64),
-            trade_hi=np.searchsorted(trades["ts"], bars["ts"] + _MINUTE_MS, "left").astype(np.int64),
-            oi=_slice(frames["open_interest"], code),
-            funding=_slice(frames["funding"], code),
             long_short=ls,
-            ls_idx=_latest(ls["ts"], tick_ts),
             max_pain=mp,
-            mp_idx=mp_idx,
             heat=heat,
-            heat_lo=np.searchsorted(heat["ts"], refresh_ts, "left").astype(np.int64),
-            heat_hi=np.searchsorted(heat["ts"], refresh_ts, "right").astype(np.int64),
             book=ladder,
-            book_ts=book["ts"],
-            book_idx=_latest(book["ts"], tick_ts),
-            walls=_slice(frames["book_walls"], code),
+            walls=walls,
             fees=fees,
         )
 
@@ -148,136 +211,187 @@ class SnapshotBuilder:
         return _dt(int(self._tick_ts[i]))
 
     def tick(self, i: int) -> Tick:
-        now = self.tick_time(i)
-        return tuple(self._snapshot(d, i, now) for d in self._data)
-
-    def _snapshot(self, d: _SymbolData, i: int, now: datetime) -> MarketSnapshot:
-        b = d.bars
-        close = float(b["close"][i])
-        bar = Bar(
-            ts=_dt(int(b["ts"][i])),
-            open=float(b["open"][i]),
-            high=float(b["high"][i]),
-            low=float(b["low"][i]),
-            close=close,
-            volume=float(b["volume"][i]),
-            taker_buy_volume=float(b["taker_buy_volume"][i]),
+        tick_ms, fg_k, fee_k, hf_k = self._rows[i].tolist()
+        now = _dt(tick_ms)
+        shared = (
+            self._fear_greed(fg_k),
+            self._priority_fees(fee_k),
+            self._health_factor(hf_k),
         )
-        t = d.trades
-        trades = tuple(
-            Trade(
-                ts=_dt(int(t["ts"][j])),
-                price=float(t["price"][j]),
-                quantity=float(t["quantity"][j]),
-                side=OrderSide.BUY if t["side"][j] else OrderSide.SELL,
-            )
-            for j in range(int(d.trade_lo[i]), int(d.trade_hi[i]))
+        return tuple([self._snapshot(d, i, now, tick_ms, shared) for d in self._data])
+
+    def _snapshot(
+        self,
+        d: _SymbolData,
+        i: int,
+        now: datetime,
+        tick_ms: int,
+        shared: tuple[Observed[float] | None, Observed[PriorityFees] | None, Observed[float] | None],
+    ) -> MarketSnapshot:
+        open_, high, low, close, volume, taker, binance, okx, oi = d.values[i].tolist()
+        bar_ms, funding_ms, trade_lo, trade_hi, ls_k, mp_k, heat_lo, heat_hi, book_k, walls = d.rows[i].tolist()
+        bar = Bar(
+            ts=_dt(bar_ms),
+            open=open_,
+            high=high,
+            low=low,
+            close=close,
+            volume=volume,
+            taker_buy_volume=taker,
         )
         missing: list[tuple[DataKind, str]] = []
-        f = d.funding
-        rates: tuple[tuple[str, float], ...] = (
-            (VENUES[0], float(f["binanceusdm"][i])),
-            (VENUES[1], float(f["okx"][i])),
-        )
-        funding = Observed(
-            value=rates,
-            as_of=_dt(int(f["as_of"][i])),
-            source=SOURCE,
-        )
+        book = self._book(d, book_k, close, now, tick_ms, walls, missing)
+        long_short = self._long_short(d, ls_k, missing)
+        heatmap = self._heatmap(d, mp_k, heat_lo, heat_hi, missing)
+        max_pain = self._max_pain(d, mp_k, missing)
+        fear_greed, fees, health = shared
+        if fear_greed is None:
+            missing.append((DataKind.FEAR_GREED, _NO_DATA))
+        if d.fees and fees is None:
+            missing.append((DataKind.PRIORITY_FEES, _NO_DATA))
+        if health is None:
+            missing.append((DataKind.HEALTH_FACTOR, _NO_DATA))
         return MarketSnapshot(
             symbol=d.symbol,
             ts=now,
             bar=bar,
-            trades=trades,
-            book=self._book(d, i, close, now, missing),
-            open_interest_usd=Observed(float(d.oi["open_interest_usd"][i]), now, SOURCE),
-            long_short=self._long_short(d, i, missing),
-            liquidation_heatmap=self._heatmap(d, i, missing),
-            max_pain=self._max_pain(d, i, missing),
-            fear_greed=self._fear_greed(i, missing),
-            funding=funding,
-            priority_fees=self._priority_fees(i, missing) if d.fees else None,
-            health_factor=self._health_factor(i, missing),
+            trades=self._trades(d, trade_lo, trade_hi),
+            book=book,
+            open_interest_usd=Observed(oi, now, SOURCE),
+            long_short=long_short,
+            liquidation_heatmap=heatmap,
+            max_pain=max_pain,
+            fear_greed=fear_greed,
+            funding=Observed(((VENUES[0], binance), (VENUES[1], okx)), _dt(funding_ms), SOURCE),
+            priority_fees=fees if d.fees else None,
+            health_factor=health,
             unavailable=tuple(missing),
         )
 
-    def _long_short(self, d: _SymbolData, i: int, missing: list[tuple[DataKind, str]]) -> Observed[LongShort] | None:
-        k = int(d.ls_idx[i])
+    @staticmethod
+    def _trades(d: _SymbolData, lo: int, hi: int) -> tuple[Trade, ...]:
+        if lo >= hi:
+            return ()
+        t = d.trades
+        buy, sell = OrderSide.BUY, OrderSide.SELL
+        return tuple(
+            [
+                Trade(_dt(ms), price, quantity, buy if side else sell)
+                for ms, price, quantity, side in zip(
+                    t["ts"][lo:hi].tolist(),
+                    t["price"][lo:hi].tolist(),
+                    t["quantity"][lo:hi].tolist(),
+                    t["side"][lo:hi].tolist(),
+                    strict=True,
+                )
+            ]
+        )
+
+    @staticmethod
+    def _long_short(d: _SymbolData, k: int, missing: list[tuple[DataKind, str]]) -> Observed[LongShort] | None:
         if k < 0:
             missing.append((DataKind.LONG_SHORT_RATIO, _NO_DATA))
             return None
-        ls = d.long_short
-        value = LongShort(float(ls["long_short_ratio"][k]), float(ls["short_share"][k]))
-        return Observed(value, _dt(int(ls["ts"][k])), SOURCE)
 
-    def _max_pain(self, d: _SymbolData, i: int, missing: list[tuple[DataKind, str]]) -> Observed[float] | None:
-        k = int(d.mp_idx[i])
+        def build(k: int) -> Observed[LongShort]:
+            ls = d.long_short
+            value = LongShort(ls["long_short_ratio"].item(k), ls["short_share"].item(k))
+            return Observed(value, _dt(ls["ts"].item(k)), SOURCE)
+
+        return d.long_short_memo.get(k, build)
+
+    @staticmethod
+    def _max_pain(d: _SymbolData, k: int, missing: list[tuple[DataKind, str]]) -> Observed[float] | None:
         if k < 0:
             missing.append((DataKind.MAX_PAIN, _NO_DATA))
             return None
-        return Observed(float(d.max_pain["max_pain"][k]), _dt(int(d.max_pain["ts"][k])), SOURCE)
 
+        def build(k: int) -> Observed[float]:
+            return Observed(d.max_pain["max_pain"].item(k), _dt(d.max_pain["ts"].item(k)), SOURCE)
+
+        return d.max_pain_memo.get(k, build)
+
+    @staticmethod
     def _heatmap(
-        self, d: _SymbolData, i: int, missing: list[tuple[DataKind, str]]
+        d: _SymbolData, k: int, lo: int, hi: int, missing: list[tuple[DataKind, str]]
     ) -> Observed[tuple[LiquidationLevel, ...]] | None:
-        k = int(d.mp_idx[i])
         if k < 0:
             missing.append((DataKind.LIQUIDATION_HEATMAP, _NO_DATA))
             return None
-        h = d.heat
-        levels = tuple(
-            LiquidationLevel(float(h["price"][j]), float(h["liquidation_usd"][j]))
-            for j in range(int(d.heat_lo[i]), int(d.heat_hi[i]))
-        )
-        return Observed(levels, _dt(int(d.max_pain["ts"][k])), SOURCE)
 
+        def build(k: int) -> Observed[tuple[LiquidationLevel, ...]]:
+            h = d.heat
+            levels = tuple(
+                [
+                    LiquidationLevel(price, usd)
+                    for price, usd in zip(h["price"][lo:hi].tolist(), h["liquidation_usd"][lo:hi].tolist(), strict=True)
+                ]
+            )
+            return Observed(levels, _dt(d.max_pain["ts"].item(k)), SOURCE)
+
+        # The heatmap rows are those of the max-pain refresh k, so k alone names them.
+        return d.heatmap_memo.get(k, build)
+
+    @staticmethod
     def _book(
-        self, d: _SymbolData, i: int, mid: float, now: datetime, missing: list[tuple[DataKind, str]]
+        d: _SymbolData,
+        k: int,
+        mid: float,
+        now: datetime,
+        tick_ms: int,
+        walls: int,
+        missing: list[tuple[DataKind, str]],
     ) -> Observed[OrderBook] | None:
-        k = int(d.book_idx[i])
         if k < 0:
             missing.append((DataKind.ORDER_BOOK, _NO_DATA))
             return None
-        row = d.book[k]
-        n = len(BOOK_OFFSETS_BPS)
-        bids = [(mid * (1.0 - bps / 1e4), float(row[j])) for j, bps in enumerate(BOOK_OFFSETS_BPS)]
-        asks = [(mid * (1.0 + bps / 1e4), float(row[n + j])) for j, bps in enumerate(BOOK_OFFSETS_BPS)]
-        w = d.walls
-        tick_ms = int(self._tick_ts[i])
-        live = np.flatnonzero((w["start"] < tick_ms) & (w["end"] >= tick_ms))
-        for j in live.tolist():
-            price, usd = float(w["price"][j]), float(w["notional_usd"][j])
-            if w["side"][j] and price > mid:
-                asks.append((price, usd))
-            elif not w["side"][j] and price < mid:
-                bids.append((price, usd))
-        bids.sort(key=lambda level: -level[0])
-        asks.sort(key=lambda level: level[0])
+        row = d.book_memo.get(k, lambda k: d.book[k].tolist())
+        bids = [(mid * factor, usd) for factor, usd in zip(_BID_FACTORS, row[:_LEVELS], strict=True)]
+        asks = [(mid * factor, usd) for factor, usd in zip(_ASK_FACTORS, row[_LEVELS:], strict=True)]
+        if walls:
+            w = d.walls
+            live = np.flatnonzero((w["start"] < tick_ms) & (w["end"] >= tick_ms))
+            for j in live.tolist():
+                price, usd = w["price"].item(j), w["notional_usd"].item(j)
+                if w["side"][j] and price > mid:
+                    asks.append((price, usd))
+                elif not w["side"][j] and price < mid:
+                    bids.append((price, usd))
+        if walls or not mid > 0.0:
+            # Without walls and with a positive mid the ladder is already in order (the offsets are increasing).
+            bids.sort(key=lambda level: -level[0])
+            asks.sort(key=lambda level: level[0])
         book = OrderBook(
-            bids=tuple(BookLevel(p, usd / p) for p, usd in bids),
-            asks=tuple(BookLevel(p, usd / p) for p, usd in asks),
+            bids=tuple([BookLevel(p, usd / p) for p, usd in bids]),
+            asks=tuple([BookLevel(p, usd / p) for p, usd in asks]),
         )
         return Observed(book, now, SOURCE)
 
-    def _fear_greed(self, i: int, missing: list[tuple[DataKind, str]]) -> Observed[float] | None:
-        k = int(self._fg_idx[i])
+    def _fear_greed(self, k: int) -> Observed[float] | None:
         if k < 0:
-            missing.append((DataKind.FEAR_GREED, _NO_DATA))
             return None
-        return Observed(float(self._fg_value[k]), _dt(int(self._fg_ts[k])), SOURCE)
 
-    def _priority_fees(self, i: int, missing: list[tuple[DataKind, str]]) -> Observed[PriorityFees] | None:
-        k = int(self._fee_idx[i])
-        if k < 0:
-            missing.append((DataKind.PRIORITY_FEES, _NO_DATA))
-            return None
-        f = self._fees
-        value = PriorityFees(float(f["p50_micro_lamports"][k]), float(f["jito_tip_lamports"][k]))
-        return Observed(value, _dt(int(f["ts"][k])), SOURCE)
+        def build(k: int) -> Observed[float]:
+            return Observed(self._fg_value.item(k), _dt(self._fg_ts.item(k)), SOURCE)
 
-    def _health_factor(self, i: int, missing: list[tuple[DataKind, str]]) -> Observed[float] | None:
-        k = int(self._hf_idx[i])
+        return self._fear_greed_memo.get(k, build)
+
+    def _priority_fees(self, k: int) -> Observed[PriorityFees] | None:
         if k < 0:
-            missing.append((DataKind.HEALTH_FACTOR, _NO_DATA))
             return None
-        return Observed(float(self._hf["health_factor"][k]), _dt(int(self._hf["ts"][k])), SOURCE)
+
+        def build(k: int) -> Observed[PriorityFees]:
+            f = self._fees
+            value = PriorityFees(f["p50_micro_lamports"].item(k), f["jito_tip_lamports"].item(k))
+            return Observed(value, _dt(f["ts"].item(k)), SOURCE)
+
+        return self._fees_memo.get(k, build)
+
+    def _health_factor(self, k: int) -> Observed[float] | None:
+        if k < 0:
+            return None
+
+        def build(k: int) -> Observed[float]:
+            return Observed(self._hf["health_factor"].item(k), _dt(self._hf["ts"].item(k)), SOURCE)
+
+        return self._health_memo.get(k, build)
