@@ -193,7 +193,7 @@ def position_values(position: Position) -> dict[str, Any]:
 
 
 def meta_to_json(meta: PositionMeta | None) -> dict[str, Any] | None:
-    return json_ready(dataclasses.asdict(meta)) if meta is not None else None
+    return json_ready(meta) if meta is not None else None  # field by field: asdict deep-copies the evidence
 
 
 def meta_from_json(raw: Mapping[str, Any] | None) -> PositionMeta | None:
