@@ -19,7 +19,7 @@ from bigalpha.data.history import Candles, DataFormatError, FundingRates, Histor
 from bigalpha.data.ports import Tick
 from bigalpha.data.sim.book import BOOK_OFFSETS_BPS
 from bigalpha.data.sim.dataset import MANIFEST, SimDataset, read_dataset
-from bigalpha.data.sim.snapshots import SnapshotBuilder
+from bigalpha.data.sim.snapshots import SnapshotBuilder, symbol_rows
 from bigalpha.domain import Symbol
 from bigalpha.indicators.columns import SnapshotArrays
 from bigalpha.indicators.flow import FlowInputs, aggregate_whale_trades
@@ -101,14 +101,8 @@ class TickReader:
             self.tick(i)
 
 
-def _symbol_rows(frame: dict[str, npt.NDArray[np.generic]], code: int) -> dict[str, npt.NDArray[np.generic]]:
-    codes = frame["symbol"]
-    lo, hi = np.searchsorted(codes, code, "left"), np.searchsorted(codes, code, "right")
-    return {name: col[lo:hi] for name, col in frame.items()}
-
-
 def _sim_book(frames: SimDataset, code: int, close: FloatArray, tick_ms: IntArray, levels: int) -> BookTop:
-    book = _symbol_rows(frames.frames["book_depth"], code)
+    book = symbol_rows(frames.frames["book_depth"], code)
     idx = np.searchsorted(book["ts"], tick_ms, "right") - 1
     missing = idx < 0
     k = np.maximum(idx, 0)
@@ -122,7 +116,7 @@ def _sim_book(frames: SimDataset, code: int, close: FloatArray, tick_ms: IntArra
     inner_bid = close * (1.0 - BOOK_OFFSETS_BPS[depth - 1] / 1e4)
     inner_ask = close * (1.0 + BOOK_OFFSETS_BPS[depth - 1] / 1e4)
     uncertain = np.zeros(close.shape[0], dtype=np.bool_)
-    walls = _symbol_rows(frames.frames["book_walls"], code)
+    walls = symbol_rows(frames.frames["book_walls"], code)
     for side, price, start, end in zip(walls["side"], walls["price"], walls["start"], walls["end"], strict=True):
         lo, hi = np.searchsorted(tick_ms, start, "right"), np.searchsorted(tick_ms, end, "right")
         if hi <= lo:
@@ -144,9 +138,9 @@ def sim_market(dataset: SimDataset, source: str, book_levels: int) -> Market:
     lanes: dict[Symbol, Lane] = {}
     tick_ms: IntArray | None = None
     for code, name in enumerate(names):
-        bars = _symbol_rows(dataset.frames["bars"], code)
-        trades = _symbol_rows(dataset.frames["trades"], code)
-        oi = _symbol_rows(dataset.frames["open_interest"], code)
+        bars = symbol_rows(dataset.frames["bars"], code)
+        trades = symbol_rows(dataset.frames["trades"], code)
+        oi = symbol_rows(dataset.frames["open_interest"], code)
         bar_ms = np.asarray(bars["ts"], dtype=np.int64)
         ticks_ms = bar_ms + _MINUTE_MS
         tick_ms = ticks_ms if tick_ms is None else tick_ms

@@ -68,7 +68,8 @@ def _dt(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000.0, UTC)
 
 
-def _slice(frame: Frame, code: int) -> Frame:
+def symbol_rows(frame: Frame, code: int) -> Frame:
+    """The rows of one symbol (by code) of a frame sorted by symbol code."""
     codes = frame["symbol"]
     lo, hi = np.searchsorted(codes, code, "left"), np.searchsorted(codes, code, "right")
     return {name: col[lo:hi] for name, col in frame.items()}
@@ -130,7 +131,7 @@ class SnapshotBuilder:
 
     def __init__(self, frames: dict[str, Frame], symbols: tuple[str, ...], fee_symbols: frozenset[str]) -> None:
         self._symbols = tuple(Symbol(s) for s in symbols)
-        first = _slice(frames["bars"], 0)
+        first = symbol_rows(frames["bars"], 0)
         self._bar_ts: _IntArray = np.asarray(first["ts"], dtype=np.int64)
         self._tick_ts = self._bar_ts + _MINUTE_MS
         self._data = [self._symbol_data(frames, i, s, s in fee_symbols) for i, s in enumerate(self._symbols)]
@@ -153,20 +154,20 @@ class SnapshotBuilder:
         self._health_memo: _Memo[Observed[float]] = _Memo()
 
     def _symbol_data(self, frames: dict[str, Frame], code: int, symbol: Symbol, fees: bool) -> _SymbolData:
-        bars = _slice(frames["bars"], code)
+        bars = symbol_rows(frames["bars"], code)
         if bars["ts"].size != self._bar_ts.size or not np.array_equal(bars["ts"], self._bar_ts):
             raise ValueError(f"bars of {symbol} do not cover the same minutes as {self._symbols[0]}")
-        parts = {name: _slice(frames[name], code) for name in ("funding", "open_interest")}
+        parts = {name: symbol_rows(frames[name], code) for name in ("funding", "open_interest")}
         for name, part in parts.items():
             if part["ts"].size != self._bar_ts.size:
                 raise ValueError(f"{name} of {symbol} has {part['ts'].size} rows for {self._bar_ts.size} bars")
         parts["bars"] = bars
         tick_ts = self._tick_ts
-        trades = _slice(frames["trades"], code)
+        trades = symbol_rows(frames["trades"], code)
         ls, mp, heat, book = (
-            _slice(frames[n], code) for n in ("long_short", "max_pain", "liquidation_heatmap", "book_depth")
+            symbol_rows(frames[n], code) for n in ("long_short", "max_pain", "liquidation_heatmap", "book_depth")
         )
-        walls = _slice(frames["book_walls"], code)
+        walls = symbol_rows(frames["book_walls"], code)
         mp_idx = _latest(mp["ts"], tick_ts)
         refresh_ts = np.where(mp_idx >= 0, mp["ts"][np.maximum(mp_idx, 0)], -1)
         ladder = np.column_stack(
