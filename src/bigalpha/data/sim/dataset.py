@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from bigalpha import __version__
+from bigalpha.data.sim.accumulate import accumulators
 from bigalpha.data.sim.book import BOOK_OFFSETS_BPS
 from bigalpha.data.sim.generator import ProgressCallback, generate_chunk, initial_state
 from bigalpha.data.sim.params import SimParams
@@ -51,9 +53,17 @@ class SimDataset:
 
 
 def generate(
-    params: SimParams, days: int, scenario: Scenario | None = None, progress: ProgressCallback | None = None
+    params: SimParams,
+    days: int,
+    scenario: Scenario | None = None,
+    progress: ProgressCallback | None = None,
+    *,
+    columns: Mapping[str, Collection[str]] | None = None,
 ) -> SimDataset:
-    """`days` days of every data kind for every symbol, from `params` (and the scenario, if any)."""
+    """`days` days of every data kind for every symbol, from `params` (and the scenario, if any).
+
+    `columns` keeps, for each table it names, only those columns (a backtest leaves out the ground-truth columns
+    it never reads); such a dataset is for use in memory and `write_dataset` refuses it."""
     if days <= 0:
         raise ValueError(f"days must be positive, got {days}")
     effective = scenario.apply(params) if scenario else params
@@ -63,32 +73,23 @@ def generate(
             raise ValueError(f"scenario {scenario.name!r} needs symbol(s) {', '.join(missing)}")
         if days < scenario.days_needed():
             raise ValueError(f"scenario {scenario.name!r} needs at least {scenario.days_needed()} day(s)")
+    unknown = sorted(set(columns or {}) - set(SCHEMAS))
+    if unknown:
+        raise ValueError(f"columns names unknown table(s) {', '.join(unknown)}")
     state = initial_state(effective)
-    chunks: list[dict[str, Frame]] = []
+    tables = accumulators(SCHEMAS, len(effective.symbols), columns)
     for day in range(days):
-        chunks.append(generate_chunk(effective, scenario, state))
+        chunk = generate_chunk(effective, scenario, state)
+        for name, table in tables.items():
+            table.append(chunk.pop(name))
         if progress is not None:
             progress(day + 1, days)
-    frames = {name: _merge([c.pop(name) for c in chunks], name, len(effective.symbols)) for name in SCHEMAS}
+    frames = {name: table.take() for name, table in tables.items()}
+    walls = frames["book_walls"]
+    # Walls are placed per day and may outlive it: sorted by (symbol, start, price), not in the order generated.
+    order = np.lexsort((walls["price"], walls["start"], walls["symbol"]))
+    frames["book_walls"] = {col: values[order] for col, values in walls.items()}
     return SimDataset(params=effective, days=days, scenario=scenario.name if scenario else None, frames=frames)
-
-
-def _merge(parts: list[Frame], name: str, n_symbols: int) -> Frame:
-    """Day-major chunks into one symbol-major frame, in a single copy (chunks are sorted by symbol)."""
-    first = parts[0]
-    if name == "book_walls":
-        merged = {col: np.concatenate([p[col] for p in parts]) for col in first}
-        order = np.lexsort((merged["price"], merged["start"], merged["symbol"]))
-        return {col: values[order] for col, values in merged.items()}
-    if "symbol" not in first:
-        return {col: np.concatenate([p[col] for p in parts]) for col in first}
-    bounds = [np.searchsorted(p["symbol"], np.arange(n_symbols + 1), "left") for p in parts]
-    return {
-        col: np.concatenate(
-            [p[col][b[code] : b[code + 1]] for code in range(n_symbols) for p, b in zip(parts, bounds, strict=True)]
-        )
-        for col in first
-    }
 
 
 def frame_to_table(name: str, frame: Frame, symbols: tuple[str, ...]) -> pa.Table:
@@ -164,6 +165,12 @@ def manifest_data(dataset: SimDataset, files: dict[str, dict[str, Any]]) -> dict
 
 def write_dataset(dataset: SimDataset, out_dir: Path) -> dict[str, Any]:
     """Write every table as `<name>.parquet` and `manifest.json`; returns the manifest."""
+    missing = [
+        f"{name}.{field.name}" for name in SCHEMAS for field in SCHEMAS[name] if field.name not in dataset.frames[name]
+    ]
+    if missing:
+        # Checked before the first file: a partial dataset must not leave half a folder behind.
+        raise DatasetError(f"cannot write a dataset generated without column(s) {', '.join(missing)}")
     out_dir.mkdir(parents=True, exist_ok=True)
     files: dict[str, dict[str, Any]] = {}
     for name in SCHEMAS:
