@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from bigalpha.config.data import DataKind
 from bigalpha.data.ports import Tick
-from bigalpha.data.sim import SimDataset
+from bigalpha.data.sim import SimDataset, snapshots
 from bigalpha.data.sim.book import BOOK_OFFSETS_BPS
 from bigalpha.data.sim.positioning import VENUES
 from bigalpha.data.sim.schema import Frame
@@ -239,3 +239,24 @@ def test_funding_must_cover_every_bar(two_days: SimDataset) -> None:
     frames["funding"] = {name: values[1:] for name, values in frames["funding"].items()}
     with pytest.raises(ValueError, match="funding of BTC has 2879 rows for 2880 bars"):
         SnapshotBuilder(frames, two_days.symbols, FEES)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(block=st.integers(1, 50), order=st.lists(st.integers(0, 2879), min_size=1, max_size=40))
+def test_lookups_resolved_a_block_at_a_time_match_the_reference(
+    two_days: SimDataset, block: int, order: list[int]
+) -> None:
+    """Whatever the block size, ticks asked forward, backward or at random across blocks give the reference's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(snapshots, "_BLOCK", block)
+        builder = SnapshotBuilder(two_days.frames, two_days.symbols, FEES)
+        reference = _Reference(two_days.frames, two_days.symbols)
+        for i in order:
+            assert builder.tick(i) == reference.tick(i), i
+
+
+def test_a_tick_outside_the_frames_is_refused(two_days: SimDataset) -> None:
+    builder = SnapshotBuilder(two_days.frames, two_days.symbols, FEES)
+    for i in (-1, len(builder)):
+        with pytest.raises(IndexError, match=f"tick {i} of 2880"):
+            builder.tick(i)

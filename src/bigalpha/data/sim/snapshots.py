@@ -49,6 +49,7 @@ _IntArray = npt.NDArray[np.int64]
 _LEVELS = len(BOOK_OFFSETS_BPS)
 _BID_FACTORS = tuple(1.0 - bps / 1e4 for bps in BOOK_OFFSETS_BPS)
 _ASK_FACTORS = tuple(1.0 + bps / 1e4 for bps in BOOK_OFFSETS_BPS)
+_BLOCK = 4096  # ticks whose lookups are resolved together (see `SnapshotBuilder`)
 # Columns of a symbol's per-tick matrices (`_SymbolData.values` and `.rows`).
 _VALUE_COLUMNS = (
     ("bars", "open"),
@@ -61,6 +62,11 @@ _VALUE_COLUMNS = (
     ("funding", "okx"),
     ("open_interest", "open_interest_usd"),
 )
+# The columns snapshots are built from, by table (a table not named is read whole): a dataset generated with
+# only these (`generate(..., columns=SNAPSHOT_COLUMNS)`) gives the same snapshots without the ground-truth columns.
+SNAPSHOT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "bars": ("ts", *(column for table, column in _VALUE_COLUMNS if table == "bars"))
+}
 V = TypeVar("V")
 
 
@@ -106,31 +112,78 @@ class _Memo(Generic[V]):
         return value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _SymbolData:
     symbol: Symbol
-    values: npt.NDArray[np.float64]  # (ticks, _VALUE_COLUMNS)
-    # (ticks, 10): bar ts, funding as_of, trades [lo, hi), long/short row, max-pain row, heatmap rows [lo, hi),
-    # book refresh, 1 when a wall is live
-    rows: _IntArray
+    columns: tuple[npt.NDArray[np.float64], ...]  # the _VALUE_COLUMNS, one value per tick
+    bar_ts: _IntArray
+    funding_as_of: _IntArray
     trades: Frame
     long_short: Frame
     max_pain: Frame
     heat: Frame
-    book: npt.NDArray[np.float32]  # (refreshes, 2 × levels): bids then asks
+    book_ts: _IntArray
+    book: tuple[npt.NDArray[np.float32], ...]  # the ladder's notional columns: bids then asks
     walls: Frame
+    walls_live: npt.NDArray[np.bool_]  # per tick: whether any wall is live
     fees: bool
+    # The current block's per-tick lookups (see `_BLOCK`): values (ticks, _VALUE_COLUMNS); rows (ticks, 10): bar
+    # ts, funding as_of, trades [lo, hi), long/short row, max-pain row, heatmap rows [lo, hi), book refresh, 1 when
+    # a wall is live
+    values: npt.NDArray[np.float64] = field(default_factory=lambda: np.empty((0, len(_VALUE_COLUMNS))))
+    rows: _IntArray = field(default_factory=lambda: np.empty((0, 10), dtype=np.int64))
     long_short_memo: _Memo[Observed[LongShort]] = field(default_factory=_Memo)
     max_pain_memo: _Memo[Observed[float]] = field(default_factory=_Memo)
     heatmap_memo: _Memo[Observed[tuple[LiquidationLevel, ...]]] = field(default_factory=_Memo)
     book_memo: _Memo[list[float]] = field(default_factory=_Memo)  # a refresh's notionals, bids then asks
 
+    def load(self, lo: int, hi: int, tick_ts: _IntArray) -> None:
+        """The lookups of ticks [lo, hi) (`tick_ts` are theirs)."""
+        bar_ts = self.bar_ts[lo:hi]
+        trades_ts, heat_ts, mp_ts = self.trades["ts"], self.heat["ts"], self.max_pain["ts"]
+        mp_idx = _latest(mp_ts, tick_ts)
+        refresh_ts = np.where(mp_idx >= 0, mp_ts[np.maximum(mp_idx, 0)], -1)
+        self.rows = np.column_stack(
+            [
+                bar_ts,
+                self.funding_as_of[lo:hi],
+                np.searchsorted(trades_ts, bar_ts, "left"),
+                np.searchsorted(trades_ts, tick_ts, "left"),
+                _latest(self.long_short["ts"], tick_ts),
+                mp_idx,
+                np.searchsorted(heat_ts, refresh_ts, "left"),
+                np.searchsorted(heat_ts, refresh_ts, "right"),
+                _latest(self.book_ts, tick_ts),
+                self.walls_live[lo:hi],
+            ]
+        ).astype(np.int64)
+        self.values = np.column_stack([column[lo:hi] for column in self.columns]).astype(np.float64)
+
+
+_NO_TRADES: Frame = {
+    "ts": np.empty(0, dtype=np.int64),
+    "price": np.empty(0),
+    "quantity": np.empty(0),
+    "side": np.empty(0, dtype=np.int8),
+}
+
 
 class SnapshotBuilder:
-    """Snapshots of every symbol for each minute of a set of frames (one day, or a whole dataset)."""
+    """Snapshots of every symbol for each minute of a set of frames (one day, or a whole dataset).
 
-    def __init__(self, frames: dict[str, Frame], symbols: tuple[str, ...], fee_symbols: frozenset[str]) -> None:
+    With `trades=False` the snapshots carry no trade prints and `frames` need no "trades" table: a backtest's
+    engine reads the trade flow from indicator columns (`bigalpha.backtest.contexts`), and the prints are the
+    largest table of a dataset.
+
+    Every lookup of a tick (which rows of each table it shows) is resolved with arrays, a block of `_BLOCK` ticks at
+    a time when a tick of the block is first asked for: a backtest walks the ticks forward, so the tables cost a
+    block's memory, not the run's (about 250 MB for 1,000,000 ticks), and each block is built once."""
+
+    def __init__(
+        self, frames: dict[str, Frame], symbols: tuple[str, ...], fee_symbols: frozenset[str], *, trades: bool = True
+    ) -> None:
         self._symbols = tuple(Symbol(s) for s in symbols)
+        self._with_trades = trades
         first = symbol_rows(frames["bars"], 0)
         self._bar_ts: _IntArray = np.asarray(first["ts"], dtype=np.int64)
         self._tick_ts = self._bar_ts + _MINUTE_MS
@@ -139,19 +192,29 @@ class SnapshotBuilder:
         self._fg_ts, self._fg_value = fg["ts"], fg["value"]
         fees, hf = frames["priority_fees"], frames["health_factor"]
         self._fees, self._hf = fees, hf
-        # Each day's index is published at 00:00 and seen from the first tick after it, so the tick at
-        # midnight itself still shows the day before, whether the data came in one piece or day by day.
-        self._rows: _IntArray = np.column_stack(
-            [
-                self._tick_ts,
-                _latest(self._fg_ts, self._tick_ts - 1),
-                _latest(fees["ts"], self._tick_ts),
-                _latest(hf["ts"], self._tick_ts),
-            ]
-        ).astype(np.int64)
+        self._block = -1
+        self._rows: _IntArray = np.empty((0, 4), dtype=np.int64)
         self._fear_greed_memo: _Memo[Observed[float]] = _Memo()
         self._fees_memo: _Memo[Observed[PriorityFees]] = _Memo()
         self._health_memo: _Memo[Observed[float]] = _Memo()
+
+    def _load(self, block: int) -> None:
+        lo = block * _BLOCK
+        hi = min(lo + _BLOCK, self._tick_ts.size)
+        tick_ts = self._tick_ts[lo:hi]
+        # Each day's index is published at 00:00 and seen from the first tick after it, so the tick at
+        # midnight itself still shows the day before, whether the data came in one piece or day by day.
+        self._rows = np.column_stack(
+            [
+                tick_ts,
+                _latest(self._fg_ts, tick_ts - 1),
+                _latest(self._fees["ts"], tick_ts),
+                _latest(self._hf["ts"], tick_ts),
+            ]
+        ).astype(np.int64)
+        for d in self._data:
+            d.load(lo, hi, tick_ts)
+        self._block = block
 
     def _symbol_data(self, frames: dict[str, Frame], code: int, symbol: Symbol, fees: bool) -> _SymbolData:
         bars = symbol_rows(frames["bars"], code)
@@ -162,42 +225,23 @@ class SnapshotBuilder:
             if part["ts"].size != self._bar_ts.size:
                 raise ValueError(f"{name} of {symbol} has {part['ts'].size} rows for {self._bar_ts.size} bars")
         parts["bars"] = bars
-        tick_ts = self._tick_ts
-        trades = symbol_rows(frames["trades"], code)
         ls, mp, heat, book = (
             symbol_rows(frames[n], code) for n in ("long_short", "max_pain", "liquidation_heatmap", "book_depth")
         )
         walls = symbol_rows(frames["book_walls"], code)
-        mp_idx = _latest(mp["ts"], tick_ts)
-        refresh_ts = np.where(mp_idx >= 0, mp["ts"][np.maximum(mp_idx, 0)], -1)
-        ladder = np.column_stack(
-            [book[f"bid_usd_{i}"] for i in range(_LEVELS)] + [book[f"ask_usd_{i}"] for i in range(_LEVELS)]
-        ) if book["ts"].size else np.zeros((0, 2 * _LEVELS), dtype=np.float32)  # fmt: skip
-        rows = np.column_stack(
-            [
-                self._bar_ts,
-                parts["funding"]["as_of"],
-                np.searchsorted(trades["ts"], self._bar_ts, "left"),
-                np.searchsorted(trades["ts"], tick_ts, "left"),
-                _latest(ls["ts"], tick_ts),
-                mp_idx,
-                np.searchsorted(heat["ts"], refresh_ts, "left"),
-                np.searchsorted(heat["ts"], refresh_ts, "right"),
-                _latest(book["ts"], tick_ts),
-                _walls_live(walls, tick_ts),
-            ]
-        ).astype(np.int64)
-        values = np.column_stack([parts[name][column] for name, column in _VALUE_COLUMNS]).astype(np.float64)
         return _SymbolData(
             symbol=symbol,
-            values=values,
-            rows=rows,
-            trades=trades,
+            columns=tuple(parts[name][column] for name, column in _VALUE_COLUMNS),
+            bar_ts=self._bar_ts,
+            funding_as_of=parts["funding"]["as_of"],
+            trades=symbol_rows(frames["trades"], code) if self._with_trades else _NO_TRADES,
             long_short=ls,
             max_pain=mp,
             heat=heat,
-            book=ladder,
+            book_ts=book["ts"],
+            book=tuple(book[f"{side}_usd_{i}"] for side in ("bid", "ask") for i in range(_LEVELS)),
             walls=walls,
+            walls_live=_walls_live(walls, self._tick_ts),
             fees=fees,
         )
 
@@ -212,14 +256,19 @@ class SnapshotBuilder:
         return _dt(int(self._tick_ts[i]))
 
     def tick(self, i: int) -> Tick:
-        tick_ms, fg_k, fee_k, hf_k = self._rows[i].tolist()
+        if not 0 <= i < self._tick_ts.size:
+            raise IndexError(f"tick {i} of {self._tick_ts.size}")
+        block, j = divmod(i, _BLOCK)
+        if block != self._block:
+            self._load(block)
+        tick_ms, fg_k, fee_k, hf_k = self._rows[j].tolist()
         now = _dt(tick_ms)
         shared = (
             self._fear_greed(fg_k),
             self._priority_fees(fee_k),
             self._health_factor(hf_k),
         )
-        return tuple([self._snapshot(d, i, now, tick_ms, shared) for d in self._data])
+        return tuple([self._snapshot(d, j, now, tick_ms, shared) for d in self._data])
 
     def _snapshot(
         self,
@@ -346,7 +395,7 @@ class SnapshotBuilder:
         if k < 0:
             missing.append((DataKind.ORDER_BOOK, _NO_DATA))
             return None
-        row = d.book_memo.get(k, lambda k: d.book[k].tolist())
+        row = d.book_memo.get(k, lambda k: [column.item(k) for column in d.book])
         bids = [(mid * factor, usd) for factor, usd in zip(_BID_FACTORS, row[:_LEVELS], strict=True)]
         asks = [(mid * factor, usd) for factor, usd in zip(_ASK_FACTORS, row[_LEVELS:], strict=True)]
         if walls:
