@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from bigalpha.data.history import Candles, DataFormatError, FundingRates, HistoryFeed, load, load_dir
 from bigalpha.data.ports import Tick
 from bigalpha.data.sim.book import BOOK_OFFSETS_BPS
 from bigalpha.data.sim.dataset import MANIFEST, SimDataset, read_dataset
@@ -23,6 +23,10 @@ from bigalpha.data.sim.snapshots import SnapshotBuilder, symbol_rows
 from bigalpha.domain import Symbol
 from bigalpha.indicators.columns import SnapshotArrays
 from bigalpha.indicators.flow import FlowInputs, aggregate_whale_trades
+
+if TYPE_CHECKING:
+    # History files need pandas and pyarrow (~100 MB resident once imported): only loaded when history is read.
+    from bigalpha.data.history import Candles, FundingRates, HistoryFeed
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -132,7 +136,9 @@ def _sim_book(frames: SimDataset, code: int, close: FloatArray, tick_ms: IntArra
 
 
 def sim_market(dataset: SimDataset, source: str, book_levels: int) -> Market:
-    """A market over a simulator dataset (every symbol has a bar at every minute)."""
+    """A market over a simulator dataset (every symbol has a bar at every minute). Its snapshots carry no trade
+    prints: the whole-bot backtest takes trade flow from the indicator columns (`contexts`), whale trades included,
+    which is all the engine reads of them (the live `ContextBuilder` computes the same values from the prints)."""
     names = dataset.symbols
     fee_symbols = frozenset(s.symbol for s in dataset.params.symbols if s.fees)
     lanes: dict[Symbol, Lane] = {}
@@ -150,7 +156,8 @@ def sim_market(dataset: SimDataset, source: str, book_levels: int) -> Market:
         trade_ts = np.asarray(trades["ts"], dtype=np.int64)
         counts = np.searchsorted(trade_ts, bar_ms + _MINUTE_MS, "left") - np.searchsorted(trade_ts, bar_ms, "left")
         sizes = (counts > 0) | (volume == 0)
-        bar_of_trade = np.searchsorted(bar_ms, trade_ts, "right") - 1
+        # int32 halves the largest array a lane keeps (one entry per trade); a bar index fits many times over.
+        bar_of_trade = (np.searchsorted(bar_ms, trade_ts, "right") - 1).astype(np.int32)
         notional = np.asarray(trades["price"], dtype=np.float64) * np.asarray(trades["quantity"], dtype=np.float64)
         is_buy = np.asarray(trades["side"]).astype(np.bool_)
         oi_usd = np.asarray(oi["open_interest_usd"], dtype=np.float64)
@@ -163,7 +170,7 @@ def sim_market(dataset: SimDataset, source: str, book_levels: int) -> Market:
             sizes: BoolArray = sizes,
             notional: FloatArray = notional,
             is_buy: BoolArray = is_buy,
-            bar_of_trade: IntArray = bar_of_trade,
+            bar_of_trade: npt.NDArray[np.int32] = bar_of_trade,
             ticks_ms: IntArray = ticks_ms,
             oi_usd: FloatArray = oi_usd,
         ) -> SnapshotArrays:
@@ -187,8 +194,12 @@ def sim_market(dataset: SimDataset, source: str, book_levels: int) -> Market:
     if tick_ms is None:
         raise MarketError(f"{source}: the dataset has no symbol")
 
+    # The engine reads trade flow from the lanes' columns, never from a snapshot's prints: leaving them out of the
+    # snapshots frees the dataset's largest table once the lanes are built (~150 MB per million bars).
+    frames = {name: frame for name, frame in dataset.frames.items() if name != "trades"}
+
     def reader() -> TickReader:
-        return TickReader(builder=SnapshotBuilder(dataset.frames, names, fee_symbols))
+        return TickReader(builder=SnapshotBuilder(frames, names, fee_symbols, trades=False))
 
     return Market(source, tick_ms * 1_000_000, 60.0, lanes, reader)
 
@@ -239,6 +250,8 @@ def history_market(candles: list[Candles], funding: list[FundingRates], source: 
     lanes = {c.symbol: _history_lane(c, tick_ns) for c in candles}
 
     def reader() -> TickReader:
+        from bigalpha.data.history import HistoryFeed
+
         return TickReader(feed=HistoryFeed(candles, funding=funding))
 
     return Market(source, tick_ns, frames.pop() / 1e9, lanes, reader)
@@ -246,6 +259,8 @@ def history_market(candles: list[Candles], funding: list[FundingRates], source: 
 
 def load_market(path: Path, book_levels: int, timeframe: str | None = None) -> Market:
     """A market from a file or folder of any loader format, or from a simulator dataset folder."""
+    from bigalpha.data.history import Candles, DataFormatError, load, load_dir
+
     if not path.exists():
         raise MarketError(f"--data: {path} does not exist")
     try:

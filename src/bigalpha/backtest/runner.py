@@ -112,7 +112,7 @@ def bot_result(settings: Settings, market: Market, run: BotRun, elapsed: float, 
     for position in run.open_positions:
         trades.append(_trade(position, run.last_marks.get(position.symbol, position.entry_price), "open", end))
     trades.sort(key=lambda t: (t.entry_time, t.symbol))
-    shadows = store.shadow_trades()
+    shadows = store.shadow_trades(with_plan=False)  # the guard table reads outcomes only; plans are most of a row
     return BacktestResult(
         strategy=strategy,
         source=market.source,

@@ -1,7 +1,11 @@
-"""The backtest's column contexts equal the live ContextBuilder's, bar by bar (what is backtested is traded)."""
+"""The backtest's column contexts equal the live ContextBuilder's, bar by bar (what is backtested is traded).
+
+The live builder reads the simulator's full snapshots, trade prints included; the column builder reads the
+backtest's snapshots, which leave the prints out (the columns carry the trade flow)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from bigalpha.backtest.contexts import ColumnContextBuilder, SymbolColumns, ThresholdEras, era_arrays, symbol_columns
@@ -9,6 +13,7 @@ from bigalpha.backtest.market import sim_market
 from bigalpha.config import Settings
 from bigalpha.data.sim import SimParams, generate
 from bigalpha.data.sim.params import default_symbols
+from bigalpha.data.sim.snapshots import SnapshotBuilder
 from bigalpha.domain import Symbol
 from bigalpha.gate.learned import GateLearnedState
 from bigalpha.indicators.builder import ContextBuilder
@@ -28,14 +33,18 @@ def test_column_contexts_equal_the_live_builder_bar_by_bar() -> None:
     fast = ColumnContextBuilder(cfg, columns)
     live = ContextBuilder(cfg)
     reader = market.reader()
-    compared = 0
+    full = SnapshotBuilder(dataset.frames, dataset.symbols, frozenset(s.symbol for s in symbols if s.fees))
+    compared = with_prints = 0
     for i in range(400):  # past every window (Hurst needs 100 bars, the buffer ~ 160)
-        for snapshot in reader.tick(i):
+        for snapshot, shown in zip(full.tick(i), reader.tick(i), strict=True):
+            assert shown == replace(snapshot, trades=())  # the prints are all the backtest leaves out
+            with_prints += bool(snapshot.trades)
             expected = live.update(snapshot, whale_threshold_usd=threshold)
-            got = fast.update(snapshot, whale_threshold_usd=threshold)
+            got = fast.update(shown, whale_threshold_usd=threshold)
             assert got == expected, f"bar {i} {snapshot.symbol}"
             compared += 1
     assert compared == 800
+    assert with_prints > 400
 
 
 def test_column_contexts_follow_a_new_whale_threshold() -> None:
@@ -66,12 +75,13 @@ def test_column_contexts_follow_a_new_whale_threshold() -> None:
     fast = ColumnContextBuilder(cfg, first, columns_in)
     live = ContextBuilder(cfg)
     reader = market.reader()
+    full = SnapshotBuilder(dataset.frames, dataset.symbols, frozenset(s.symbol for s in symbols if s.fees))
     whale_values = set()
     for i in range(300):
         if i == 200:
             threshold *= 0.8
-        for snapshot in reader.tick(i):
+        for snapshot, shown in zip(full.tick(i), reader.tick(i), strict=True):
             expected = live.update(snapshot, whale_threshold_usd=threshold)
-            assert fast.update(snapshot, whale_threshold_usd=threshold) == expected, f"bar {i}"
+            assert fast.update(shown, whale_threshold_usd=threshold) == expected, f"bar {i}"
             whale_values.add(expected.whale_threshold_usd)
     assert len(whale_values) == 2
