@@ -119,17 +119,24 @@ def rolling_sum(values: npt.ArrayLike, window: int, *, last: int | None = None) 
     rows = n - window + 1 if last is None else min(last, n - window + 1)
     if rows <= 0:
         return out
-    # Windows along a contiguous last axis, so every window is reduced the same way whatever `last` is.
-    columns = np.ascontiguousarray(x[n - rows - window + 1 :].T)
-    stride = columns.strides[-1]
-    windows = np.lib.stride_tricks.as_strided(
-        columns,
-        shape=(*columns.shape[:-1], rows, window),
-        strides=(*columns.strides[:-1], stride, stride),
-        writeable=False,
-    )
-    out[n - rows :] = windows.sum(axis=-1).T
+    tail = x[n - rows - window + 1 :]
+    if x.ndim == 1:
+        out[n - rows :] = _window_sums(tail, rows, window)
+        return out
+    # A column at a time: a sum depends on its own column only, and a whole history of several columns then costs
+    # one column's copy instead of two copies of them all (a million bars × 6 columns: ~100 MB less at the peak).
+    for j in range(x.shape[1]):
+        out[n - rows :, j] = _window_sums(tail[:, j], rows, window)
     return out
+
+
+def _window_sums(column: FloatArray, rows: int, window: int) -> FloatArray:
+    # Windows along a contiguous axis, so every window is reduced the same way whatever `last` is.
+    contiguous = np.ascontiguousarray(column)
+    stride = contiguous.strides[0]
+    windows = np.lib.stride_tricks.as_strided(contiguous, shape=(rows, window), strides=(stride, stride), writeable=False)
+    sums: FloatArray = windows.sum(axis=-1)
+    return sums
 
 
 def _ratio(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
@@ -217,7 +224,7 @@ def flow_columns(inputs: FlowInputs, cfg: IndicatorsConfig, *, last: int | None 
         last=last,
     )
     judged_full = per_window[:, 3] == window
-    cvd = per_window[:, 0]
+    cvd = per_window[:, 0].copy()  # a copy: a view would keep every window column alive with the result
     whale_cvd = np.where(judged_full, per_window[:, 1], np.nan)
     retail_cvd = np.where(judged_full, per_window[:, 2], np.nan)
     intent_delta = np.where(sizes, inputs.trade_whale_buy_usd - inputs.trade_whale_sell_usd, 0.0)
@@ -230,6 +237,8 @@ def flow_columns(inputs: FlowInputs, cfg: IndicatorsConfig, *, last: int | None 
     average = gross / window
     recent = rolling_sum(volume_usd, cfg.whale_intensity_recent_bars, last=last) / cfg.whale_intensity_recent_bars
     volume_ratio = np.where(average > 0, _ratio(recent, average), 0.0)
+    # Over a whole history each is a column of the run's length (per_window six): released before more are made.
+    del buy_usd, sell_usd, whale_buy, whale_sell, per_window, gross, average, recent
     spike_score = np.clip((volume_ratio - 1.0) / (cfg.whale_volume_multiple - 1.0), 0.0, 1.0)
     share_score = np.minimum(share / cfg.whale_share_full_scale, 1.0)
     weight = cfg.whale_intensity_share_weight

@@ -79,6 +79,39 @@ def test_rolling_sum_matches_a_plain_sum_of_each_window(values, window):
             assert out[i] == pytest.approx(values[i + 1 - window : i + 1].sum(), abs=1e-6)
 
 
+def _all_columns_at_once(x: np.ndarray, window: int, last: int | None) -> np.ndarray:
+    """The former reduction: every column's windows in one strided view (twice the input's memory)."""
+    n = x.shape[0]
+    out = np.full(x.shape, np.nan)
+    rows = n - window + 1 if last is None else min(last, n - window + 1)
+    if rows <= 0:
+        return out
+    columns = np.ascontiguousarray(x[n - rows - window + 1 :].T)
+    stride = columns.strides[-1]
+    windows = np.lib.stride_tricks.as_strided(
+        columns, shape=(*columns.shape[:-1], rows, window), strides=(*columns.strides[:-1], stride, stride)
+    )
+    out[n - rows :] = windows.sum(axis=-1).T
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    values=arrays(
+        np.float64,
+        st.tuples(st.integers(0, 300), st.integers(1, 6)),
+        elements=st.floats(-1e12, 1e12) | st.just(math.nan),
+    ),
+    window=st.integers(1, 200),
+    last=st.none() | st.integers(1, 50),
+)
+def test_rolling_sum_a_column_at_a_time_is_bit_equal_to_all_columns_at_once(values, window, last):
+    """A-CVD-1: reducing each column alone (less memory) gives the very same floats, NaN included."""
+    np.testing.assert_array_equal(rolling_sum(values, window, last=last), _all_columns_at_once(values, window, last))
+    column = np.ascontiguousarray(values[:, 0])
+    np.testing.assert_array_equal(rolling_sum(column, window, last=last), _all_columns_at_once(column, window, last))
+
+
 # --- A-WHALE-1 ---------------------------------------------------------------------------------------
 
 
