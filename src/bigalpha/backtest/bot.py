@@ -133,7 +133,7 @@ def run_bot(
             f"{market.source}: the bot needs taker buy volume (A-CVD-1, A-OFI-1) and {', '.join(missing)} has none; "
             "use Binance kline CSVs (taker_buy_volume) or a simulator dataset, or --strategy sma_cross"
         )
-    store = Store.open(settings, url=f"sqlite:///{store_path}")
+    store = Store.open(settings, url=f"sqlite:///{store_path}", batched=True)  # a fresh file only this run reads
     triggers = TriggerBook()
     perp = settings.positions.perp
     broker = BacktestBroker(
@@ -170,7 +170,9 @@ def run_bot(
     engine.builder = ColumnContextBuilder(settings.indicators, columns, columns_in)
     engine.whale_probe = ColumnWhaleProbe(settings, market.lanes, market.tick_ns)
     engine.start()
-    return _Loop(settings, market, engine, broker, columns, dense, progress).run(store)
+    run = _Loop(settings, market, engine, broker, columns, dense, progress).run(store)
+    store.flush()  # the run's records on disk when it returns, as if each transaction had been committed
+    return run
 
 
 class _NoFeed:

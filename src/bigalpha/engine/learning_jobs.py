@@ -31,9 +31,7 @@ def learning_jobs(settings: Settings, engine: Callable[[], Engine]) -> list[Job]
     def review(now: datetime) -> None:
         current = engine()
         window_start = now - timedelta(hours=settings.learning.review_interval_hours)
-        closed_shadows = current.store.shadow_trades(
-            closed_only=True, since=window_start - timedelta(days=1), with_plan=False
-        )
+        closed_shadows = current.store.shadow_outcomes(since=window_start - timedelta(days=1))
         trades = current.store.closed_positions()
         learned, slippage = slippage_review(closed_shadows, trades[-200:], current.learned, settings)
         learned, probation = probation_review(trades, learned, settings)
@@ -78,10 +76,10 @@ def learning_jobs(settings: Settings, engine: Callable[[], Engine]) -> list[Job]
         current = engine()
         # Only the shadows tune_whale_threshold judges (L-OPT-1: taken, or blocked by the whale-intent guard); the
         # others' plans and states, most of the window, are not read at all.
-        rows = current.store.shadow_trades(
-            closed_only=True, since=now - timedelta(days=3), taken_or_blocked_by=GuardName.WHALE_INTENT.value
+        rows = current.store.closed_shadow_values(
+            since=now - timedelta(days=3), taken_or_blocked_by=GuardName.WHALE_INTENT.value
         )
-        shadows = [Shadow.from_row(row) for row in rows]
+        shadows = [Shadow(**values) for values in rows]
         risks = current.store.verdict_risks([shadow.signal_id for shadow in shadows if shadow.taken])
         notionals: dict[str, Decimal] = {}
         for shadow in shadows:

@@ -6,12 +6,32 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from bigalpha.config import Settings
 from bigalpha.domain import Position
 from bigalpha.execution.portfolio import net_pnl
 from bigalpha.gate.learned import GateLearnedState
-from bigalpha.store.tables import ShadowTradeRow
+
+
+class ShadowResult(Protocol):
+    """What the review reads of a closed shadow trade: a `ShadowOutcome` (the engine's review) or a whole
+    `ShadowTradeRow` (a backtest's summary) both qualify."""
+
+    @property
+    def strategy(self) -> str: ...
+
+    @property
+    def symbol(self) -> str: ...
+
+    @property
+    def taken(self) -> bool: ...
+
+    @property
+    def blocked_by(self) -> str | None: ...
+
+    @property
+    def return_pct(self) -> float | None: ...
 
 
 def profit_factor(returns: Iterable[float]) -> float | None:
@@ -35,7 +55,7 @@ class SlippageChange:
 
 
 def slippage_review(
-    shadows: Sequence[ShadowTradeRow], trades: Sequence[Position], learned: GateLearnedState, settings: Settings
+    shadows: Sequence[ShadowResult], trades: Sequence[Position], learned: GateLearnedState, settings: Settings
 ) -> tuple[GateLearnedState, list[SlippageChange]]:
     """L-SHADOW-1: per strategy and symbol, when shadow PF > 1.15 × live PF, the symbol's slippage buffer
     rises by 2 bps (capped). Only shadows of taken signals are compared with the live trades they became."""
@@ -71,7 +91,7 @@ class GuardStats:
     shadow_return_pct: float  # summed return of the blocked shadows: > 0 an opportunity cost, < 0 a loss avoided
 
 
-def guard_effectiveness(shadows: Sequence[ShadowTradeRow]) -> list[GuardStats]:
+def guard_effectiveness(shadows: Sequence[ShadowResult]) -> list[GuardStats]:
     """L-GUARD-1: per guard (or risk reason), how many signals it blocked and what their shadows earned."""
     blocks: dict[str, list[float]] = defaultdict(list)
     for row in shadows:

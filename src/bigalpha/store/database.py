@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
@@ -47,8 +47,30 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_db_engine(url: str) -> Engine:
-    """An engine for `url`; for SQLite the folder is created and WAL switched on."""
+def _sqlite_batched_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """A store written in one long transaction that nobody else reads (a backtest's fresh file, re-run rather
+    than recovered): nothing is synced to disk, and the rollback journal that savepoints need stays in memory."""
+    # The driver must not open and commit transactions on its own: it would start one at the first INSERT and
+    # treat the release of the outermost SAVEPOINT as a commit. BEGIN is sent by `_sqlite_begin` instead.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=MEMORY")
+    cursor.execute("PRAGMA synchronous=OFF")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def create_db_engine(url: str, *, batched: bool = False) -> Engine:
+    """An engine for `url`; for SQLite the folder is created and WAL switched on.
+
+    `batched` is for a store written in one long transaction by its only user (`Store.open(..., batched=True)`, see `connections.BatchConnections`): on SQLite
+    the driver's own transaction handling is replaced by SQLAlchemy's, so that SAVEPOINTs nest inside it, and
+    the file is neither synced nor journaled on disk. On PostgreSQL the engine is the same either way."""
     try:
         parsed = make_url(url)
     except ArgumentError as error:
@@ -57,7 +79,11 @@ def create_db_engine(url: str) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, connect_args={"check_same_thread": False}, json_serializer=dumps)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        if batched:
+            event.listen(engine, "connect", _sqlite_batched_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
+        else:
+            event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")

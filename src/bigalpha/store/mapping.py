@@ -9,6 +9,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import Row
+
 from bigalpha.domain import (
     AccountName,
     ClientOrderId,
@@ -205,7 +207,8 @@ def meta_from_json(raw: Mapping[str, Any] | None) -> PositionMeta | None:
     return PositionMeta(**values)
 
 
-def position_from_row(row: PositionRow) -> Position:
+def position_from_row(row: PositionRow | Row[Any]) -> Position:
+    # A Core row reads the same as the table object: its columns are attributes by the same names.
     meta = meta_from_json(row.meta)
     return Position(
         id=PositionId(row.id),

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, Executable, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, defer, sessionmaker
+from sqlalchemy.orm import Session, defer
 
 from bigalpha.config import Settings
 from bigalpha.domain import Event, Fill, Order, OrderStatus, Position, Signal, Verdict
 from bigalpha.store import mapping
+from bigalpha.store.connections import BatchConnections, Connections, PerCallConnections
 from bigalpha.store.database import StoreError, create_db_engine, database_url, migrate, safe_url
+from bigalpha.store.records import ShadowOutcome
 from bigalpha.store.tables import (
     EventRow,
     FillRow,
@@ -99,13 +104,8 @@ class StoreTx:
 
     def set_state(self, key: str, value: dict[str, Any], at: datetime) -> None:
         """Insert or replace one state value (an upsert: the old value is never read back)."""
-        insert = sqlite_insert if self.connection.dialect.name == "sqlite" else postgresql_insert
-        statement = insert(StateRow).values(key=key, value=value, updated_at=at)
-        statement = statement.on_conflict_do_update(
-            index_elements=[StateRow.key],
-            set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
-        )
-        self.connection.execute(statement)
+        upsert = _UPSERT_STATE_SQLITE if self.connection.dialect.name == "sqlite" else _UPSERT_STATE_POSTGRESQL
+        self.connection.execute(upsert, {"key": key, "value": value, "updated_at": at})
 
     def add_shadow(self, row: ShadowTradeRow) -> None:
         """A new shadow's row (an insert: its signal is already written in this transaction or before)."""
@@ -142,40 +142,66 @@ _UPDATE_POSITION = update(PositionRow).where(PositionRow.id == bindparam("key"))
 _UPDATE_SHADOW = update(ShadowTradeRow).where(ShadowTradeRow.id == bindparam("key"))
 
 
-class Store:
-    """The database behind bigalpha (SQLite by default, PostgreSQL by URL)."""
+def _upsert_state(insert: Callable[[type[StateRow]], SqliteInsert | PostgresqlInsert]) -> Executable:
+    """INSERT .. ON CONFLICT (key) DO UPDATE in one dialect, its values bound when it runs: built once, since
+    building and caching the statement per call cost more than running it."""
+    statement = insert(StateRow)
+    return statement.on_conflict_do_update(
+        index_elements=[StateRow.key],
+        set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
+    )
 
-    def __init__(self, engine: Engine) -> None:
+
+_UPSERT_STATE_SQLITE = _upsert_state(sqlite_insert)
+_UPSERT_STATE_POSTGRESQL = _upsert_state(postgresql_insert)
+
+
+class Store:
+    """The database behind bigalpha (SQLite by default, PostgreSQL by URL).
+
+    Opened `batched`, the store is written in one long transaction on one connection, committed by `flush()` and
+    `close()` (see `BatchConnections`): for a store nobody else reads while it is written, a backtest's."""
+
+    def __init__(self, engine: Engine, *, batched: bool = False) -> None:
         self.engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.batched = batched
+        self._connections: Connections = BatchConnections(engine) if batched else PerCallConnections(engine)
 
     @classmethod
-    def open(cls, settings: Settings, *, url: str | None = None) -> Store:
+    def open(cls, settings: Settings, *, url: str | None = None, batched: bool = False) -> Store:
         """Open the configured database and bring its schema to the newest migration."""
         url = url or database_url(settings)
-        engine = create_db_engine(url)
+        engine = create_db_engine(url, batched=batched)
         try:
             migrate(engine)
+            return cls(engine, batched=batched)
         except SQLAlchemyError as error:
             engine.dispose()
             raise StoreError(
                 f"cannot open database {safe_url(url)}: {error.__class__.__name__}: {getattr(error, 'orig', None) or error}"
             ) from None
-        return cls(engine)
+
+    def flush(self) -> None:
+        """Make every write so far durable (batched: commit the long transaction; otherwise already done)."""
+        self._connections.flush()
 
     def close(self) -> None:
-        self.engine.dispose()
+        """Commit what a batched store holds, then release every connection."""
+        self._connections.close()
 
     @contextmanager
     def transaction(self) -> Iterator[StoreTx]:
-        """One transaction: committed when the block ends, rolled back whole if anything in it fails."""
-        with self.engine.begin() as connection:
+        """One transaction: committed when the block ends, rolled back whole if anything in it fails. Batched, the
+        block is a SAVEPOINT: rolled back whole the same way, and made durable by the next flush or close."""
+        with self._connections.writing() as connection:
             yield StoreTx(connection)
 
-    @contextmanager
-    def _read(self) -> Iterator[Session]:
-        with self._sessions() as session:
-            yield session
+    def _read(self) -> AbstractContextManager[Session]:
+        return self._connections.session()
+
+    def _core(self) -> AbstractContextManager[Connection]:
+        """A connection for Core reads: rows as tuples, no ORM objects built (the learning jobs' hot reads)."""
+        return self._connections.reading()
 
     # -- single writes -------------------------------------------------------------------------
     def add_event(self, event: Event) -> None:
@@ -188,20 +214,18 @@ class Store:
 
     # -- reads ---------------------------------------------------------------------------------
     def get_state(self, key: str) -> dict[str, Any] | None:
-        with self._read() as session:
-            row = session.get(StateRow, key)
-            return dict(row.value) if row is not None else None
+        with self._core() as connection:
+            value = connection.execute(_STATE_VALUE, {"key": key}).scalar_one_or_none()
+            return dict(value) if value is not None else None
 
     def get_states(self, keys: Collection[str]) -> dict[str, dict[str, Any]]:
         """The state values stored under `keys` (one query per few hundred keys; a key not stored is left out)."""
         wanted = list(keys)
         values: dict[str, dict[str, Any]] = {}
-        with self._read() as session:
+        with self._core() as connection:
             for start in range(0, len(wanted), _IDS_PER_QUERY):
-                query = select(StateRow.key, StateRow.value).where(
-                    StateRow.key.in_(wanted[start : start + _IDS_PER_QUERY])
-                )
-                for key, value in session.execute(query):
+                chunk = wanted[start : start + _IDS_PER_QUERY]
+                for key, value in connection.execute(_STATE_VALUES, {"keys": chunk}):
                     values[key] = dict(value)
         return values
 
@@ -286,11 +310,12 @@ class Store:
             return [mapping.position_from_row(row) for row in rows]
 
     def closed_positions(self, since: datetime | None = None) -> list[Position]:
-        with self._read() as session:
-            query = select(PositionRow).where(PositionRow.closed_at.is_not(None))
-            if since is not None:
-                query = query.where(PositionRow.closed_at >= since)
-            rows = session.scalars(query.order_by(PositionRow.closed_at))
+        """Closed positions by closing time (read as Core rows: the 4-hour review reads them all each time)."""
+        with self._core() as connection:
+            if since is None:
+                rows = connection.execute(_CLOSED_POSITIONS)
+            else:
+                rows = connection.execute(_CLOSED_POSITIONS_SINCE, {"since": since})
             return [mapping.position_from_row(row) for row in rows]
 
     def signals(self, limit: int = 1000) -> list[Signal]:
@@ -307,11 +332,10 @@ class Store:
         ids; a signal without a verdict is left out)."""
         ids = list(signal_ids)
         risks: dict[str, dict[str, Any] | None] = {}
-        with self._read() as session:
+        with self._core() as connection:
             for start in range(0, len(ids), _IDS_PER_QUERY):
                 chunk = ids[start : start + _IDS_PER_QUERY]
-                query = select(VerdictRow.signal_id, VerdictRow.risk).where(VerdictRow.signal_id.in_(chunk))
-                for signal_id, risk in session.execute(query):
+                for signal_id, risk in connection.execute(_VERDICT_RISKS, {"ids": chunk}):
                     risks[signal_id] = risk
         return risks
 
@@ -355,3 +379,49 @@ class Store:
             if taken_or_blocked_by is not None:
                 query = query.where(ShadowTradeRow.taken | (ShadowTradeRow.blocked_by == taken_or_blocked_by))
             return list(session.scalars(query.order_by(ShadowTradeRow.opened_at)))
+
+    def shadow_outcomes(self, *, since: datetime) -> list[ShadowOutcome]:
+        """The closed shadow trades opened at or after `since`, by opening time: the same rows, in the same order, as
+        `shadow_trades(closed_only=True, since=since)`, read as their outcomes only (Core rows, no table objects:
+        the 4-hour review reads them every time)."""
+        with self._core() as connection:
+            return [ShadowOutcome(*row) for row in connection.execute(_SHADOW_OUTCOMES, {"since": since})]
+
+    def closed_shadow_values(self, *, since: datetime, taken_or_blocked_by: str) -> list[dict[str, Any]]:
+        """Every column, by name, of the rows (in the same order) of
+        `shadow_trades(closed_only=True, since=since, taken_or_blocked_by=...)`: plain values read as Core rows,
+        for a caller that builds its own objects from them (the whale-threshold tuning)."""
+        with self._core() as connection:
+            rows = connection.execute(_CLOSED_SHADOWS_TAKEN_OR_BLOCKED, {"since": since, "guard": taken_or_blocked_by})
+            return [dict(row._mapping) for row in rows]
+
+
+# The learning jobs' reads, built once: a statement built per call costs more than running it on a small table.
+# Each filters and orders exactly as the ORM query it replaces, so rows come back in the same order.
+_STATE_VALUE = select(StateRow.value).where(StateRow.key == bindparam("key"))
+_STATE_VALUES = select(StateRow.key, StateRow.value).where(StateRow.key.in_(bindparam("keys", expanding=True)))
+_VERDICT_RISKS = select(VerdictRow.signal_id, VerdictRow.risk).where(
+    VerdictRow.signal_id.in_(bindparam("ids", expanding=True))
+)
+_CLOSED_POSITIONS = (
+    select(PositionRow.__table__).where(PositionRow.closed_at.is_not(None)).order_by(PositionRow.closed_at)
+)
+_CLOSED_POSITIONS_SINCE = (
+    select(PositionRow.__table__)
+    .where(PositionRow.closed_at.is_not(None))
+    .where(PositionRow.closed_at >= bindparam("since"))
+    .order_by(PositionRow.closed_at)
+)
+_SHADOW_OUTCOMES = (
+    select(*(getattr(ShadowTradeRow, field.name) for field in fields(ShadowOutcome)))
+    .where(ShadowTradeRow.closed_at.is_not(None))
+    .where(ShadowTradeRow.opened_at >= bindparam("since"))
+    .order_by(ShadowTradeRow.opened_at)
+)
+_CLOSED_SHADOWS_TAKEN_OR_BLOCKED = (
+    select(ShadowTradeRow.__table__)
+    .where(ShadowTradeRow.closed_at.is_not(None))
+    .where(ShadowTradeRow.opened_at >= bindparam("since"))
+    .where(ShadowTradeRow.taken | (ShadowTradeRow.blocked_by == bindparam("guard")))
+    .order_by(ShadowTradeRow.opened_at)
+)
