@@ -134,7 +134,9 @@ def _window_sums(column: FloatArray, rows: int, window: int) -> FloatArray:
     # Windows along a contiguous axis, so every window is reduced the same way whatever `last` is.
     contiguous = np.ascontiguousarray(column)
     stride = contiguous.strides[0]
-    windows = np.lib.stride_tricks.as_strided(contiguous, shape=(rows, window), strides=(stride, stride), writeable=False)
+    windows = np.lib.stride_tricks.as_strided(
+        contiguous, shape=(rows, window), strides=(stride, stride), writeable=False
+    )
     sums: FloatArray = windows.sum(axis=-1)
     return sums
 
