@@ -13,7 +13,9 @@ under the old threshold belongs to the new one, whether or not the engine was sh
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,6 +32,15 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 
+@dataclass
+class _EraIndex:
+    """One symbol's threshold eras as lane indices: each era's first bar and threshold (see `window_spans`)."""
+
+    starts: list[int] = field(default_factory=list)
+    thresholds: list[float] = field(default_factory=list)
+    ordered: bool = True
+
+
 class ColumnWhaleProbe(WhaleProbe):
     """A `WhaleProbe` whose per-bar whale deltas come from whole-history columns (see the module docstring)."""
 
@@ -37,15 +48,17 @@ class ColumnWhaleProbe(WhaleProbe):
         super().__init__(settings)
         self._lanes = lanes
         self._bar_ns = {s: tick_ns[lane.tick] for s, lane in lanes.items()}
-        self._deltas: dict[tuple[Symbol, float], tuple[FloatArray, BoolArray]] = {}
+        self._deltas: dict[tuple[Symbol, float], tuple[FloatArray, IntArray]] = {}
         self._at: dict[Symbol, int] = {}  # lane index of each symbol's last observed bar
         self._eras = ThresholdEras()
+        self._era_index: dict[Symbol, _EraIndex] = {}
+        self._labels = tuple(repr(m) for m in self.multipliers)
 
     def observe(self, snapshot: MarketSnapshot, threshold_usd: float) -> None:
         ns = epoch_ns(snapshot.ts)
         self._eras.observe(ns, threshold_usd)
         bar_ns = self._bar_ns[snapshot.symbol]
-        i = int(np.searchsorted(bar_ns, ns))
+        i = int(bar_ns.searchsorted(ns))
         if i >= bar_ns.shape[0] or int(bar_ns[i]) != ns:
             raise ValueError(f"{snapshot.symbol}: no bar of the history at {snapshot.ts.isoformat()}")
         self._at[snapshot.symbol] = i
@@ -55,22 +68,73 @@ class ColumnWhaleProbe(WhaleProbe):
         if i is None or i + 1 < self.window:
             return None
         columns: list[list[float]] = [[] for _ in self.multipliers]
-        for first, end, threshold in self._eras.spans(self._bar_ns[symbol], i + 1 - self.window, i + 1):
+        for first, end, threshold in self._spans(symbol, i + 1 - self.window, i + 1):
             for m, multiplier in enumerate(self.multipliers):
-                delta, sized = self._delta(symbol, threshold * multiplier)
-                if not bool(sized[first:end].all()):
+                delta, unsized = self._delta(symbol, threshold * multiplier)
+                if unsized[end] != unsized[first]:
                     return None  # a bar without trade sizes: intent unknown at every threshold, as live
                 columns[m].extend(delta[first:end].tolist())
-        return {repr(m): sum(values) for m, values in zip(self.multipliers, columns, strict=True)}
+        return {label: sum(values) for label, values in zip(self._labels, columns, strict=True)}
 
-    def _delta(self, symbol: Symbol, threshold_usd: float) -> tuple[FloatArray, BoolArray]:
+    def _spans(self, symbol: Symbol, lo: int, hi: int) -> list[tuple[int, int, float]]:
+        """`ThresholdEras.spans` of this symbol's bars [lo, hi), with each era's first bar found once (eras are only
+        ever appended) rather than two searches per era per signal."""
+        eras = self._eras.eras
+        bar_ns = self._bar_ns[symbol]
+        index = self._era_index.get(symbol)
+        if index is None:
+            index = self._era_index[symbol] = _EraIndex()
+        while len(index.starts) < len(eras):
+            since, threshold = eras[len(index.starts)]
+            start = int(bar_ns.searchsorted(since, side="right"))
+            index.ordered = index.ordered and (not index.starts or index.starts[-1] <= start)
+            index.starts.append(start)
+            index.thresholds.append(threshold)
+        return window_spans(index.starts, index.thresholds, era_end(bar_ns), lo, hi, ordered=index.ordered)
+
+    def _delta(self, symbol: Symbol, threshold_usd: float) -> tuple[FloatArray, IntArray]:
+        """The bar-by-bar whale delta at this threshold, and `unsized_before` of its bars."""
         key = (symbol, threshold_usd)
         cached = self._deltas.get(key)
         if cached is None:
             flow = self._lanes[symbol].arrays(threshold_usd).flow
-            cached = (flow.trade_whale_buy_usd - flow.trade_whale_sell_usd, flow.has_trade_sizes)
+            cached = (flow.trade_whale_buy_usd - flow.trade_whale_sell_usd, unsized_before(flow.has_trade_sizes))
             self._deltas[key] = cached
         return cached
 
     def state_dict(self) -> dict[str, Any]:
         return {}  # a backtest is re-run, never resumed: its probe is rebuilt from the history
+
+
+def era_end(bar_ns: IntArray) -> int:
+    """Where the last era ends among `bar_ns`, as `ThresholdEras.spans` finds it."""
+    return int(bar_ns.searchsorted(2**62, side="right"))
+
+
+def window_spans(
+    starts: Sequence[int], thresholds: Sequence[float], last_end: int, lo: int, hi: int, *, ordered: bool
+) -> list[tuple[int, int, float]]:
+    """`ThresholdEras.spans(bar_ns, lo, hi)` from each era's first bar index (era k covers [starts[k],
+    starts[k + 1]), the last one up to `last_end`) and its threshold.
+
+    Eras begin in time order, so `starts` never decreases (`ordered`) and only the eras the window can overlap
+    are looked at: those before the one holding `lo` end at or before it, those from the first one starting at
+    `hi` begin after it. Not `ordered`, every era is looked at, as `spans` does."""
+    out = []
+    k = max(bisect_right(starts, lo) - 1, 0) if ordered else 0
+    while k < len(starts):
+        if ordered and starts[k] >= hi:
+            break
+        first = max(lo, starts[k])
+        end = min(hi, starts[k + 1] if k + 1 < len(starts) else last_end)
+        if first < end:
+            out.append((first, end, thresholds[k]))
+        k += 1
+    return out
+
+
+def unsized_before(has_trade_sizes: BoolArray) -> IntArray:
+    """How many bars before each bar (and before the end) have no trade sizes: the bars [first, end) all have
+    sizes exactly when `unsized[end] == unsized[first]`, two lookups instead of a pass over the window."""
+    missing = ~np.asarray(has_trade_sizes, dtype=np.bool_)
+    return np.concatenate((np.zeros(1, dtype=np.int64), np.cumsum(missing, dtype=np.int64)))

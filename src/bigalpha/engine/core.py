@@ -62,6 +62,7 @@ from bigalpha.strategies.base import Strategy
 
 log = logging.getLogger("bigalpha.engine")
 ENGINE_KEY = "engine"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Recorder(Protocol):
@@ -269,7 +270,7 @@ class Engine:
     # -- funding (P-PERP-1) ----------------------------------------------------------------------
     def _pay_funding(self, now: datetime) -> None:
         interval = timedelta(hours=self.settings.positions.perp.funding_interval_hours)
-        slot = int((now - datetime(1970, 1, 1, tzinfo=UTC)) / interval)
+        slot = int((now - _EPOCH) / interval)
         if self.funding_slot is None:
             self.funding_slot = slot
             return
@@ -297,7 +298,8 @@ class Engine:
         return {symbol: Decimal(repr(snapshot.bar.close)) for symbol, snapshot in self.snapshots.items()}
 
     def equity(self) -> Decimal:
-        return self.book.equity(self.marks())
+        # Marks only price open positions: a flat book (most of a backtest's ticks) needs none converted.
+        return self.book.equity(self.marks() if self.book.positions else {})
 
     def _check_kill_switch(self, now: datetime) -> None:
         unrealized = self.equity() - self.book.wallet.balance

@@ -11,7 +11,7 @@ expected move fails open (D-FAILOPEN), with the outcome naming the missing `expe
 from __future__ import annotations
 
 import math
-from datetime import UTC
+from datetime import UTC, datetime
 
 from bigalpha.config.gate import GateConfig
 from bigalpha.domain import DenyReason, GuardName, GuardOutcome, Signal
@@ -29,14 +29,20 @@ def golden_hour(signal: Signal, context: MarketContext, config: GateConfig, lear
     start, end = config.golden_hour_start_utc, config.golden_hour_end_utc
     window = f"{start:02d}:00–{end:02d}:00 UTC"
     numbers: dict[str, Number] = {"time_utc": moment.time().isoformat(), "start_hour_utc": start, "end_hour_utc": end}
+    clock = hh_mm_ss(moment)
     if start * 3600 <= seconds < end * 3600:
-        return allow(guard, f"{moment:%H:%M:%S} UTC is inside the golden hours {window}", **numbers)
+        return allow(guard, f"{clock} UTC is inside the golden hours {window}", **numbers)
     return block(
         guard,
         DenyReason.OUTSIDE_GOLDEN_HOUR,
-        f"{moment:%H:%M:%S} UTC is outside the golden hours {window}: no new entries",
+        f"{clock} UTC is outside the golden hours {window}: no new entries",
         **numbers,
     )
+
+
+def hh_mm_ss(moment: datetime) -> str:
+    """`f"{moment:%H:%M:%S}"`, without strftime (a third of this guard's time on every signal it judges)."""
+    return f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
 
 
 def fee_aware(signal: Signal, context: MarketContext, config: GateConfig, learned: GateLearnedState) -> GuardOutcome:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
+from math import isnan
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import Row
@@ -40,12 +43,114 @@ from bigalpha.store.tables import EventRow, FillRow, OrderRow, PositionRow, Sign
 
 def dumps(value: Any) -> str:
     """JSON text for a column: Decimals exact as strings, enums by value, datetimes ISO-8601."""
-    return json.dumps(value, default=_json_default, separators=(",", ":"))
+    return _COLUMN_ENCODER.encode(value)
 
 
 def json_ready(value: Any) -> Any:
-    """`value` as plain JSON data: Decimals as strings (exact), enums as their values, datetimes ISO-8601."""
+    """`value` as plain JSON data: Decimals as strings (exact), enums as their values, datetimes ISO-8601.
+
+    The result is what a JSON round trip gives (`_json_round_trip`), built by walking `value` once instead of
+    writing and parsing text: every signal's verdict, risk record and events pass here. Anything the walk does
+    not take (a circular value, a type JSON refuses) goes through the round trip, which raises its own error."""
+    try:
+        return _plain(value)
+    except (TypeError, ValueError, RecursionError):
+        return _json_round_trip(value)
+
+
+def _json_round_trip(value: Any) -> Any:
     return json.loads(json.dumps(value, default=_json_default))
+
+
+def _plain(value: Any) -> Any:
+    """One value as the JSON encoder writes it and the decoder reads it back. The encoder's order of checks is
+    kept: None and booleans, str, int, float, list or tuple, dict (subclasses included), then `_json_default`."""
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    if kind is float:
+        return math.nan if isnan(value) else value  # any NaN is written "NaN" and read back as float("nan")
+    if kind is dict:
+        # Leaves are taken inline: most of a record's values are, and a call per leaf would cost more than the rest.
+        return {
+            (key if type(key) is str else _plain_key(key)): (
+                item if type(item) in _AS_IS or (type(item) is float and not isnan(item)) else _plain(item)
+            )
+            for key, item in value.items()
+        }
+    if kind is list or kind is tuple:
+        if _AS_IS.issuperset(map(type, value)):
+            return list(value)  # checked in C: no item needs converting (pairs of text, for one)
+        return [
+            item if type(item) in _AS_IS or (type(item) is float and not isnan(item)) else _plain(item)
+            for item in value
+        ]
+    return _plain_other(value)
+
+
+def _plain_other(value: Any) -> Any:
+    """`_plain` of a subclass of a JSON type, or of what `_json_default` turns into one."""
+    if isinstance(value, str):
+        return str.__str__(value)  # enums and other str subclasses are written as their text
+    if isinstance(value, int):
+        return int.__int__(value)
+    if isinstance(value, float):
+        return _plain(float.__float__(value))
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]  # a subclass through its own __iter__, as the encoder reads it
+    if isinstance(value, dict):
+        return {_plain_key(key): _plain(item) for key, item in value.items()}
+    return _plain(_default_form(value))
+
+
+def _default_form(value: Any) -> Any:
+    """`_json_default(value)`, with the answers for read-only mappings (evidence) and dataclasses found faster."""
+    kind = type(value)
+    if kind is MappingProxyType:
+        return dict(value.items())
+    if kind not in _RECORD_FIELDS:
+        _RECORD_FIELDS[kind] = _record_fields(kind)
+    names = _RECORD_FIELDS[kind]
+    if names is not None:
+        return {name: getattr(value, name) for name in names}
+    return _json_default(value)
+
+
+def _record_fields(kind: type) -> tuple[str, ...] | None:
+    """The field names of a dataclass whose instances `_json_default` always writes field by field (no earlier
+    branch there takes them, and with no instance dict nor custom attribute lookup, whether an instance has
+    `isoformat` is its class's answer); None for any other type."""
+    plain = (
+        dataclasses.is_dataclass(kind)
+        and not issubclass(kind, (Decimal, StrEnum))
+        and not hasattr(kind, "isoformat")
+        and kind.__dictoffset__ == 0
+        and not hasattr(kind, "__getattr__")
+        and kind.__getattribute__ is object.__getattribute__
+    )
+    return tuple(f.name for f in dataclasses.fields(kind)) if plain else None
+
+
+# Values a JSON round trip gives back equal and of the same type (a float too unless NaN, checked where met).
+_AS_IS: frozenset[type] = frozenset({str, int, bool, type(None)})
+_RECORD_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _plain_key(key: Any) -> str:
+    """A dict key as the JSON encoder writes it (str, float, bool or None, int, in that order of checks)."""
+    if isinstance(key, str):
+        return str.__str__(key)
+    if isinstance(key, float):
+        if isnan(key):
+            return "NaN"
+        return float.__repr__(key) if math.isfinite(key) else ("Infinity" if key > 0 else "-Infinity")
+    if key is None:
+        return "null"
+    if key is True or key is False:
+        return "true" if key else "false"
+    if isinstance(key, int):
+        return int.__repr__(key)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
 
 
 def _json_default(value: Any) -> Any:
@@ -63,6 +168,11 @@ def _json_default(value: Any) -> Any:
     if hasattr(value, "items"):
         return dict(value.items())
     raise TypeError(f"cannot store {type(value).__name__} as JSON")
+
+
+# One encoder for every column value (json.dumps with options builds a new one per call); it keeps no state
+# between calls.
+_COLUMN_ENCODER = json.JSONEncoder(default=_json_default, separators=(",", ":"))
 
 
 def signal_values(signal: Signal) -> dict[str, Any]:
@@ -203,7 +313,7 @@ def meta_from_json(raw: Mapping[str, Any] | None) -> PositionMeta | None:
         return None
     values = dict(raw)
     values["regime"] = Regime(values["regime"])
-    values["verdict_evidence"] = tuple(tuple(pair) for pair in values.get("verdict_evidence", ()))
+    values["verdict_evidence"] = tuple(map(tuple, values.get("verdict_evidence", ())))
     return PositionMeta(**values)
 
 
