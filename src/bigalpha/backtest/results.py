@@ -21,8 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bigalpha.backtest.metrics import Metrics, compute_metrics
-from bigalpha.learning.review import guard_effectiveness
-from bigalpha.store.tables import ShadowTradeRow, VerdictRow
+from bigalpha.learning.review import ShadowResult, guard_effectiveness
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -118,11 +117,12 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def guard_table(shadows: Sequence[ShadowTradeRow], verdicts: Iterable[VerdictRow]) -> list[GuardRow]:
-    """L-GUARD-1 over a whole backtest: the engine's own `guard_effectiveness`, plus the resize counts."""
+def guard_table(shadows: Sequence[ShadowResult], verdict_outcomes: Iterable[list[dict[str, Any]]]) -> list[GuardRow]:
+    """L-GUARD-1 over a whole backtest: the engine's own `guard_effectiveness`, plus the resize counts (one list of
+    guard outcomes per verdict)."""
     resized: dict[str, int] = defaultdict(int)
-    for row in verdicts:
-        for outcome in row.outcomes or []:
+    for outcomes in verdict_outcomes:
+        for outcome in outcomes:
             if outcome.get("decision") == "RESIZE":
                 resized[str(outcome.get("guard"))] += 1
     blocked = {g.guard: g for g in guard_effectiveness(shadows)}

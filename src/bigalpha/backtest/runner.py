@@ -112,7 +112,9 @@ def bot_result(settings: Settings, market: Market, run: BotRun, elapsed: float, 
     for position in run.open_positions:
         trades.append(_trade(position, run.last_marks.get(position.symbol, position.entry_price), "open", end))
     trades.sort(key=lambda t: (t.entry_time, t.symbol))
-    shadows = store.shadow_trades(with_plan=False)  # the guard table reads outcomes only; plans are most of a row
+    # Every shadow is closed by now (end of data); the guard table reads their outcomes only, and the verdicts'
+    # guard outcomes are streamed: a million bars' rows as table objects would set the run's peak memory.
+    shadows = store.shadow_outcomes()
     return BacktestResult(
         strategy=strategy,
         source=market.source,
@@ -125,7 +127,7 @@ def bot_result(settings: Settings, market: Market, run: BotRun, elapsed: float, 
         equity=run.equity,
         exposure=run.exposure,
         elapsed_s=elapsed,
-        guards=guard_table(shadows, store.verdict_rows(limit=10**9)),
+        guards=guard_table(shadows, store.verdict_outcomes()),
         extra={
             "signals": run.engine.summary.signals,
             "shadows": len(shadows),

@@ -380,12 +380,21 @@ class Store:
                 query = query.where(ShadowTradeRow.taken | (ShadowTradeRow.blocked_by == taken_or_blocked_by))
             return list(session.scalars(query.order_by(ShadowTradeRow.opened_at)))
 
-    def shadow_outcomes(self, *, since: datetime) -> list[ShadowOutcome]:
-        """The closed shadow trades opened at or after `since`, by opening time: the same rows, in the same order, as
-        `shadow_trades(closed_only=True, since=since)`, read as their outcomes only (Core rows, no table objects:
-        the 4-hour review reads them every time)."""
+    def shadow_outcomes(self, *, since: datetime | None = None) -> list[ShadowOutcome]:
+        """The closed shadow trades opened at or after `since` (all of them without), by opening time: the same rows,
+        in the same order, as `shadow_trades(closed_only=True, since=since)`, read as their outcomes only (Core rows,
+        no table objects: the 4-hour review reads them every time, a backtest's report all of them at once)."""
         with self._core() as connection:
+            if since is None:
+                return [ShadowOutcome(*row) for row in connection.execute(_ALL_SHADOW_OUTCOMES)]
             return [ShadowOutcome(*row) for row in connection.execute(_SHADOW_OUTCOMES, {"since": since})]
+
+    def verdict_outcomes(self) -> Iterator[list[dict[str, Any]]]:
+        """Each verdict's guard outcomes, oldest first, read a batch of rows at a time: a whole backtest's verdicts
+        as table objects would cost hundreds of megabytes."""
+        with self._core() as connection:
+            for (outcomes,) in connection.execute(_VERDICT_OUTCOMES):
+                yield list(outcomes or [])
 
     def closed_shadow_values(self, *, since: datetime, taken_or_blocked_by: str) -> list[dict[str, Any]]:
         """Every column, by name, of the rows (in the same order) of
@@ -412,11 +421,15 @@ _CLOSED_POSITIONS_SINCE = (
     .where(PositionRow.closed_at >= bindparam("since"))
     .order_by(PositionRow.closed_at)
 )
-_SHADOW_OUTCOMES = (
+_ALL_SHADOW_OUTCOMES = (
     select(*(getattr(ShadowTradeRow, field.name) for field in fields(ShadowOutcome)))
     .where(ShadowTradeRow.closed_at.is_not(None))
-    .where(ShadowTradeRow.opened_at >= bindparam("since"))
     .order_by(ShadowTradeRow.opened_at)
+)
+_SHADOW_OUTCOMES = _ALL_SHADOW_OUTCOMES.where(ShadowTradeRow.opened_at >= bindparam("since"))
+_STREAM_ROWS = 1000  # rows fetched per round trip by the streamed reads
+_VERDICT_OUTCOMES = (
+    select(VerdictRow.outcomes).order_by(VerdictRow.ts, VerdictRow.signal_id).execution_options(yield_per=_STREAM_ROWS)
 )
 _CLOSED_SHADOWS_TAKEN_OR_BLOCKED = (
     select(ShadowTradeRow.__table__)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from bigalpha.config import load_settings
@@ -91,6 +91,43 @@ def test_shadow_outcomes_are_the_closed_shadows_outcome_columns_in_the_same_orde
     rows = store.shadow_trades(closed_only=True, since=since, with_plan=False)
     expected = [ShadowOutcome(r.strategy, r.symbol, r.taken, r.blocked_by, r.return_pct) for r in rows]
     assert store.shadow_outcomes(since=since) == expected
+
+
+@settings(max_examples=30, deadline=None)
+@given(specs=st.lists(shadow_specs, max_size=14))
+def test_shadow_outcomes_without_since_are_every_closed_shadow(store: Store, specs: list[ShadowSpec]) -> None:
+    _write_shadows(store, specs)
+    rows = store.shadow_trades(closed_only=True, with_plan=False)
+    expected = [ShadowOutcome(r.strategy, r.symbol, r.taken, r.blocked_by, r.return_pct) for r in rows]
+    assert store.shadow_outcomes() == expected
+
+
+def test_verdict_outcomes_stream_every_verdict_across_batches(store: Store) -> None:
+    """More verdicts than one fetch holds: each verdict's outcomes once, oldest first, as the table rows hold them."""
+    _empty(store)
+    count = 2 * 1000 + 7
+    with store.transaction() as tx:
+        for n in range(count):
+            signal = make_signal(n)
+            tx.add_signal(signal)
+            tx.connection.execute(
+                insert(VerdictRow),
+                {
+                    "signal_id": signal.id,
+                    "ts": T0 + timedelta(seconds=count - n),  # written newest first
+                    "allowed": False,
+                    "size_multiplier": 1.0,
+                    "outcomes": [{"guard": GUARDS[1 + n % 3], "decision": "RESIZE" if n % 2 else "BLOCK", "n": n}]
+                    if n % 5
+                    else [],
+                },
+            )
+    streamed = list(store.verdict_outcomes())
+    rows = sorted(store.verdict_rows(limit=10 * count), key=lambda row: (row.ts, row.signal_id))
+    assert streamed == [row.outcomes for row in rows]
+    assert len(streamed) == count
+    last = count - 1  # the oldest: written last
+    assert streamed[0] == [{"guard": GUARDS[1 + last % 3], "decision": "RESIZE" if last % 2 else "BLOCK", "n": last}]
 
 
 @settings(max_examples=60, deadline=None)
