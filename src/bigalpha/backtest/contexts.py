@@ -198,7 +198,7 @@ class ColumnContextBuilder(ContextBuilder):
         self, c: SymbolColumns, i: int, snapshot: MarketSnapshot, out: dict[str, Any], unavailable: dict[str, str]
     ) -> None:
         cfg = self._cfg
-        f = c.flow
+        f = c.flow  # `.item(i)`: a Python float at once, not a NumPy scalar to convert
         n = min(i + 1, self.capacity)  # what the live buffer would hold
         bid, ask = book_top_quantities(snapshot.book.value if snapshot.book else None, cfg.ofi_book_levels)
         fill_flow(
@@ -207,13 +207,13 @@ class ColumnContextBuilder(ContextBuilder):
             unavailable,
             have=n,
             bid=bid,
-            cvd=_finite(f.cvd_usd[i]),
-            whale=_finite(f.whale_cvd_usd[i]),
-            intent=_finite(f.whale_intent_cvd_usd[i]),
-            retail=_finite(f.retail_cvd_usd[i]),
-            intensity=_finite(f.whale_intensity[i]),
-            ofi=_finite(blended_ofi(float(f.ofi[i]), bid, ask, cfg.ofi_taker_weight)),
-            taker=_finite(f.taker_ratio[i]),
+            cvd=_finite(f.cvd_usd.item(i)),
+            whale=_finite(f.whale_cvd_usd.item(i)),
+            intent=_finite(f.whale_intent_cvd_usd.item(i)),
+            retail=_finite(f.retail_cvd_usd.item(i)),
+            intensity=_finite(f.whale_intensity.item(i)),
+            ofi=_finite(blended_ofi(f.ofi.item(i), bid, ask, cfg.ofi_taker_weight)),
+            taker=_finite(f.taker_ratio.item(i)),
         )
 
     def _hurst_oi_at(
@@ -225,5 +225,9 @@ class ColumnContextBuilder(ContextBuilder):
         observed = snapshot.open_interest_usd
         oi = None
         if observed is not None and math.isfinite(observed.value):
-            oi = (_finite(c.oi.open_interest_usd[i]), _finite(c.oi.delta_usd[i]), _finite(c.oi.change_pct[i]))
+            oi = (
+                _finite(c.oi.open_interest_usd.item(i)),
+                _finite(c.oi.delta_usd.item(i)),
+                _finite(c.oi.change_pct.item(i)),
+            )
         fill_hurst_oi(self._cfg, out, unavailable, closes=closes, have=min(i + 1, self.capacity), oi=oi)

@@ -120,27 +120,32 @@ class ShadowWakeups:
 
     def after_tick(self, i: int, symbols: Iterable[Symbol], open_shadows: Mapping[str, Shadow]) -> None:
         """Recompute the wake-ups of the shadows on `symbols`, whose bar of tick `i` the engine just saw."""
-        shown = set(symbols)
-        by_symbol: dict[Symbol, list[Shadow]] = {s: [] for s in shown}
+        by_symbol: dict[str, list[Shadow]] = {s: [] for s in symbols}
         for shadow in open_shadows.values():
-            symbol = Symbol(shadow.symbol)
-            if symbol in by_symbol:
-                by_symbol[symbol].append(shadow)
-        for symbol, shadows in by_symbol.items():
+            group = by_symbol.get(shadow.symbol)
+            if group is not None:
+                group.append(shadow)
+        never = self._never
+        for name, shadows in by_symbol.items():
+            symbol = Symbol(name)
             old = self._entries.get(symbol, {})
             lane = self._lanes[symbol]
-            position = int(np.searchsorted(lane.tick, i, side="right"))  # lane index of the first later bar
+            position = -1  # lane index of the first later bar, looked up only for a shadow whose wake-up is redone
             entries: dict[str, _Entry] = {}
+            earliest = never
             for shadow in shadows:
                 key = _key(shadow)
                 entry = old.get(shadow.id)
                 if entry is None or entry.key != key or entry.wake <= i:
+                    if position < 0:
+                        position = int(np.searchsorted(lane.tick, i, side="right"))
                     entry = _Entry(key, self._wake(lane, position, shadow))
                 entries[shadow.id] = entry
+                earliest = min(earliest, entry.wake)
             for gone in old.keys() - entries.keys():
                 self._meta.pop(gone, None)
             self._entries[symbol] = entries
-            self._earliest[symbol] = min((e.wake for e in entries.values()), default=self._never)
+            self._earliest[symbol] = earliest
 
     def _wake(self, lane: Lane, start: int, shadow: Shadow) -> int:
         end = int(lane.tick.shape[0])

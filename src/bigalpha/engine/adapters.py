@@ -42,17 +42,42 @@ class PositionEntryPlanner:
         return EntryPlan(plan.stop_price, plan.targets, plan.meta, plan.events, plan.hold_state.to_dict())
 
 
+_HOLD_MEMO_SIZE = 4096
+"""Positions and shadows whose last hold state is remembered: more than are ever open at once."""
+
+
 class PositionExitPolicy:
-    """P-STOP-1, P-LADDER-1, P-HOLD-1, P-HOLD-2 on every bar."""
+    """P-STOP-1, P-LADDER-1, P-HOLD-1, P-HOLD-2 on every bar.
+
+    The engine persists the hold state as the JSON-ready dict `HoldState.to_dict` makes, and hands it back on
+    the next bar. Parsing that dict again (and dumping an unchanged state again) is most of the cost of a bar,
+    so the policy remembers, per position, the dict it last returned (a private copy) and the `HoldState` it
+    was dumped from: a state equal to that dict is that `HoldState`, and a state the rules left unchanged (the
+    same object) is that dict. The remembered state and a re-parsed one differ only in their datetimes'
+    `tzinfo` object (pydantic's UTC for the standard library's), which compare, print and dump the same;
+    `tests/unit/positions/test_pos_exit_policy_memo.py` checks the plans equal the unremembered ones."""
 
     def __init__(self, settings: Settings, *, emergency: str | None = None) -> None:
         self.config = settings.positions
         self.emergency = emergency
+        # position id → (the dict last returned for it, the state it was dumped from); least recently used first
+        self._holds: dict[str, tuple[dict[str, Any], HoldState]] = {}
 
     def __call__(
         self, position: Position, context: MarketContext, bar: Bar, now: datetime, state: Mapping[str, Any]
     ) -> ExitPlan:
-        hold = HoldState.from_dict(state) if state else HoldState()
+        key = str(position.id)
+        remembered = self._holds.pop(key, None)
+        if remembered is not None and remembered[0] == state:
+            data, hold = remembered
+        else:
+            data, hold = {}, HoldState.from_dict(state) if state else HoldState()
         decision = evaluate_exits(position, context, bar, now, self.config, hold, emergency=self.emergency)
         actions = tuple(ExitAction(a.quantity, a.tag, a.trigger_price) for a in decision.actions)
-        return ExitPlan(actions, decision.events, decision.hold_state.to_dict())
+        new = decision.hold_state
+        if new is not hold or not data:
+            data = new.to_dict()
+        self._holds[key] = (data, new)
+        if len(self._holds) > _HOLD_MEMO_SIZE:
+            del self._holds[next(iter(self._holds))]
+        return ExitPlan(actions, decision.events, dict(data))

@@ -553,17 +553,28 @@ class Engine:
     def _advance_shadows(self, now: datetime, fresh: set[Symbol], due: Collection[str] | None) -> None:
         """Apply this tick's bars to the open shadows. A shadow is judged on its own symbol's new bar only: a tick
         without that symbol brings no bar for it (re-judging an older bar at a later time would be a second look)."""
-        closed = []
-        for shadow_id, shadow in list(self.open_shadows.items()):
-            if shadow.symbol not in fresh or (due is not None and shadow_id not in due):
-                continue
+        open_shadows = self.open_shadows
+        if due is None:
+            candidates = [shadow for shadow in open_shadows.values() if shadow.symbol in fresh]
+        else:
+            # A backtest names the few shadows this tick can change: look those up, not every open shadow.
+            candidates = [
+                s for shadow_id in due if (s := open_shadows.get(shadow_id)) is not None and s.symbol in fresh
+            ]
+        closed: list[Shadow] = []
+        for shadow in candidates:
             context = self.contexts.get(Symbol(shadow.symbol))
             snapshot = self.snapshots.get(Symbol(shadow.symbol))
             if context is None or snapshot is None:
                 continue
             if advance_shadow(shadow, self.parts.exit_policy, context, snapshot.bar, now):
                 closed.append(shadow)
-                del self.open_shadows[shadow_id]
+        if len(closed) > 1 and due is not None:
+            # `due` is a set: store the closes in the open shadows' order, as a pass over all of them does.
+            rank = {shadow_id: k for k, shadow_id in enumerate(open_shadows)}
+            closed.sort(key=lambda shadow: rank[shadow.id])
+        for shadow in closed:
+            del open_shadows[shadow.id]
         if closed:
             with self.store.transaction() as tx:
                 for shadow in closed:

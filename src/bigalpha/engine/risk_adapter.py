@@ -17,6 +17,7 @@ from bigalpha.engine.policies import KillCheck, RiskOutcome
 from bigalpha.indicators.context import MarketContext
 from bigalpha.risk import (
     AccountState,
+    Period,
     account_from_store,
     complete_flatten,
     evaluate_kill_switch,
@@ -26,11 +27,12 @@ from bigalpha.risk import (
     on_mark,
     on_position_closed,
     pending_flatten,
+    period_at,
     record_pause,
     refresh_latches,
     requested_notional,
     risk_events,
-    roll,
+    roll_to,
     trip_kill_switch,
     with_kill_switch,
 )
@@ -69,6 +71,9 @@ class RiskGatePolicy:
         self._monotonic = monotonic
         self._latches_read_at: float | None = None
         self._fresh = False
+        # The day and session of the last tick: the kill switch rolls the account every tick, and the calendar
+        # arithmetic need be redone only once a boundary has passed.
+        self._period: Period | None = None
 
     def _account(self) -> AccountState:
         if self.account is None:
@@ -108,7 +113,12 @@ class RiskGatePolicy:
         account = self._account()
         if self._latches_due():
             account = refresh_latches(account, self.store)
-        account = on_mark(roll(account, now, self.settings), unrealized_pnl)
+        period = self._period
+        if period is None or not period.holds(now):
+            period = self._period = period_at(
+                now, self.settings.risk.day_start_utc_hour, self.settings.setups.session.session_hours
+            )
+        account = on_mark(roll_to(account, period.day, period.session), unrealized_pnl)
         decision = evaluate_kill_switch(account, {str(k): v for k, v in contexts.items()}, self.settings.risk, now)
         if decision.trip is not None:
             account = with_kill_switch(

@@ -88,12 +88,25 @@ def buffer_capacity(cfg: IndicatorsConfig) -> int:
 
 
 def _check_snapshot(snapshot: MarketSnapshot, last_ts: datetime | None) -> None:
+    ts, bar = snapshot.ts, snapshot.bar
+    # The common case in one expression (every comparison is False for a NaN); the checks below name the problem.
+    if (
+        ts.tzinfo is not None
+        and (last_ts is None or ts > last_ts)
+        and 0.0 < bar.close < math.inf
+        and 0.0 <= bar.open < math.inf
+        and 0.0 <= bar.high < math.inf
+        and 0.0 <= bar.low < math.inf
+        and 0.0 <= bar.volume < math.inf
+        and 0.0 <= bar.taker_buy_volume < math.inf
+        and bar.taker_buy_volume <= bar.volume * (1 + 1e-9)
+    ):
+        return
     where = f"snapshot {snapshot.symbol} at {snapshot.ts.isoformat()}"
     if snapshot.ts.tzinfo is None:
         raise ValueError(f"{where}: ts has no timezone; bigalpha works in UTC")
     if last_ts is not None and snapshot.ts <= last_ts:
         raise ValueError(f"{where}: ts is not after the previous snapshot's ({last_ts.isoformat()})")
-    bar = snapshot.bar
     for name in ("open", "high", "low", "close", "volume", "taker_buy_volume"):
         value = getattr(bar, name)
         if not math.isfinite(value) or value < 0:

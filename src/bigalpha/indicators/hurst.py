@@ -233,17 +233,28 @@ def hurst_stderr(h: float, *, window: int = DEFAULT_WINDOW) -> float:
 
 
 def hurst_with_error(x: npt.ArrayLike, *, window: int = DEFAULT_WINDOW) -> HurstEstimate:
-    """The Hurst exponent of the last ``window`` prices with its standard error and ~90% interval."""
-    h = hurst_exponent(x, window=window)
-    stderr = hurst_stderr(h, window=window)
+    """The Hurst exponent of the last ``window`` prices with its standard error and ~90% interval.
+
+    ``hurst_exponent`` then ``hurst_stderr``, with the window checked and its table looked up once (the
+    builder calls this on every context)."""
+    _check_window(window)
+    prices = _prices_1d(x)
+    if prices.size < window:
+        return _UNKNOWN
+    table = _whittle_table(window - 1)
+    h = _window_estimate(prices[-window:], table)
     if math.isnan(h):
-        return HurstEstimate(h=math.nan, stderr=math.nan, low=math.nan, high=math.nan)
+        return _UNKNOWN
+    stderr = float(np.interp(h, _H_GRID, table.stderr))
     return HurstEstimate(
         h=h,
         stderr=stderr,
         low=max(0.0, h - _Z_90 * stderr),
         high=min(1.0, h + _Z_90 * stderr),
     )
+
+
+_UNKNOWN = HurstEstimate(h=math.nan, stderr=math.nan, low=math.nan, high=math.nan)
 
 
 def classify_regime(h: float, *, trending_above: float = 0.55, noise_below: float = 0.45) -> Regime:

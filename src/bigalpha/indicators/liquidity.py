@@ -175,11 +175,14 @@ def _walls(
 ) -> tuple[Wall, ...]:
     # Rank plain tuples and build `Wall`s for the winners only: books can hold hundreds of levels.
     ranked = []
+    # A distance above this is beyond `range_pct` even with `within`'s 1e-9 relative tolerance (a millionth is far
+    # wider than that tolerance plus rounding), so most levels out of range are refused without calling `within`.
+    clearly_beyond = range_pct * 1.000001
     for lv in levels:
         level_price, quantity = lv.price, lv.quantity
         if level_price > 0 and quantity > 0:
             distance = abs(level_price - price) / price  # distance_pct, inlined: this runs for every level
-            if within(distance, range_pct):
+            if distance <= range_pct or (not distance > clearly_beyond and within(distance, range_pct)):
                 ranked.append((-level_price * quantity, distance, level_price))
     ranked.sort()
     return tuple(

@@ -12,10 +12,11 @@ from bigalpha.risk.account import (
     on_position_closed,
     on_resume,
     roll,
+    roll_to,
     with_kill_switch,
 )
 from bigalpha.risk.arming import ArmedMode, NotArmed, arming_phrase, mode_limits, require_armed
-from bigalpha.risk.calendar import day_start, session_start
+from bigalpha.risk.calendar import Period, day_start, period_at, session_start
 from bigalpha.risk.gate import evaluate_risk, risk_events
 from bigalpha.risk.kill_switch import (
     KillSwitchDecision,
@@ -58,6 +59,7 @@ __all__ = [
     "NotArmed",
     "OpenExposure",
     "PauseRecord",
+    "Period",
     "ReadOnlyLedgerBroker",
     "RiskStateError",
     "account_from_store",
@@ -81,6 +83,7 @@ __all__ = [
     "on_position_closed",
     "on_resume",
     "pending_flatten",
+    "period_at",
     "record_pause",
     "refresh_latches",
     "request_flatten",
@@ -90,6 +93,7 @@ __all__ = [
     "resume_trading",
     "risk_events",
     "roll",
+    "roll_to",
     "session_start",
     "trip_kill_switch",
     "with_kill_switch",

@@ -135,8 +135,11 @@ def new_account(mode: Mode, settings: Settings, at: datetime, equity_usd: Decima
 def roll(state: AccountState, now: datetime, config: Settings) -> AccountState:
     """Start a new day and/or session if `now` has crossed a boundary. Time never rolls backwards."""
     hour = config.risk.day_start_utc_hour
-    new_day = day_start(now, hour)
-    new_session = session_start(now, hour, config.setups.session.session_hours)
+    return roll_to(state, day_start(now, hour), session_start(now, hour, config.setups.session.session_hours))
+
+
+def roll_to(state: AccountState, new_day: datetime, new_session: datetime) -> AccountState:
+    """`roll` to the day and session starts of an instant (`calendar.period_at`, which a caller may reuse)."""
     changes: dict[str, Any] = {}
     if new_day > state.day_start:
         changes.update(day_start=new_day, realized_pnl_today_usd=ZERO, trades_today=0)
@@ -232,6 +235,12 @@ def on_mark(state: AccountState, unrealized_pnl_usd: Decimal | None) -> AccountS
     """The engine's mark-to-market of the open positions; None when a price is missing (fail closed)."""
     if unrealized_pnl_usd is not None and not unrealized_pnl_usd.is_finite():
         raise ValueError(f"on_mark: unrealized P&L must be finite, got {unrealized_pnl_usd}")
+    held = state.unrealized_pnl_usd
+    # The same mark, to the digit (compare_total also tells 0 from 0.00 and -0): the state as it is, not a copy.
+    if unrealized_pnl_usd is None and held is None:
+        return state
+    if unrealized_pnl_usd is not None and held is not None and unrealized_pnl_usd.compare_total(held) == 0:
+        return state
     return replace(state, unrealized_pnl_usd=unrealized_pnl_usd)
 
 
