@@ -461,7 +461,7 @@ class Engine:
             tx.tx.set_state(EXIT_STATE_PREFIX + position_id, dict(plan.state), now)
             shadow = open_shadow(signal, plan, blocked_by=None, position_id=position_id)
             shadow.state[CANDIDATES_KEY] = self.whale_probe.candidates(signal.symbol)
-            tx.tx.add_shadow(shadow.to_row())
+            tx.tx.add_shadow(shadow)
         self.handled_signals.add(signal.id)
         self.open_shadows[shadow.id] = shadow
         self.exit_states[position_id] = dict(plan.state)
@@ -503,7 +503,7 @@ class Engine:
                 tx.publish(event)
             shadow = open_shadow(signal, plan, blocked_by=plan_blocked_by, position_id=None)
             shadow.state[CANDIDATES_KEY] = self.whale_probe.candidates(signal.symbol)
-            tx.tx.add_shadow(shadow.to_row())
+            tx.tx.add_shadow(shadow)
         self.handled_signals.add(signal.id)
         self.open_shadows[shadow.id] = shadow
 
@@ -578,7 +578,7 @@ class Engine:
         if closed:
             with self.store.transaction() as tx:
                 for shadow in closed:
-                    tx.save_shadow(shadow.to_row())
+                    tx.save_shadow(shadow)
 
     def close_shadows(self, now: datetime, reason: str) -> None:
         """Close every open shadow at the last price (end of a backtest)."""
@@ -587,7 +587,7 @@ class Engine:
                 snapshot = self.snapshots.get(Symbol(shadow.symbol))
                 if snapshot is not None:
                     force_close(shadow, snapshot.bar.close, now, reason)
-                    tx.save_shadow(shadow.to_row())
+                    tx.save_shadow(shadow)
                     del self.open_shadows[shadow_id]
 
     # -- persistence -----------------------------------------------------------------------------

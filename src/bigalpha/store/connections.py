@@ -1,25 +1,38 @@
 """How a `Store` reaches its database: a connection per call (every store but a backtest's), or one connection
 holding one long transaction (`BatchConnections`, a backtest's fresh store).
 
-Both give the store the same three things: a connection inside a transaction for a block of writes, a connection
-for Core reads, and an ORM session for the reads that build table objects."""
+Both give the store the same three things: a connection inside a transaction for a block of writes (with a cursor
+of its driver, for the statements the store compiles itself), a connection for Core reads, and an ORM session for
+the reads that build table objects."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.orm import Session, sessionmaker
 
 from bigalpha.store.database import StoreError
+from bigalpha.store.prepared import run_plain
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A block of writes: its connection, and a cursor of the driver connection beneath it (what is written
+    through either is in the same transaction)."""
+
+    connection: Connection
+    cursor: DBAPICursor
 
 
 class Connections(Protocol):
-    def writing(self) -> AbstractContextManager[Connection]:
-        """A connection inside a transaction: its writes are kept when the block ends, none of them if it raises."""
+    def writing(self) -> AbstractContextManager[Block]:
+        """A block inside a transaction: its writes are kept when the block ends, none of them if it raises."""
         ...
 
     def reading(self) -> AbstractContextManager[Connection]: ...
@@ -41,8 +54,14 @@ class PerCallConnections:
         self._engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
-    def writing(self) -> AbstractContextManager[Connection]:
-        return self._engine.begin()
+    @contextmanager
+    def writing(self) -> Iterator[Block]:
+        with self._engine.begin() as connection:
+            cursor = connection.connection.cursor()
+            try:
+                yield Block(connection, cursor)
+            finally:
+                cursor.close()
 
     def reading(self) -> AbstractContextManager[Connection]:
         return self._engine.connect()
@@ -66,6 +85,10 @@ class BatchConnections:
     Each block of writes is a SAVEPOINT inside the long transaction, so a block that raises still loses only its
     own writes. Every read goes through the same connection and sees every block kept so far, committed or not.
     Nothing is visible to other connections before a flush. The connection belongs to the thread that opened it.
+
+    The SAVEPOINT statements and the store's own writes go through one cursor of the driver connection, kept for
+    the store's life: through SQLAlchemy, a SAVEPOINT and its RELEASE cost about 12 µs a block, on the cursor
+    under 1 µs (SQLite).
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -74,6 +97,7 @@ class BatchConnections:
         self._depth = 0  # transaction blocks open, innermost last
         self._connection: Connection | None = engine.connect()
         self._connection.begin()
+        self._cursor = self._connection.connection.cursor()
         # "rollback_only": a read session joins the long transaction and never commits or ends it.
         self._sessions = sessionmaker(
             bind=self._connection, expire_on_commit=False, join_transaction_mode="rollback_only"
@@ -89,22 +113,23 @@ class BatchConnections:
         return self._connection
 
     @contextmanager
-    def writing(self) -> Iterator[Connection]:
+    def writing(self) -> Iterator[Block]:
         # The SAVEPOINT statements are sent as plain SQL under one name per depth: SQLAlchemy's `begin_nested`
         # names each savepoint afresh and compiles its statement every time (about 3x the cost of plain SQL per
         # block, a third of the commit this mode saves). A name may be reused: it refers to its newest savepoint.
         connection = self._open()
+        cursor, dialect = self._cursor, connection.dialect
         self._depth += 1
         name = f"bigalpha_block_{self._depth}"
         try:
-            connection.exec_driver_sql(f"SAVEPOINT {name}")
+            run_plain(cursor, f"SAVEPOINT {name}", dialect)
             try:
-                yield connection
+                yield Block(connection, cursor)
             except BaseException:
-                connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
-                connection.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+                run_plain(cursor, f"ROLLBACK TO SAVEPOINT {name}", dialect)
+                run_plain(cursor, f"RELEASE SAVEPOINT {name}", dialect)
                 raise
-            connection.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+            run_plain(cursor, f"RELEASE SAVEPOINT {name}", dialect)
         finally:
             self._depth -= 1
 
@@ -138,6 +163,7 @@ class BatchConnections:
         try:
             connection.commit()
         finally:
+            self._cursor.close()
             connection.close()
             self._connection = None
             self._engine.dispose()

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Executable, bindparam, func, insert, select, update
-from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, Engine, bindparam, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, defer
 
 from bigalpha.config import Settings
-from bigalpha.domain import Event, Fill, Order, OrderStatus, Position, Signal, Verdict
+from bigalpha.domain import Event, Fill, Order, OrderStatus, Position, Signal
 from bigalpha.store import mapping
 from bigalpha.store.connections import BatchConnections, Connections, PerCallConnections
 from bigalpha.store.database import StoreError, create_db_engine, database_url, migrate, safe_url
@@ -33,127 +29,10 @@ from bigalpha.store.tables import (
     StateRow,
     VerdictRow,
 )
+from bigalpha.store.writes import StoreTx, WriteStatements
 
 OPEN_ORDER_STATUSES = (OrderStatus.PENDING_SUBMIT, OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_FILLED)
 _IDS_PER_QUERY = 500  # well under SQLite's and PostgreSQL's limits on bound parameters
-
-
-class StoreTx:
-    """The writes of one transaction. Obtain it from `Store.transaction()`; nothing is visible to other
-    readers until the block ends, and nothing at all is kept if the block raises.
-
-    Each write is one Core statement, executed when it is called. Rows are only ever appended or replaced whole,
-    so the ORM's unit of work (about a millisecond per transaction on the engine's hot path) bought nothing. A
-    row is in the transaction as soon as its write returns, so a row referring to it by foreign key may follow;
-    a write that fails raises where it was made."""
-
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-
-    def add_signal(self, signal: Signal) -> None:
-        self.connection.execute(_INSERT_SIGNAL, mapping.signal_values(signal))
-
-    def add_verdict(self, verdict: Verdict, ts: datetime, risk: dict[str, Any] | None = None) -> None:
-        self.connection.execute(
-            _INSERT_VERDICT,
-            {
-                "signal_id": verdict.signal_id,
-                "ts": ts,
-                "allowed": verdict.allowed,
-                "size_multiplier": verdict.size_multiplier,
-                "blocked_by": verdict.blocked_by.value if verdict.blocked_by else None,
-                "reason": verdict.reason.value if verdict.reason else None,
-                "outcomes": mapping.json_ready(list(verdict.outcomes)),
-                "risk": mapping.json_ready(risk) if risk is not None else None,
-            },
-        )
-
-    def save_order(
-        self,
-        order: Order,
-        *,
-        filled: Decimal | None = None,
-        at: datetime | None = None,
-        exchange_order_id: str | None = None,
-        error: str | None = None,
-    ) -> None:
-        """Insert `order`, or update its status (and filled quantity) if its client order id is known."""
-        changes: dict[str, Any] = {"status": order.status.value, "updated_at": at or order.ts}
-        if filled is not None:
-            changes["filled_quantity"] = filled
-        if exchange_order_id is not None:
-            changes["exchange_order_id"] = exchange_order_id
-        if error is not None:
-            changes["error"] = error
-        key = OrderRow.client_order_id == order.client_order_id
-        if self.connection.execute(update(OrderRow).where(key).values(changes)).rowcount == 0:
-            values = mapping.order_values(order, filled=filled or Decimal(0))
-            self.connection.execute(_INSERT_ORDER, {**values, "exchange_order_id": None, "error": None, **changes})
-
-    def add_fill(self, fill: Fill) -> None:
-        self.connection.execute(_INSERT_FILL, mapping.fill_values(fill))
-
-    def save_position(self, position: Position) -> None:
-        """Insert `position`, or replace every column of its row."""
-        values = mapping.position_values(position)
-        if self.connection.execute(_UPDATE_POSITION, _by_key(values)).rowcount == 0:
-            self.connection.execute(_INSERT_POSITION, values)
-
-    def add_event(self, event: Event) -> None:
-        self.connection.execute(_INSERT_EVENT, mapping.event_values(event))
-
-    def set_state(self, key: str, value: dict[str, Any], at: datetime) -> None:
-        """Insert or replace one state value (an upsert: the old value is never read back)."""
-        upsert = _UPSERT_STATE_SQLITE if self.connection.dialect.name == "sqlite" else _UPSERT_STATE_POSTGRESQL
-        self.connection.execute(upsert, {"key": key, "value": value, "updated_at": at})
-
-    def add_shadow(self, row: ShadowTradeRow) -> None:
-        """A new shadow's row (an insert: its signal is already written in this transaction or before)."""
-        self.connection.execute(_INSERT_SHADOW, _shadow_values(row))
-
-    def save_shadow(self, row: ShadowTradeRow) -> None:
-        """Replace every column of a shadow's row; a shadow the table does not have yet is inserted."""
-        values = _shadow_values(row)
-        if self.connection.execute(_UPDATE_SHADOW, _by_key(values)).rowcount == 0:
-            self.connection.execute(_INSERT_SHADOW, values)
-
-
-def _shadow_values(row: ShadowTradeRow) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in _SHADOW_COLUMNS}
-
-
-def _by_key(values: dict[str, Any]) -> dict[str, Any]:
-    """Parameters for an `_UPDATE_*` statement: the row's id as `key`, every other column as its new value."""
-    params = dict(values)
-    params["key"] = params.pop("id")
-    return params
-
-
-_SHADOW_COLUMNS = tuple(column.key for column in ShadowTradeRow.__table__.columns)
-_INSERT_SIGNAL = insert(SignalRow)
-_INSERT_VERDICT = insert(VerdictRow)
-_INSERT_ORDER = insert(OrderRow)
-_INSERT_FILL = insert(FillRow)
-_INSERT_POSITION = insert(PositionRow)
-_INSERT_EVENT = insert(EventRow)
-_INSERT_SHADOW = insert(ShadowTradeRow)
-# Without .values(), an UPDATE sets the columns named by its parameters: every column but the key.
-_UPDATE_POSITION = update(PositionRow).where(PositionRow.id == bindparam("key"))
-_UPDATE_SHADOW = update(ShadowTradeRow).where(ShadowTradeRow.id == bindparam("key"))
-
-
-def _upsert_state(insert: Callable[[type[StateRow]], SqliteInsert | PostgresqlInsert]) -> Executable:
-    """INSERT .. ON CONFLICT (key) DO UPDATE in one dialect, its values bound when it runs: built once, since
-    building and caching the statement per call cost more than running it."""
-    statement = insert(StateRow)
-    return statement.on_conflict_do_update(
-        index_elements=[StateRow.key],
-        set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
-    )
-
-
-_UPSERT_STATE_SQLITE = _upsert_state(sqlite_insert)
-_UPSERT_STATE_POSTGRESQL = _upsert_state(postgresql_insert)
 
 
 class Store:
@@ -166,6 +45,7 @@ class Store:
         self.engine = engine
         self.batched = batched
         self._connections: Connections = BatchConnections(engine) if batched else PerCallConnections(engine)
+        self._statements: WriteStatements | None = None  # compiled by the first transaction
 
     @classmethod
     def open(cls, settings: Settings, *, url: str | None = None, batched: bool = False) -> Store:
@@ -193,8 +73,11 @@ class Store:
     def transaction(self) -> Iterator[StoreTx]:
         """One transaction: committed when the block ends, rolled back whole if anything in it fails. Batched, the
         block is a SAVEPOINT: rolled back whole the same way, and made durable by the next flush or close."""
-        with self._connections.writing() as connection:
-            yield StoreTx(connection)
+        with self._connections.writing() as block:
+            if self._statements is None:
+                # Compiled once the dialect has met its server (its first connection tells it the version).
+                self._statements = WriteStatements(self.engine.dialect)
+            yield StoreTx(block.connection, block.cursor, self._statements)
 
     def _read(self) -> AbstractContextManager[Session]:
         return self._connections.session()
