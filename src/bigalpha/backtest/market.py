@@ -175,10 +175,13 @@ def sim_market(dataset: SimDataset, source: str, book_levels: int) -> Market:
             oi_usd: FloatArray = oi_usd,
         ) -> SnapshotArrays:
             buy, sell = aggregate_whale_trades(notional, is_buy, bar_of_trade, close.shape[0], threshold)
-            nan = np.full(close.shape[0], np.nan)
-            flow = FlowInputs(
-                close, volume, taker, sizes, np.where(sizes, buy, 0.0), np.where(sizes, sell, 0.0), nan, nan
-            )
+            # In place (fresh arrays): a bar without trade sizes has no trade whale flow. A history's columns are
+            # the backtest's largest arrays, so no copies of them are made here.
+            buy[~sizes] = 0.0
+            sell[~sizes] = 0.0
+            # The book half of OFI is taken from each snapshot (`contexts`): no book here, as a read-only view.
+            no_book = np.broadcast_to(np.float64(np.nan), close.shape)
+            flow = FlowInputs(close, volume, taker, sizes, buy, sell, no_book, no_book)
             return SnapshotArrays(flow=flow, oi_as_of_s=ticks_ms / 1000.0, oi_usd=oi_usd)
 
         lanes[Symbol(name)] = Lane(
