@@ -202,7 +202,7 @@ class Script:
 def json_values(*, finite: bool) -> st.SearchStrategy[Any]:
     """JSON-storable values as the engine hands them to the store: Decimals, enums, datetimes and tuples among
     them. `finite`: no NaN or infinity (PostgreSQL's JSON refuses them)."""
-    text = st.text(st.characters(blacklist_characters="\x00"), max_size=8)
+    text = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=8)
     leaves = (
         st.none()
         | st.booleans()
@@ -257,7 +257,7 @@ def scripts(draw: st.DrawFn, *, finite: bool) -> Script:
                 decision=draw(st.sampled_from(list(Decision))),
                 multiplier=draw(_floats(finite=finite)),
                 evidence=draw(st.dictionaries(st.text(max_size=4), values, max_size=3)),
-                message=draw(st.text(st.characters(blacklist_characters="\x00"), max_size=6)),
+                message=draw(st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=6)),
             )
             for guard in draw(st.lists(st.sampled_from(list(GuardName)), max_size=3))
         )
@@ -276,7 +276,7 @@ def scripts(draw: st.DrawFn, *, finite: bool) -> Script:
                 source="engine",
                 symbol=signal.symbol,
                 guard=draw(st.none() | st.sampled_from(list(GuardName))),
-                message=draw(st.text(st.characters(blacklist_characters="\x00"), max_size=6)),
+                message=draw(st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=6)),
                 data=draw(st.dictionaries(st.text(max_size=4), values, max_size=4)),
             )
             for k in range(draw(st.integers(0, 3)))
@@ -326,8 +326,10 @@ def scripts(draw: st.DrawFn, *, finite: bool) -> Script:
                 st.tuples(
                     st.sampled_from(list(OrderStatus)),
                     st.none() | st.decimals(min_value=0, max_value=10, places=8),
-                    st.none() | st.text(st.characters(blacklist_characters="\x00"), min_size=1, max_size=6),
-                    st.none() | st.text(st.characters(blacklist_characters="\x00"), min_size=1, max_size=6),
+                    st.none()
+                    | st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=6),
+                    st.none()
+                    | st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=6),
                 ),
                 max_size=3,
             )
