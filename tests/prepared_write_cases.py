@@ -14,10 +14,12 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Protocol
 
+import pytest
 from hypothesis import strategies as st
 from sqlalchemy import JSON, Connection, bindparam, insert, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 
 from bigalpha.domain import (
     AccountName,
@@ -54,7 +56,7 @@ from bigalpha.store.tables import (
     StateRow,
     VerdictRow,
 )
-from store_cases import make_position
+from store_cases import make_position, make_signal
 
 # Children before parents, for emptying a store under its foreign keys.
 TABLES = ("fills", "verdicts", "shadow_trades", "events", "state", "positions", "orders", "signals")
@@ -439,3 +441,15 @@ def written_both_ways(
     empty(store)
     play(script, store.transaction, lambda tx: ReferenceTx(tx.connection))
     return new, raw_tables(store)
+
+
+def check_duplicate_key_keeps_nothing(store: Store) -> None:
+    """A duplicate key raises the same `IntegrityError` through `StoreTx` and through `ReferenceTx`, and the block
+    keeps none of its writes."""
+    empty(store)
+    for writer in (lambda tx: tx, lambda tx: ReferenceTx(tx.connection)):
+        with pytest.raises(IntegrityError), store.transaction() as tx:
+            writes = writer(tx)
+            writes.add_signal(make_signal(1))
+            writes.add_signal(make_signal(1))
+        assert store.signal_ids() == set()

@@ -8,12 +8,11 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 
 from bigalpha.config import load_settings
 from bigalpha.store import Store
 from bigalpha.store.database import create_db_engine
-from prepared_write_cases import ReferenceTx, Script, empty, scripts, written_both_ways
+from prepared_write_cases import Script, check_duplicate_key_keeps_nothing, scripts, written_both_ways
 from store_cases import make_signal
 
 pytestmark = pytest.mark.postgres
@@ -41,13 +40,7 @@ def test_postgres_tables_hold_the_same_rows_and_json_text_as_the_core_statements
 
 def test_postgres_duplicate_key_is_the_same_integrity_error_and_the_store_goes_on(store: Store) -> None:
     """An error aborts a PostgreSQL transaction: the block's rollback must leave the store usable either way."""
-    empty(store)
-    for writer in (lambda tx: tx, lambda tx: ReferenceTx(tx.connection)):
-        with pytest.raises(IntegrityError), store.transaction() as tx:
-            writes = writer(tx)
-            writes.add_signal(make_signal(1))
-            writes.add_signal(make_signal(1))
-        assert store.signal_ids() == set()
+    check_duplicate_key_keeps_nothing(store)
     with store.transaction() as tx:
         tx.add_signal(make_signal(2))
     assert store.signal_ids() == {"sig-2"}

@@ -10,12 +10,20 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import StatementError
 
 from bigalpha.config import load_settings
 from bigalpha.store import Store
-from prepared_write_cases import ReferenceTx, Script, empty, raw_tables, scripts, written_both_ways
-from store_cases import T0, make_signal
+from prepared_write_cases import (
+    ReferenceTx,
+    Script,
+    check_duplicate_key_keeps_nothing,
+    empty,
+    raw_tables,
+    scripts,
+    written_both_ways,
+)
+from store_cases import T0
 
 
 @pytest.fixture(params=[False, True], ids=["per-call", "batched"])
@@ -45,13 +53,7 @@ def test_the_comparison_sees_a_difference_in_json_text(store: Store) -> None:
 
 
 def test_a_duplicate_key_is_the_same_integrity_error_and_the_block_keeps_nothing(store: Store) -> None:
-    empty(store)
-    for writer in (lambda tx: tx, lambda tx: ReferenceTx(tx.connection)):
-        with pytest.raises(IntegrityError), store.transaction() as tx:
-            writes = writer(tx)
-            writes.add_signal(make_signal(1))
-            writes.add_signal(make_signal(1))
-        assert store.signal_ids() == set()
+    check_duplicate_key_keeps_nothing(store)
 
 
 def test_a_naive_time_is_the_same_statement_error(store: Store) -> None:
