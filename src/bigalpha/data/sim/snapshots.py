@@ -135,7 +135,9 @@ class _SymbolData:
     long_short_memo: _Memo[Observed[LongShort]] = field(default_factory=_Memo)
     max_pain_memo: _Memo[Observed[float]] = field(default_factory=_Memo)
     heatmap_memo: _Memo[Observed[tuple[LiquidationLevel, ...]]] = field(default_factory=_Memo)
-    book_memo: _Memo[list[float]] = field(default_factory=_Memo)  # a refresh's notionals, bids then asks
+    # The current block's book notionals per tick (ticks, bids then asks), gathered with the block's lookups: one
+    # row read per tick instead of a scalar read per level (float32, as stored; NaN rows where no book is known yet)
+    book_rows: npt.NDArray[np.float32] = field(default_factory=lambda: np.empty((0, 0), dtype=np.float32))
 
     def load(self, lo: int, hi: int, tick_ts: _IntArray) -> None:
         """The lookups of ticks [lo, hi) (`tick_ts` are theirs)."""
@@ -158,6 +160,12 @@ class _SymbolData:
             ]
         ).astype(np.int64)
         self.values = np.column_stack([column[lo:hi] for column in self.columns]).astype(np.float64)
+        refresh = np.maximum(self.rows[:, 8], 0)  # a tick before the first book reads row 0 and never uses it
+        self.book_rows = (
+            np.column_stack([column[refresh] for column in self.book])
+            if self.book_ts.size
+            else np.empty((hi - lo, len(self.book)), dtype=np.float32)
+        )
 
 
 _NO_TRADES: Frame = {
@@ -290,7 +298,7 @@ class SnapshotBuilder:
             taker_buy_volume=taker,
         )
         missing: list[tuple[DataKind, str]] = []
-        book = self._book(d, book_k, close, now, tick_ms, walls, missing)
+        book = self._book(d, i, book_k, close, now, tick_ms, walls, missing)
         long_short = self._long_short(d, ls_k, missing)
         heatmap = self._heatmap(d, mp_k, heat_lo, heat_hi, missing)
         max_pain = self._max_pain(d, mp_k, missing)
@@ -385,6 +393,7 @@ class SnapshotBuilder:
     @staticmethod
     def _book(
         d: _SymbolData,
+        i: int,
         k: int,
         mid: float,
         now: datetime,
@@ -395,7 +404,7 @@ class SnapshotBuilder:
         if k < 0:
             missing.append((DataKind.ORDER_BOOK, _NO_DATA))
             return None
-        row = d.book_memo.get(k, lambda k: [column.item(k) for column in d.book])
+        row = d.book_rows[i].tolist()
         bids = [(mid * factor, usd) for factor, usd in zip(_BID_FACTORS, row[:_LEVELS], strict=True)]
         asks = [(mid * factor, usd) for factor, usd in zip(_ASK_FACTORS, row[_LEVELS:], strict=True)]
         if walls:
