@@ -6,27 +6,54 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bigalpha.config import Settings
 from bigalpha.domain import Event, EventId, EventType, GuardName, LogTag, new_id
 from bigalpha.engine.book import EXIT_STATE_PREFIX
 from bigalpha.learning.review import guard_effectiveness, probation_review, slippage_review
-from bigalpha.learning.shadow import Shadow
-from bigalpha.learning.whale_tuning import adopt, tune_whale_threshold
+from bigalpha.learning.whale_tuning import WhaleIntentAnswers, adopt, tune_whale_threshold
 from bigalpha.positions import HoldState, max_pain_hit_rate, max_pain_record
 
 if TYPE_CHECKING:
     from bigalpha.domain import Position
     from bigalpha.engine.core import Engine
+    from bigalpha.store import Store
 
 Job = tuple[str, timedelta, Callable[[datetime], None]]
 TUNING_KEY = "learning.whale_tuning"
 TUNING_HISTORY = 200  # runs kept in the store; each is also an event
 
 
+class TuningHistory:
+    """The whale-tuning runs kept in the store (`TUNING_KEY`), as last written.
+
+    The learning loop is the only writer of that state, so the runs it last wrote are the stored ones: a run
+    appends to them without reading back and decoding the whole history each time. The first read by an engine
+    comes from the store (a restarted engine goes on from the stored runs, I-PERSIST-1), and so does the first
+    after the engine or its store is another object (a restart in the same process)."""
+
+    def __init__(self) -> None:
+        self._source: tuple[Engine, Store] | None = None
+        self._runs: list[dict[str, Any]] = []
+
+    def runs(self, engine: Engine) -> list[dict[str, Any]]:
+        """The stored runs, oldest first (never modify the list: build a new one to write)."""
+        if self._source is None or self._source[0] is not engine or self._source[1] is not engine.store:
+            self._runs = (engine.store.get_state(TUNING_KEY) or {}).get("runs", [])
+            self._source = (engine, engine.store)
+        return self._runs
+
+    def written(self, engine: Engine, runs: list[dict[str, Any]]) -> None:
+        """`runs` are now stored (their transaction has committed, or been kept in a batched store's)."""
+        self._runs = runs
+        self._source = (engine, engine.store)
+
+
 def learning_jobs(settings: Settings, engine: Callable[[], Engine]) -> list[Job]:
     """The 4-hour review; it reads the store and updates the gate's learned state (persisted by the engine)."""
+    history = TuningHistory()
+    answers = WhaleIntentAnswers(settings)  # G-WHALE-3's answers, from one tuning run to the next
 
     def review(now: datetime) -> None:
         current = engine()
@@ -76,22 +103,20 @@ def learning_jobs(settings: Settings, engine: Callable[[], Engine]) -> list[Job]
         current = engine()
         # Only the shadows tune_whale_threshold judges (L-OPT-1: taken, or blocked by the whale-intent guard); the
         # others' plans and states, most of the window, are not read at all.
-        rows = current.store.closed_shadow_values(
+        shadows = current.store.tuning_shadows(
             since=now - timedelta(days=3), taken_or_blocked_by=GuardName.WHALE_INTENT.value
         )
-        shadows = [Shadow(**values) for values in rows]
         risks = current.store.verdict_risks([shadow.signal_id for shadow in shadows if shadow.taken])
         notionals: dict[str, Decimal] = {}
         for shadow in shadows:
             approved = (risks.get(shadow.signal_id) or {}).get("notional_usd") if shadow.taken else None
             if approved is not None:
                 notionals[shadow.signal_id] = Decimal(str(approved))
-        run = tune_whale_threshold(shadows, notionals, current.learned, settings)
+        run = tune_whale_threshold(shadows, notionals, current.learned, settings, answers)
         current.learned = adopt(current.learned, run)
-        history = (current.store.get_state(TUNING_KEY) or {}).get("runs", [])
-        history = [*history, {"at": now.isoformat(), **run.to_dict()}][-TUNING_HISTORY:]
+        runs = [*history.runs(current), {"at": now.isoformat(), **run.to_dict()}][-TUNING_HISTORY:]
         with current.bus.transaction() as tx:
-            tx.tx.set_state(TUNING_KEY, {"runs": history}, now)
+            tx.tx.set_state(TUNING_KEY, {"runs": runs}, now)
             tx.publish(
                 Event(
                     id=EventId(new_id("evt")),
@@ -104,6 +129,7 @@ def learning_jobs(settings: Settings, engine: Callable[[], Engine]) -> list[Job]
                     data={"tag": LogTag.HYPERPARAM.value, "rule": "L-OPT-1", **run.to_dict()},
                 )
             )
+        history.written(current, runs)
 
     return [
         ("learning_review", timedelta(hours=settings.learning.review_interval_hours), review),
@@ -115,8 +141,11 @@ def _max_pain_review(current: Engine, trades: list[Position], settings: Settings
     """L-MP-1: the max-pain target hit rate of TRUE TREND trades; above 60% it recommends raising the
     conviction of magnet-aligned trades (a recommendation in the review event; nothing is changed)."""
     records = []
-    states = current.store.get_states([EXIT_STATE_PREFIX + position.id for position in trades])
-    for position in trades:
+    # Whether a trade has a record depends on its metadata only (TRUE TREND, a known max pain at entry), never on its
+    # hold state: only those trades' states are read, most trades' not at all.
+    recorded = [position for position in trades if max_pain_record(position, HoldState()) is not None]
+    states = current.store.get_states([EXIT_STATE_PREFIX + position.id for position in recorded]) if recorded else {}
+    for position in recorded:
         state = states.get(EXIT_STATE_PREFIX + position.id)
         record = max_pain_record(position, HoldState.from_dict(state) if state else HoldState())
         if record is not None:

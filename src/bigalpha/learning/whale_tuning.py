@@ -14,8 +14,9 @@ import statistics
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from bigalpha.config import Settings
 from bigalpha.domain import Decision, MarketSnapshot, Side, Signal, SignalId, StrategyName, Symbol
@@ -24,9 +25,45 @@ from bigalpha.gate.whale import whale_intent
 from bigalpha.indicators.columns import has_trade_sizes
 from bigalpha.indicators.context import MarketContext
 from bigalpha.indicators.flow import flow_direction, whale_trade_flow
-from bigalpha.learning.shadow import Shadow
 
 CANDIDATES_KEY = "whale_candidates"
+
+
+class TunedShadow(Protocol):
+    """What the tuning reads of a closed shadow trade: a `Shadow`, or the store's narrower `TuningShadow`."""
+
+    @property
+    def signal_id(self) -> str: ...
+
+    @property
+    def symbol(self) -> str: ...
+
+    @property
+    def side(self) -> str: ...
+
+    @property
+    def strategy(self) -> str: ...
+
+    @property
+    def blocked_by(self) -> str | None: ...
+
+    @property
+    def taken(self) -> bool: ...
+
+    @property
+    def opened_at(self) -> datetime: ...
+
+    @property
+    def entry_price(self) -> float: ...
+
+    @property
+    def closed_at(self) -> datetime | None: ...
+
+    @property
+    def return_pct(self) -> float | None: ...
+
+    @property
+    def state(self) -> Mapping[str, Any] | None: ...
 
 
 class WhaleProbe:
@@ -87,7 +124,7 @@ class TuningRun:
         }
 
 
-def _allowed_at(shadow: Shadow, intent_cvd: float, threshold: float, settings: Settings) -> bool:
+def _allowed_at(shadow: TunedShadow, intent_cvd: float, threshold: float, settings: Settings) -> bool:
     """Would the real G-WHALE-3 guard have let this signal through with `intent_cvd` at `threshold`?"""
     direction = flow_direction(intent_cvd, settings.indicators.whale_direction_min_usd)
     signal = Signal(
@@ -110,30 +147,83 @@ def _allowed_at(shadow: Shadow, intent_cvd: float, threshold: float, settings: S
     return whale_intent(signal, context, settings.gate, learned).decision is not Decision.BLOCK
 
 
+# (signal id, opened at, symbol, side, strategy, entry price, whale-intent CVD, threshold): everything a question
+# to the guard is built from, but the settings (one `WhaleIntentAnswers` serves one `Settings`).
+Question = tuple[str, datetime, str, str, str, float, float, float]
+
+
+class WhaleIntentAnswers:
+    """G-WHALE-3's answers to the tuning's questions, remembered from one run to the next.
+
+    A 12-hour run judges mostly the shadows the run before judged (the look-back spans days), at the same five
+    thresholds while none is adopted. The guard is a pure function of the signal, the context and the learned state
+    a question is built from, so an answer is reused only for an equal question: every value it is built from is in
+    the key. A run forgets the answers the run before it did not ask for, so about two runs' worth are kept."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._previous: dict[Question, bool] = {}
+        self._current: dict[Question, bool] = {}
+
+    def new_run(self) -> None:
+        self._previous, self._current = self._current, {}
+
+    def allowed(self, shadow: TunedShadow, intent_cvd: float, threshold: float) -> bool:
+        """`_allowed_at(shadow, intent_cvd, threshold, self.settings)`, asked only for a question not yet answered."""
+        question = (
+            shadow.signal_id,
+            shadow.opened_at,
+            shadow.symbol,
+            shadow.side,
+            shadow.strategy,
+            shadow.entry_price,
+            intent_cvd,
+            threshold,
+        )
+        answer = self._current.get(question)
+        if answer is None:
+            answer = self._previous.get(question)
+            if answer is None:
+                answer = _allowed_at(shadow, intent_cvd, threshold, self.settings)
+            self._current[question] = answer
+        return answer
+
+
 def tune_whale_threshold(
-    shadows: Sequence[Shadow], notionals: Mapping[str, Decimal], learned: GateLearnedState, settings: Settings
+    shadows: Sequence[TunedShadow],
+    notionals: Mapping[str, Decimal],
+    learned: GateLearnedState,
+    settings: Settings,
+    answers: WhaleIntentAnswers | None = None,
 ) -> TuningRun:
     """L-OPT-1 over the last `optimize_lookback_trades` closed shadows that the whale-intent guard decided
     (taken, or blocked by it). `notionals` maps a signal id to the notional it was given; signals blocked by
-    the guard count at the median notional of the taken ones."""
+    the guard count at the median notional of the taken ones. `answers` carries the guard's answers from the
+    previous runs (the same result, without asking the guard again what it already answered)."""
+    if answers is None:
+        answers = WhaleIntentAnswers(settings)
+    elif answers.settings is not settings:
+        raise ValueError("the guard's remembered answers were given under other settings")
+    answers.new_run()
     config = settings.learning
     judged = [
-        s
+        (s, candidates)
         for s in shadows
         if s.closed_at is not None
         and s.return_pct is not None
-        and s.state.get(CANDIDATES_KEY) is not None
+        and s.state is not None
+        and (candidates := s.state.get(CANDIDATES_KEY)) is not None
         and (s.taken or s.blocked_by == "WHALE_INTENT")
     ][-config.optimize_lookback_trades :]
-    known = [notionals[s.signal_id] for s in judged if s.signal_id in notionals]
+    known = [notionals[s.signal_id] for s, _ in judged if s.signal_id in notionals]
     typical = Decimal(str(statistics.median(known))) if known else Decimal(0)
     current = learned.whale_threshold_usd
     pnl: dict[str, float] = {}
     for multiplier in config.optimize_multipliers:
         total = Decimal(0)
-        for shadow in judged:
-            intent = shadow.state[CANDIDATES_KEY].get(repr(multiplier))
-            if intent is None or not _allowed_at(shadow, float(intent), current * multiplier, settings):
+        for shadow, candidates in judged:
+            intent = candidates.get(repr(multiplier))
+            if intent is None or not answers.allowed(shadow, float(intent), current * multiplier):
                 continue
             notional = notionals.get(shadow.signal_id, typical)
             total += notional * Decimal(repr(shadow.return_pct))

@@ -4,6 +4,8 @@ reader needs: plain frozen values built straight from a Core row."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,3 +18,22 @@ class ShadowOutcome:
     taken: bool
     blocked_by: str | None
     return_pct: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class TuningShadow:
+    """What the whale-threshold tuning (L-OPT-1) reads of a closed shadow trade: the signal it asks the
+    whale-intent guard about again, the outcome it counts, and the state holding the whale intent at each
+    candidate threshold. Records may share one `state` (see `Store.tuning_shadows`): read it, never change it."""
+
+    signal_id: str
+    symbol: str
+    side: str
+    strategy: str
+    blocked_by: str | None
+    taken: bool
+    opened_at: datetime
+    entry_price: float
+    closed_at: datetime | None
+    return_pct: float | None
+    state: dict[str, Any] | None

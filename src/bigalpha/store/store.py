@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+import json
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, select
+from sqlalchemy import Connection, Engine, Text, bindparam, cast, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, defer
 
@@ -18,7 +19,7 @@ from bigalpha.domain import Event, Fill, Order, OrderStatus, Position, Signal
 from bigalpha.store import mapping
 from bigalpha.store.connections import BatchConnections, Connections, PerCallConnections
 from bigalpha.store.database import StoreError, create_db_engine, database_url, migrate, safe_url
-from bigalpha.store.records import ShadowOutcome
+from bigalpha.store.records import ShadowOutcome, TuningShadow
 from bigalpha.store.tables import (
     EventRow,
     FillRow,
@@ -46,6 +47,9 @@ class Store:
         self.batched = batched
         self._connections: Connections = BatchConnections(engine) if batched else PerCallConnections(engine)
         self._statements: WriteStatements | None = None  # compiled by the first transaction
+        # The JSON columns' decoder, as SQLAlchemy's JSON type would use it, for the states read as text.
+        self._json_loads: Callable[[str], Any] = getattr(engine.dialect, "_json_deserializer", None) or json.loads
+        self._tuning_states: dict[str, Any] = {}  # the states `tuning_shadows` last read, by their text
 
     @classmethod
     def open(cls, settings: Settings, *, url: str | None = None, batched: bool = False) -> Store:
@@ -196,10 +200,10 @@ class Store:
         """Closed positions by closing time (read as Core rows: the 4-hour review reads them all each time)."""
         with self._core() as connection:
             if since is None:
-                rows = connection.execute(_CLOSED_POSITIONS)
+                result = connection.execute(_CLOSED_POSITIONS)
             else:
-                rows = connection.execute(_CLOSED_POSITIONS_SINCE, {"since": since})
-            return [mapping.position_from_row(row) for row in rows]
+                result = connection.execute(_CLOSED_POSITIONS_SINCE, {"since": since})
+            return [mapping.position_from_row(row) for row in result.all()]
 
     def signals(self, limit: int = 1000) -> list[Signal]:
         with self._read() as session:
@@ -268,9 +272,10 @@ class Store:
         in the same order, as `shadow_trades(closed_only=True, since=since)`, read as their outcomes only (Core rows,
         no table objects: the 4-hour review reads them every time, a backtest's report all of them at once)."""
         with self._core() as connection:
+            # All rows in one fetch: iterating a result fetches them one at a time, a call to the driver each.
             if since is None:
-                return [ShadowOutcome(*row) for row in connection.execute(_ALL_SHADOW_OUTCOMES)]
-            return [ShadowOutcome(*row) for row in connection.execute(_SHADOW_OUTCOMES, {"since": since})]
+                return [ShadowOutcome(*row) for row in connection.execute(_ALL_SHADOW_OUTCOMES).all()]
+            return [ShadowOutcome(*row) for row in connection.execute(_SHADOW_OUTCOMES, {"since": since}).all()]
 
     def verdict_outcomes(self) -> Iterator[list[dict[str, Any]]]:
         """Each verdict's guard outcomes, oldest first, read a batch of rows at a time: a whole backtest's verdicts
@@ -279,13 +284,32 @@ class Store:
             for (outcomes,) in connection.execute(_VERDICT_OUTCOMES):
                 yield list(outcomes or [])
 
-    def closed_shadow_values(self, *, since: datetime, taken_or_blocked_by: str) -> list[dict[str, Any]]:
-        """Every column, by name, of the rows (in the same order) of
-        `shadow_trades(closed_only=True, since=since, taken_or_blocked_by=...)`: plain values read as Core rows,
-        for a caller that builds its own objects from them (the whale-threshold tuning)."""
+    def tuning_shadows(self, *, since: datetime, taken_or_blocked_by: str) -> list[TuningShadow]:
+        """The rows (in the same order) of `shadow_trades(closed_only=True, since=since, taken_or_blocked_by=...)`,
+        as the columns the whale-threshold tuning reads (Core rows, no table objects).
+
+        A run every 12 hours over days of shadows reads mostly the rows the run before read, and a row's state
+        (kilobytes of JSON: its plan, its metadata, the verdict's evidence) is most of what reading it costs. So
+        the state is read as its text, and a text the previous call read is not decoded again: its decoded value
+        is shared by both calls' records, which is why they must only be read."""
+        previous = self._tuning_states
+        decoded: dict[str, Any] = {}
+        records = []
         with self._core() as connection:
-            rows = connection.execute(_CLOSED_SHADOWS_TAKEN_OR_BLOCKED, {"since": since, "guard": taken_or_blocked_by})
-            return [dict(row._mapping) for row in rows]
+            rows = connection.execute(_TUNING_SHADOWS, {"since": since, "guard": taken_or_blocked_by}).all()
+            for *columns, text in rows:
+                state = None
+                if text is not None:
+                    state = decoded.get(text)
+                    if state is None:
+                        state = previous.get(text)
+                        if state is None:
+                            state = self._json_loads(text)
+                        decoded[text] = state
+                columns.append(state)  # the record's last field, read last
+                records.append(TuningShadow(*columns))
+        self._tuning_states = decoded
+        return records
 
 
 # The learning jobs' reads, built once: a statement built per call costs more than running it on a small table.
@@ -314,8 +338,11 @@ _STREAM_ROWS = 1000  # rows fetched per round trip by the streamed reads
 _VERDICT_OUTCOMES = (
     select(VerdictRow.outcomes).order_by(VerdictRow.ts, VerdictRow.signal_id).execution_options(yield_per=_STREAM_ROWS)
 )
-_CLOSED_SHADOWS_TAKEN_OR_BLOCKED = (
-    select(ShadowTradeRow.__table__)
+_TUNING_SHADOWS = (
+    select(
+        *(getattr(ShadowTradeRow, field.name) for field in fields(TuningShadow) if field.name != "state"),
+        cast(ShadowTradeRow.state, Text),  # decoded by `tuning_shadows`, once per distinct text
+    )
     .where(ShadowTradeRow.closed_at.is_not(None))
     .where(ShadowTradeRow.opened_at >= bindparam("since"))
     .where(ShadowTradeRow.taken | (ShadowTradeRow.blocked_by == bindparam("guard")))

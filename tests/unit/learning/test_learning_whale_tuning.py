@@ -6,12 +6,21 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bigalpha.config import load_settings
+from bigalpha.config import Settings, load_settings
 from bigalpha.domain import Bar, MarketSnapshot, OrderSide, Symbol, Trade
 from bigalpha.gate.learned import GateLearnedState
+from bigalpha.learning import whale_tuning
 from bigalpha.learning.shadow import Shadow
-from bigalpha.learning.whale_tuning import CANDIDATES_KEY, WhaleProbe, adopt, tune_whale_threshold
+from bigalpha.learning.whale_tuning import (
+    CANDIDATES_KEY,
+    WhaleIntentAnswers,
+    WhaleProbe,
+    adopt,
+    tune_whale_threshold,
+)
 
 SETTINGS = load_settings(env={})
 T0 = datetime(2025, 1, 1, 10, tzinfo=UTC)
@@ -94,3 +103,84 @@ def test_probe_sums_whale_flow_per_candidate_threshold_over_the_window() -> None
     restored = WhaleProbe(SETTINGS)
     restored.load_state_dict(probe.state_dict())
     assert restored.candidates(Symbol("BTC")) == candidates
+
+
+# Whale-intent CVDs of both signs, on the direction band's edges and past them, and no intent at some thresholds.
+_BAND = SETTINGS.indicators.whale_direction_min_usd
+_INTENTS = st.one_of(
+    st.none(),
+    st.sampled_from((0.0, -0.0, _BAND, -_BAND, _BAND + 1.0, -_BAND - 1.0, 3e6, -3e6)),
+    st.floats(min_value=-5e6, max_value=5e6, allow_nan=False),
+)
+# Few signals, so that shadows of one signal alike but for their side, return or whale intent are common: to the
+# memo those are different questions.
+_POOL = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=1),
+        st.sampled_from(("LONG", "SHORT")),
+        st.tuples(st.booleans(), st.floats(min_value=0.001, max_value=0.2)).map(lambda r: -r[1] if r[0] else r[1]),
+        st.fixed_dictionaries({repr(m): _INTENTS for m in SETTINGS.learning.optimize_multipliers}),
+        st.booleans(),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    pool=_POOL,
+    runs=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=11), st.integers(min_value=1, max_value=12)),
+        min_size=1,
+        max_size=6,
+    ),
+    thresholds=st.lists(st.sampled_from((100_000.0, 120_000.0, 80_000.0)), min_size=6, max_size=6),
+    notional=st.decimals(min_value=1, max_value=10_000, places=2),
+)
+def test_remembered_answers_give_every_run_the_result_of_asking_the_guard_anew(
+    pool: list[tuple[int, str, float, dict[str, float | None], bool]],
+    runs: list[tuple[int, int]],
+    thresholds: list[float],
+    notional: Decimal,
+) -> None:
+    """Runs over overlapping windows of shadows, with the learned threshold changing between them: one set of
+    answers carried through every run gives each run exactly the result of a run that asks the guard everything."""
+    shadows = [
+        _shadow(signal, side, ret, {k: v for k, v in candidates.items() if v is not None}, taken=taken)
+        for signal, side, ret, candidates, taken in pool
+    ]
+    notionals = {s.signal_id: notional * (1 + n % 3) for n, s in enumerate(shadows) if s.taken}
+    answers = WhaleIntentAnswers(SETTINGS)
+    for (start, length), threshold in zip(runs, thresholds, strict=False):
+        window = shadows[start : start + length]
+        learned = GateLearnedState(whale_threshold_usd=threshold)
+        remembered = tune_whale_threshold(window, notionals, learned, SETTINGS, answers)
+        assert remembered == tune_whale_threshold(window, notionals, learned, SETTINGS)
+
+
+def test_the_guard_is_asked_each_question_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second run over the same shadows asks nothing; thresholds all new are new questions for every shadow."""
+    asked: list[float] = []
+
+    def counting(shadow: Shadow, intent_cvd: float, threshold: float, settings: Settings) -> bool:
+        asked.append(threshold)
+        return allowed_at(shadow, intent_cvd, threshold, settings)
+
+    allowed_at = whale_tuning._allowed_at
+    monkeypatch.setattr(whale_tuning, "_allowed_at", counting)
+    shadows = [_shadow(n, "LONG", 0.01, _flat(-5_000_000.0 * n)) for n in range(3)]
+    multipliers = len(SETTINGS.learning.optimize_multipliers)
+    answers = WhaleIntentAnswers(SETTINGS)
+    first = tune_whale_threshold(shadows, {}, GateLearnedState(), SETTINGS, answers)
+    assert len(asked) == 3 * multipliers
+    assert tune_whale_threshold(shadows, {}, GateLearnedState(), SETTINGS, answers) == first
+    assert len(asked) == 3 * multipliers
+    tune_whale_threshold(shadows, {}, GateLearnedState(whale_threshold_usd=130_000.0), SETTINGS, answers)
+    assert len(asked) == 2 * 3 * multipliers
+
+
+def test_answers_are_not_reused_under_other_settings() -> None:
+    other = load_settings(env={"BIGALPHA__INDICATORS__WHALE_DIRECTION_MIN_USD": "1"})
+    with pytest.raises(ValueError, match="other settings"):
+        tune_whale_threshold([], {}, GateLearnedState(), other, WhaleIntentAnswers(SETTINGS))

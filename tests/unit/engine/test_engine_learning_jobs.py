@@ -1,0 +1,197 @@
+"""The learning jobs' shortcuts give what the plain reads would: the whale-tuning history kept in memory is the
+stored one (after a restart, a swapped store, a failed write), and the max-pain review reads only the hold states
+that can count, with the same report as reading every trade's."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete
+
+from bigalpha.bus import SignalBus
+from bigalpha.config import Settings, load_settings
+from bigalpha.domain import Event, Position, PositionId
+from bigalpha.engine import learning_jobs as jobs
+from bigalpha.engine.book import EXIT_STATE_PREFIX
+from bigalpha.engine.learning_jobs import TUNING_HISTORY, TUNING_KEY, learning_jobs
+from bigalpha.gate.learned import GateLearnedState
+from bigalpha.positions import HoldState, max_pain_hit_rate, max_pain_record
+from bigalpha.store import Store, StoreTx
+from bigalpha.store.tables import StateRow
+from store_cases import T0, make_position
+
+SETTINGS = load_settings(env={})
+
+
+def _engine(store: Store) -> SimpleNamespace:
+    """What the jobs read of the engine: its store, its bus and the learned state."""
+    return SimpleNamespace(store=store, bus=SignalBus(store), learned=GateLearnedState.initial(SETTINGS))
+
+
+def _tune(holder: SimpleNamespace) -> Callable[[datetime], None]:
+    return {name: run for name, _, run in learning_jobs(SETTINGS, lambda: holder.engine)}["whale_threshold_tuning"]
+
+
+def _open(path: Path) -> Store:
+    return Store.open(SETTINGS, url=f"sqlite:///{path}")
+
+
+def _stored_runs(store: Store) -> list[dict[str, Any]]:
+    """The stored runs, read otherwise than by `get_state`: the test counts the job's calls of that."""
+    runs: list[dict[str, Any]] = store.get_states([TUNING_KEY])[TUNING_KEY]["runs"]
+    return runs
+
+
+def test_the_tuning_history_is_read_once_per_engine_and_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each run stores the stored runs plus its own (the last 200); only an engine's first run reads them, and a new
+    engine (a restart) or another store reads what that store holds, whatever this process wrote before."""
+    store = _open(tmp_path / "store.db")
+    store.set_state(TUNING_KEY, {"runs": [{"at": f"earlier-{n}"} for n in range(TUNING_HISTORY - 2)]}, T0)
+    reads: list[str] = []
+    get_state = Store.get_state
+    monkeypatch.setattr(Store, "get_state", lambda self, key: reads.append(key) or get_state(self, key))
+    holder = SimpleNamespace(engine=_engine(store))
+    tune = _tune(holder)
+    for k in range(1, 5):
+        before = _stored_runs(store)
+        now = T0 + timedelta(hours=12 * k)
+        tune(now)
+        after = _stored_runs(store)
+        assert after == [*before, after[-1]][-TUNING_HISTORY:]
+        assert after[-1]["at"] == now.isoformat()
+    assert len(after) == TUNING_HISTORY
+    assert _job_reads(reads) == 1
+
+    store.set_state(TUNING_KEY, {"runs": [{"at": "left-by-the-crashed-process"}]}, T0)
+    holder.engine = _engine(store)
+    tune(T0 + timedelta(days=3))
+    assert [run["at"] for run in _stored_runs(store)] == [
+        "left-by-the-crashed-process",
+        (T0 + timedelta(days=3)).isoformat(),
+    ]
+    assert _job_reads(reads) == 2
+
+    other = _open(tmp_path / "other.db")
+    holder.engine.store, holder.engine.bus = other, SignalBus(other)
+    tune(T0 + timedelta(days=4))
+    assert [run["at"] for run in _stored_runs(other)] == [(T0 + timedelta(days=4)).isoformat()]
+    assert _job_reads(reads) == 3
+    store.close()
+    other.close()
+
+
+def test_a_run_whose_write_fails_leaves_the_history_as_stored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run's transaction is rolled back whole: the next run goes on from the runs stored, not the failed one."""
+    store = _open(tmp_path / "store.db")
+    holder = SimpleNamespace(engine=_engine(store))
+    tune = _tune(holder)
+    first, failed, third = (T0 + timedelta(hours=12 * k) for k in (1, 2, 3))
+    tune(first)
+
+    def failing(tx: StoreTx, event: Event) -> None:
+        raise RuntimeError(f"cannot write {event.type}")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(StoreTx, "add_event", failing)
+        with pytest.raises(RuntimeError, match="cannot write"):
+            tune(failed)
+    assert [run["at"] for run in _stored_runs(store)] == [first.isoformat()]
+    tune(third)
+    assert [run["at"] for run in _stored_runs(store)] == [first.isoformat(), third.isoformat()]
+    store.close()
+
+
+def _job_reads(reads: list[str]) -> int:
+    return reads.count(TUNING_KEY)
+
+
+# -- the max-pain review (L-MP-1) ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    opened = _open(tmp_path_factory.mktemp("max-pain") / "store.db")
+    yield opened
+    opened.close()
+
+
+class _NotingReads:
+    """The store, noting the keys of each `get_states`."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.asked: list[list[str]] = []
+
+    def get_states(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        self.asked.append(list(keys))
+        return self.store.get_states(keys)
+
+
+def _reference_review(store: Store, trades: list[Position], settings: Settings) -> dict[str, object]:
+    """The review as it was: every trade's hold state read, each record built from it."""
+    records = []
+    states = store.get_states([EXIT_STATE_PREFIX + position.id for position in trades])
+    for position in trades:
+        state = states.get(EXIT_STATE_PREFIX + position.id)
+        record = max_pain_record(position, HoldState.from_dict(state) if state else HoldState())
+        if record is not None:
+            records.append(record)
+    rate = max_pain_hit_rate(records)
+    return {
+        "true_trend_trades": len(records),
+        "hit_rate": rate,
+        "recommend_raising_magnet_conviction": rate is not None and rate > settings.learning.max_pain_hit_rate,
+        "threshold": settings.learning.max_pain_hit_rate,
+    }
+
+
+_TRADES = st.lists(
+    st.tuples(
+        st.booleans(),  # has metadata
+        st.booleans(),  # TRUE TREND
+        st.one_of(st.none(), st.floats(min_value=90_000.0, max_value=110_000.0)),  # max pain at entry
+        st.one_of(st.none(), st.booleans()),  # no stored hold state, or one with the max pain hit or not
+    ),
+    max_size=10,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(trades=_TRADES)
+def test_the_max_pain_review_reads_only_the_states_that_count(
+    store: Store, trades: list[tuple[bool, bool, float | None, bool | None]]
+) -> None:
+    """Whether a trade has a max-pain record depends on its metadata only: the states of the others are not read,
+    and the report is the one made from every trade's state."""
+    with store.transaction() as tx:
+        tx.connection.execute(delete(StateRow))
+    base = make_position()
+    positions = []
+    for n, (has_meta, true_trend, max_pain, hit) in enumerate(trades):
+        meta = (
+            dataclasses.replace(base.meta, true_trend=true_trend, max_pain_at_entry=max_pain)
+            if has_meta and base.meta is not None
+            else None
+        )
+        position = dataclasses.replace(base, id=PositionId(f"pos-{n}"), meta=meta)
+        positions.append(position)
+        if hit is not None:
+            state = HoldState(max_pain_hit=hit, max_pain_hit_at=T0 if hit else None)
+            store.set_state(EXIT_STATE_PREFIX + position.id, state.to_dict(), T0)
+    expected = _reference_review(store, positions, SETTINGS)
+    reads = _NotingReads(store)
+    assert jobs._max_pain_review(SimpleNamespace(store=reads), positions, SETTINGS) == expected  # type: ignore[arg-type]
+    counted = [
+        EXIT_STATE_PREFIX + p.id
+        for p in positions
+        if p.meta is not None and p.meta.true_trend and p.meta.max_pain_at_entry is not None
+    ]
+    assert reads.asked == ([counted] if counted else [])
