@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import json.encoder
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from math import isnan
+from operator import attrgetter
 from types import MappingProxyType
 from typing import Any
 
@@ -42,7 +45,19 @@ from bigalpha.store.tables import EventRow, FillRow, OrderRow, PositionRow, Sign
 
 
 def dumps(value: Any) -> str:
-    """JSON text for a column: Decimals exact as strings, enums by value, datetimes ISO-8601."""
+    """JSON text for a column: Decimals exact as strings, enums by value, datetimes ISO-8601.
+
+    The text is `_COLUMN_ENCODER.encode(value)`'s. Every JSON column of every row passes here, so the C encoder
+    is called straight (no encoder and closure built per call) and without its check for circular values (a
+    dict of the ids of the containers open, kept on every container): a circular value recurses until Python's
+    recursion limit stops it, and only then does the checking encoder run, to raise what it always raised. (Two
+    Python frames fewer stand between the caller and the C encoder: a value nested within two levels of the
+    recursion limit, which used to fail, may now be written.)"""
+    if _UNCHECKED_ENCODE is not None:
+        try:
+            return "".join(_UNCHECKED_ENCODE(value, 0))
+        except RecursionError:
+            pass  # circular or too deep: the checking encoder tells which (ValueError or RecursionError)
     return _COLUMN_ENCODER.encode(value)
 
 
@@ -71,21 +86,79 @@ def _plain(value: Any) -> Any:
     if kind is float:
         return math.nan if isnan(value) else value  # any NaN is written "NaN" and read back as float("nan")
     if kind is dict:
-        # Leaves are taken inline: most of a record's values are, and a call per leaf would cost more than the rest.
-        return {
-            (key if type(key) is str else _plain_key(key)): (
-                item if type(item) in _AS_IS or (type(item) is float and not isnan(item)) else _plain(item)
-            )
-            for key, item in value.items()
-        }
+        return _plain_pairs(value.items())
     if kind is list or kind is tuple:
         if _AS_IS.issuperset(map(type, value)):
             return list(value)  # checked in C: no item needs converting (pairs of text, for one)
         return [
-            item if type(item) in _AS_IS or (type(item) is float and not isnan(item)) else _plain(item)
+            item
+            if (item_kind := type(item)) in _AS_IS or (item_kind is float and not isnan(item))
+            else (_CONVERTERS.get(item_kind) or _plain)(item)
             for item in value
         ]
-    return _plain_other(value)
+    convert = _CONVERTERS.get(kind)
+    if convert is None:
+        convert = _CONVERTERS[kind] = _converter(kind)
+    return convert(value)
+
+
+def _plain_pairs(pairs: Iterable[tuple[Any, Any]]) -> dict[str, Any]:
+    """`_plain` of a dict with these (key, value) pairs, in their order."""
+    # Leaves are taken inline: most of a record's values are, and a call per leaf would cost more than the rest.
+    # A value of a type met before goes straight to its converter (`_plain` would only look it up).
+    return {
+        (key if type(key) is str else _plain_key(key)): (
+            item
+            if (item_kind := type(item)) in _AS_IS or (item_kind is float and not isnan(item))
+            else (_CONVERTERS.get(item_kind) or _plain)(item)
+        )
+        for key, item in pairs
+    }
+
+
+def _converter(kind: type) -> Callable[[Any], Any]:
+    """`_plain` for every value of type `kind` (not a plain JSON type): the branch `_plain_other` would take,
+    found once per type where the type alone decides it, else `_plain_other` itself.
+
+    The type decides for a str subclass (`isinstance(value, str)`, the first check, succeeds on the type
+    alone); for a read-only mapping (evidence), a Decimal, a datetime or a date of exactly those types (no
+    subclass can change what `_json_default` does with them); and for a record dataclass (`_record_fields`)
+    that does not redefine `__class__`, which the isinstance checks before `_json_default` would consult."""
+    if issubclass(kind, str):
+        return str.__str__  # enums and other str subclasses are written as their text
+    if kind is MappingProxyType:
+        return _plain_proxy
+    if kind is Decimal:
+        return _decimal_text
+    if kind is datetime or kind is date:
+        return _iso_text
+    names = _record_fields(kind)
+    if names is not None and all("__class__" not in vars(base) for base in kind.__mro__[:-1]):
+        return _record_converter(names)
+    return _plain_other
+
+
+def _plain_proxy(value: MappingProxyType[Any, Any]) -> dict[str, Any]:
+    return _plain_pairs(dict(value.items()).items())  # the dict `_json_default` makes of it
+
+
+def _decimal_text(value: Decimal) -> str:
+    return format(value, "f")
+
+
+def _iso_text(value: date) -> str:
+    return value.isoformat()
+
+
+def _record_converter(names: tuple[str, ...]) -> Callable[[Any], dict[str, Any]]:
+    """`_plain` of a record with the fields `names`: its fields read first (as `_json_default` reads them into a
+    dict), then made plain (field names are str keys, none repeated)."""
+    if not names:
+        return lambda _: {}
+    read: Callable[[Any], Any] = attrgetter(*names)
+    if len(names) == 1:
+        return lambda value: _plain_pairs(zip(names, (read(value),), strict=True))
+    return lambda value: _plain_pairs(zip(names, read(value), strict=True))
 
 
 def _plain_other(value: Any) -> Any:
@@ -134,6 +207,8 @@ def _record_fields(kind: type) -> tuple[str, ...] | None:
 # Values a JSON round trip gives back equal and of the same type (a float too unless NaN, checked where met).
 _AS_IS: frozenset[type] = frozenset({str, int, bool, type(None)})
 _RECORD_FIELDS: dict[type, tuple[str, ...] | None] = {}
+# `_plain` of the values of each other type met (`_converter`); a type is looked at once.
+_CONVERTERS: dict[type, Callable[[Any], Any]] = {}
 
 
 def _plain_key(key: Any) -> str:
@@ -173,6 +248,31 @@ def _json_default(value: Any) -> Any:
 # One encoder for every column value (json.dumps with options builds a new one per call); it keeps no state
 # between calls.
 _COLUMN_ENCODER = json.JSONEncoder(default=_json_default, separators=(",", ":"))
+
+
+def _unchecked_encoder(encoder: json.JSONEncoder) -> Callable[[Any, int], Sequence[str]] | None:
+    """The C encoder `encoder.encode` runs, with `encoder`'s options but no circular check (markers None, as
+    `check_circular=False` gives it); None where the C accelerator is missing (then `encoder` does all)."""
+    # Undeclared in the stubs: the C accelerator's constructor, None without it (as `iterencode` checks).
+    make: Callable[..., Callable[[Any, int], Sequence[str]]] | None = getattr(json.encoder, "c_make_encoder", None)
+    indent: int | str | None = encoder.indent  # None, its default, is missing from the stubs
+    if make is None or indent is not None:
+        return None
+    strings = json.encoder.encode_basestring_ascii if encoder.ensure_ascii else json.encoder.encode_basestring
+    return make(
+        None,
+        encoder.default,
+        strings,
+        indent,
+        encoder.key_separator,
+        encoder.item_separator,
+        encoder.sort_keys,
+        encoder.skipkeys,
+        encoder.allow_nan,
+    )
+
+
+_UNCHECKED_ENCODE = _unchecked_encoder(_COLUMN_ENCODER)
 
 
 def signal_values(signal: Signal) -> dict[str, Any]:

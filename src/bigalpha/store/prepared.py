@@ -17,28 +17,85 @@ next checkout."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.types import TypeEngine
+
+from bigalpha.store.types import UtcDateTime
 
 Processor = Callable[[Any], Any]
 
 
+class LatestMoment:
+    """The bind processor of a `UtcDateTime` column that remembers the text it made of the latest UTC moment.
+
+    A signal's time is bound five or six times in a row (its row, its verdict, its events, its shadow), and on
+    SQLite each binding converts to UTC and formats the text anew (a few µs). Only an exact `datetime` in UTC
+    with fold 0 is remembered: two of those that compare equal have every field equal, so the processor makes
+    the same text of both. Only a text result is remembered (a text is its value; PostgreSQL's processor gives
+    back a datetime object, and does little to make it). One (moment, text) pair, swapped whole: a thread
+    reading it meanwhile sees the old pair or the new one, never half of each."""
+
+    __slots__ = ("_latest", "_process")
+
+    def __init__(self, process: Processor) -> None:
+        self._process = process
+        self._latest: tuple[datetime | None, Any] = (None, None)
+
+    def __call__(self, value: Any) -> Any:
+        if type(value) is not datetime or value.tzinfo is not UTC or value.fold:
+            return self._process(value)
+        moment, bound = self._latest
+        if value == moment:
+            return bound
+        bound = self._process(value)
+        if type(bound) is str:
+            self._latest = (value, bound)
+        return bound
+
+
+class SharedProcessors:
+    """One `LatestMoment` per `UtcDateTime` type object, shared by every statement of one database: all of a
+    store's time columns share one type object, so a moment bound in one table is remembered for the next.
+    Processors made from one type object for one dialect convert alike, which is what makes the sharing sound."""
+
+    __slots__ = ("_moments",)
+
+    def __init__(self) -> None:
+        # The type object is kept with its processor: its id is never reused while this registry holds it.
+        self._moments: dict[int, tuple[TypeEngine[Any], LatestMoment]] = {}
+
+    def processor(self, type_: TypeEngine[Any], dialect: Dialect) -> Processor | None:
+        process: Processor | None = type_.dialect_impl(dialect).bind_processor(dialect)
+        if process is None or not isinstance(type_, UtcDateTime):
+            return process
+        shared = self._moments.get(id(type_))
+        if shared is None:
+            shared = (type_, LatestMoment(process))
+            self._moments[id(type_)] = shared
+        return shared[1]
+
+
 class PreparedWrite:
     """One INSERT or UPDATE, compiled for `dialect` with the parameters `keys` (for an INSERT: the columns it
-    writes; for an UPDATE without `.values()`: the columns it sets, and any `bindparam` of its WHERE clause)."""
+    writes; for an UPDATE without `.values()`: the columns it sets, and any `bindparam` of its WHERE clause).
+    `shared` gives the processors (the plain ones of SQLAlchemy when not given)."""
 
-    __slots__ = ("_binds", "_dbapi_error", "_dialect", "_positional", "sql")
+    __slots__ = ("_binds", "_converted", "_dbapi_error", "_dialect", "_fetch", "_names", "sql")
 
-    def __init__(self, statement: UpdateBase, keys: Sequence[str], dialect: Dialect) -> None:
+    def __init__(
+        self, statement: UpdateBase, keys: Sequence[str], dialect: Dialect, shared: SharedProcessors | None = None
+    ) -> None:
         compiled = statement.compile(dialect=dialect, column_keys=list(keys))
         self.sql = compiled.string
         self._dialect = dialect
         self._dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
-        self._positional = compiled.positional
         names = compiled.positiontup if compiled.positional else list(compiled.bind_names.values())
         if names is None:
             raise ValueError(f"{self.sql!r} compiled positional without an order of its parameters")
@@ -46,32 +103,57 @@ class PreparedWrite:
         unknown = set(names) - set(keys)
         if unknown:
             raise ValueError(f"{self.sql!r} binds {sorted(unknown)} that no key names: it would never be given them")
+        if shared is None:
+            shared = SharedProcessors()
         # (key in the caller's values, name in the SQL text, processor or None): one per bound parameter, in order.
         self._binds: tuple[tuple[str, str, Processor | None], ...] = tuple(
-            (
-                name,
-                escaped.get(name, name),
-                compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect),
-            )
-            for name in names
+            (name, escaped.get(name, name), shared.processor(compiled.binds[name].type, dialect)) for name in names
         )
+        # The values fetched all at once in C, then only the few that have a processor converted, in bind order.
+        self._fetch = _fetcher(tuple(name for name, _, _ in self._binds))
+        self._converted = tuple((k, process) for k, (_, _, process) in enumerate(self._binds) if process is not None)
+        # Positional drivers take a list; the others (psycopg) a dict by the names in the SQL text.
+        self._names = None if compiled.positional else tuple(name for _, name, _ in self._binds)
 
     def run(self, cursor: DBAPICursor, values: Mapping[str, Any]) -> int:
         """Execute with `values` (a value for every key the statement binds); the number of rows it touched."""
         params: Sequence[Any] | dict[str, Any] | None = None
         try:
-            if self._positional:
-                # A list, not a tuple from a generator: the driver takes any sequence, and a list comprehension
-                # is the cheapest way to build one.
-                params = [values[key] if process is None else process(values[key]) for key, _, process in self._binds]
-            else:
-                params = {
-                    name: values[key] if process is None else process(values[key]) for key, name, process in self._binds
-                }
+            params = self._parameters(values)
             cursor.execute(self.sql, params)
         except Exception as error:
             raise as_sqlalchemy_error(error, self.sql, params, self._dbapi_error, self._dialect) from error
         return int(cursor.rowcount)
+
+    def _parameters(self, values: Mapping[str, Any]) -> list[Any] | dict[str, Any]:
+        """The driver's parameters: each value through its processor, converted in the order the text binds them
+        (so of two bad values, the first in that order is the one reported)."""
+        try:
+            params = [*self._fetch(values)]
+        except KeyError:
+            return self._one_by_one(values)  # raises where fetching and converting value by value raises
+        for k, process in self._converted:
+            params[k] = process(params[k])
+        if self._names is None:
+            return params
+        return dict(zip(self._names, params, strict=True))
+
+    def _one_by_one(self, values: Mapping[str, Any]) -> list[Any] | dict[str, Any]:
+        """Fetch and convert one value after the other: a processor that refuses an earlier value raises before
+        a missing later key is noticed, as when each value was fetched just before it was converted."""
+        params = [values[key] if process is None else process(values[key]) for key, _, process in self._binds]
+        if self._names is None:
+            return params
+        return dict(zip(self._names, params, strict=True))
+
+
+def _fetcher(keys: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """A function giving the values of `keys` as a tuple (itemgetter gives a bare value for a single key)."""
+    if len(keys) == 1:
+        [key] = keys
+        return lambda values: (values[key],)
+    getter: Callable[[Mapping[str, Any]], tuple[Any, ...]] = itemgetter(*keys)
+    return getter
 
 
 def run_plain(cursor: DBAPICursor, sql: str, dialect: Dialect) -> None:

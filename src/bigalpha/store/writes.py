@@ -18,7 +18,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from bigalpha.domain import Event, Fill, Order, Position, Signal, Verdict
 from bigalpha.store import mapping
-from bigalpha.store.prepared import PreparedWrite
+from bigalpha.store.prepared import PreparedWrite, SharedProcessors
 from bigalpha.store.tables import (
     EventRow,
     FillRow,
@@ -183,17 +183,18 @@ class WriteStatements:
 
     def __init__(self, dialect: Dialect) -> None:
         self._dialect = dialect
-        self.insert_signal = _insert(SignalRow, dialect)
-        self.insert_verdict = _insert(VerdictRow, dialect)
-        self.insert_order = _insert(OrderRow, dialect)
-        self.insert_fill = _insert(FillRow, dialect)
-        self.insert_position = _insert(PositionRow, dialect)
-        self.insert_event = _insert(EventRow, dialect)
-        self.insert_shadow = _insert(ShadowTradeRow, dialect)
-        self.update_position = _update(PositionRow, dialect)
-        self.update_shadow = _update(ShadowTradeRow, dialect)
+        self._shared = shared = SharedProcessors()  # a signal's time, bound in table after table, converted once
+        self.insert_signal = _insert(SignalRow, dialect, shared)
+        self.insert_verdict = _insert(VerdictRow, dialect, shared)
+        self.insert_order = _insert(OrderRow, dialect, shared)
+        self.insert_fill = _insert(FillRow, dialect, shared)
+        self.insert_position = _insert(PositionRow, dialect, shared)
+        self.insert_event = _insert(EventRow, dialect, shared)
+        self.insert_shadow = _insert(ShadowTradeRow, dialect, shared)
+        self.update_position = _update(PositionRow, dialect, shared)
+        self.update_shadow = _update(ShadowTradeRow, dialect, shared)
         upsert = _upsert_state(sqlite_insert if dialect.name == "sqlite" else postgresql_insert)
-        self.upsert_state = PreparedWrite(upsert, ("key", "value", "updated_at"), dialect)
+        self.upsert_state = PreparedWrite(upsert, ("key", "value", "updated_at"), dialect, shared)
         self._order_updates: dict[tuple[str, ...], PreparedWrite] = {}
 
     def update_order(self, changed: tuple[str, ...]) -> PreparedWrite:
@@ -202,25 +203,25 @@ class WriteStatements:
         statement = self._order_updates.get(changed)
         if statement is None:
             by_key = update(OrderRow).where(OrderRow.client_order_id == bindparam("key"))
-            statement = PreparedWrite(by_key, (*changed, "key"), self._dialect)
+            statement = PreparedWrite(by_key, (*changed, "key"), self._dialect, self._shared)
             self._order_updates[changed] = statement
         return statement
 
 
-def _insert(model: type[DeclarativeBase], dialect: Dialect) -> PreparedWrite:
+def _insert(model: type[DeclarativeBase], dialect: Dialect, shared: SharedProcessors) -> PreparedWrite:
     """INSERT of every column but a key the database numbers itself (events.seq, fills.id). Inline: nothing is
     fetched back (PostgreSQL would otherwise be asked to return the numbered key, which nobody reads)."""
     table = _table(model)
     columns = [column.key for column in table.columns if column.autoincrement is not True]
-    return PreparedWrite(insert(table).inline(), columns, dialect)
+    return PreparedWrite(insert(table).inline(), columns, dialect, shared)
 
 
-def _update(model: type[DeclarativeBase], dialect: Dialect) -> PreparedWrite:
+def _update(model: type[DeclarativeBase], dialect: Dialect, shared: SharedProcessors) -> PreparedWrite:
     """UPDATE of every column of the row whose one-column primary key is the parameter `key`."""
     table = _table(model)
     [key] = table.primary_key.columns
     columns = [column.key for column in table.columns if column is not key]
-    return PreparedWrite(update(table).where(key == bindparam("key")), (*columns, "key"), dialect)
+    return PreparedWrite(update(table).where(key == bindparam("key")), (*columns, "key"), dialect, shared)
 
 
 def _table(model: type[DeclarativeBase]) -> Table:

@@ -1,11 +1,14 @@
 """`json_ready` walks a value once instead of writing and parsing JSON text: it must give exactly what the round
-trip gives (same values, same types, same key order), and fail where the round trip fails; `dumps` must write
-the same text as `json.dumps` with the column options."""
+trip gives (same values, same types, same key order), and fail where the round trip fails, whether the way to
+convert a type is already known or found on the spot; `dumps` must write the same text as `json.dumps` with the
+column options, and fail the same way, though it skips the circular check until a value recurses too deep."""
 
 from __future__ import annotations
 
 import json
+import json.encoder
 import math
+import sys
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bigalpha.domain import Decision, DenyReason, GuardName, GuardOutcome, PositionMeta, Regime, evidence
+from bigalpha.store import mapping
 from bigalpha.store.mapping import _json_default, dumps, json_ready, meta_from_json, meta_to_json
 
 
@@ -80,6 +84,28 @@ class LooseRecord:  # an instance dict: answered by `_json_default` itself, not 
     value: object
 
 
+class Money(Decimal):
+    def __format__(self, spec: str, context: Any = None, /) -> str:
+        return "money"  # a subclass may format itself: only an exact Decimal has a converter of its own
+
+
+class Moment(datetime):
+    def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+        return "a moment"  # likewise for a datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A record that claims to be a dict: the isinstance checks before `_json_default` believe it, so the type
+    alone does not decide how it is written and it never gets a converter of its own."""
+
+    value: int
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        return dict
+
+
 leaves = st.one_of(
     st.none(),
     st.booleans(),
@@ -93,6 +119,8 @@ leaves = st.one_of(
     st.text(max_size=4).map(Label),
     st.datetimes(timezones=st.just(UTC)),
     st.dates().map(lambda d: date(d.year, d.month, d.day)),
+    st.decimals(allow_nan=False, allow_infinity=False, places=2).map(Money),
+    st.datetimes(timezones=st.just(UTC)).map(lambda d: Moment.fromtimestamp(d.timestamp(), UTC)),
 )
 keys = st.one_of(
     st.text(max_size=5),
@@ -176,10 +204,79 @@ def test_meta_to_json_and_back_are_unchanged(meta: PositionMeta) -> None:
     assert same(json_ready(again), round_trip(meta))
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(records, outcomes, metas, values), max_size=4))
+def test_json_ready_is_the_same_before_and_after_each_type_has_its_converter(value: list[Any]) -> None:
+    mapping._CONVERTERS.clear()
+    first = json_ready(value)
+    assert same(first, json_ready(value))
+    assert same(first, round_trip(value))
+
+
+def test_a_record_claiming_another_class_goes_the_way_of_its_claim_every_time() -> None:
+    """`Claimed` is taken for a dict by the isinstance checks, which then fail on it (as they always did):
+    a converter found from its type alone would write its fields instead."""
+    mapping._CONVERTERS.clear()
+    for _ in range(2):
+        with pytest.raises(AttributeError, match="items"):
+            json_ready([Claimed(1)])
+
+
 @settings(max_examples=300, deadline=None)
 @given(values)
 def test_dumps_writes_what_json_dumps_writes(value: Any) -> None:
     assert dumps(value) == json.dumps(value, default=_json_default, separators=(",", ":"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(records, outcomes, metas, values), max_size=4), st.text(max_size=6).map(Label))
+def test_dumps_writes_what_the_checking_encoder_writes(value: list[Any], label: Label) -> None:
+    assert dumps(value) == mapping._COLUMN_ENCODER.encode(value)
+    assert dumps(label) == mapping._COLUMN_ENCODER.encode(label)  # a bare text: encode's shortcut for it
+
+
+def test_dumps_runs_the_c_encoder() -> None:
+    c_encoder = getattr(json.encoder, "c_make_encoder", None)
+    assert c_encoder is not None
+    assert isinstance(mapping._UNCHECKED_ENCODE, c_encoder)
+
+
+def _circular_values() -> list[Any]:
+    looped_list: list[Any] = [1]
+    looped_list.append({"back": looped_list})
+    looped_dict: dict[str, Any] = {}
+    looped_dict["self"] = looped_dict
+    looped_record = LooseRecord(None)
+    looped_record.value = [looped_record]  # through `_json_default`
+    return [looped_list, looped_dict, looped_record]
+
+
+@pytest.mark.parametrize("value", _circular_values(), ids=["list", "dict", "record"])
+def test_dumps_refuses_a_circular_value_as_the_checking_encoder_does(value: Any) -> None:
+    with pytest.raises(ValueError, match="Circular reference detected") as checked:
+        mapping._COLUMN_ENCODER.encode(value)
+    with pytest.raises(ValueError, match="Circular reference detected") as fast:
+        dumps(value)
+    assert str(fast.value) == str(checked.value)
+
+
+def test_dumps_refuses_a_value_nested_too_deep_as_the_checking_encoder_does() -> None:
+    deep: list[Any] = []
+    for _ in range(sys.getrecursionlimit() + 10):
+        deep = [deep]
+    with pytest.raises(RecursionError):
+        mapping._COLUMN_ENCODER.encode(deep)
+    with pytest.raises(RecursionError):
+        dumps(deep)
+
+
+@pytest.mark.parametrize("value", [{"when": timedelta(seconds=3)}, [object()], {(1, 2): "a tuple key"}])
+def test_dumps_refuses_what_the_checking_encoder_refuses(value: Any) -> None:
+    with pytest.raises(TypeError) as checked:
+        mapping._COLUMN_ENCODER.encode(value)
+    with pytest.raises(TypeError) as fast:
+        dumps(value)
+    assert str(fast.value) == str(checked.value)
 
 
 @pytest.mark.parametrize(
