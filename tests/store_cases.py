@@ -137,6 +137,7 @@ def check_round_trips(store: Store) -> None:
     assert store.fills(order.client_order_id) == [fill]
     assert store.get_position(position.id) == position
     assert store.open_positions() == [position]
+    assert store.working_position_ids() == set()  # the open order is not tied to a position
     seq, stored_event = store.events()[0]
     assert seq >= 1
     assert stored_event == event
@@ -151,6 +152,13 @@ def check_round_trips(store: Store) -> None:
     assert store.closed_positions() == [closed]
     assert store.order_filled_quantity(order.client_order_id) == Decimal("0.00415")
     assert store.open_orders() == []
+    exit_order = dataclasses.replace(make_order(2), position_id=position.id, reduce_only=True)
+    with store.transaction() as tx:
+        tx.save_order(exit_order)
+    assert store.working_position_ids() == {position.id} == {o.position_id for o in store.open_orders()}
+    with store.transaction() as tx:
+        tx.save_order(dataclasses.replace(exit_order, status=OrderStatus.CANCELED))
+    assert store.working_position_ids() == set()
     assert store.events(types=[EventType.SIGNAL.value]) == []
 
 

@@ -140,6 +140,13 @@ class Store:
             )
             return [mapping.order_from_row(row) for row in rows]
 
+    def working_position_ids(self) -> set[str]:
+        """The positions with an order still working: the position ids of `open_orders()`, without building the
+        orders (the engine asks on every tick a position is open, to leave those positions alone)."""
+        with self._core() as connection:
+            rows = connection.execute(_WORKING_POSITION_IDS).all()
+            return {position_id for (position_id,) in rows if position_id is not None}  # None: refused by the query
+
     def count_orders(self, *, position_id: str) -> int:
         with self._read() as session:
             return int(
@@ -318,6 +325,12 @@ _STATE_VALUE = select(StateRow.value).where(StateRow.key == bindparam("key"))
 _STATE_VALUES = select(StateRow.key, StateRow.value).where(StateRow.key.in_(bindparam("keys", expanding=True)))
 _VERDICT_RISKS = select(VerdictRow.signal_id, VerdictRow.risk).where(
     VerdictRow.signal_id.in_(bindparam("ids", expanding=True))
+)
+_WORKING_POSITION_IDS = (
+    select(OrderRow.position_id)
+    .where(OrderRow.status.in_([s.value for s in OPEN_ORDER_STATUSES]))
+    .where(OrderRow.position_id.is_not(None))
+    .distinct()
 )
 _CLOSED_POSITIONS = (
     select(PositionRow.__table__).where(PositionRow.closed_at.is_not(None)).order_by(PositionRow.closed_at)
