@@ -73,6 +73,13 @@ class BotRun:
     open_positions: list[Position] = field(default_factory=list)
 
 
+# The strategies that read no Hurst estimate (A-HURST-1) from the contexts they are shown: with only these, a context's
+# estimate is made when a decision reads it (a signal's gate, sizing and entry plan), not on every bar shown.
+_READ_NO_HURST = frozenset(
+    {ALPHA_OFI, LowerBandLong.NAME, UpperBandShort.NAME, SolFeeFadeSetup.NAME, XrpSqueezeSetup.NAME}
+)
+
+
 def _setup_symbols(settings: Settings) -> dict[str, str]:
     """The symbol each tactical setup trades, by strategy name: a setup ignores every other symbol's bars."""
     cfg = settings.setups
@@ -167,7 +174,9 @@ def run_bot(
             out[symbol] = symbol_columns(era_arrays(lane.arrays, bar_ns, eras), bar_ns, settings.indicators, current)
         return out
 
-    engine.builder = ColumnContextBuilder(settings.indicators, columns, columns_in)
+    builder = ColumnContextBuilder(settings.indicators, columns, columns_in)
+    builder.defer_hurst = all(strategy.name in _READ_NO_HURST for strategy in engine.parts.strategies)
+    engine.builder = builder
     engine.whale_probe = ColumnWhaleProbe(settings, market.lanes, market.tick_ns)
     engine.start()
     run = _Loop(settings, market, engine, broker, columns, dense, progress).run(store)

@@ -28,7 +28,14 @@ import numpy.typing as npt
 
 from bigalpha.config.indicators import IndicatorsConfig
 from bigalpha.domain import MarketSnapshot, Symbol
-from bigalpha.indicators.builder import ContextBuilder, _check_snapshot, fill_flow, fill_hurst_oi
+from bigalpha.indicators.builder import (
+    HURST_DEFERRED,
+    ContextBuilder,
+    _check_snapshot,
+    complete_hurst,
+    fill_flow,
+    fill_hurst_oi,
+)
 from bigalpha.indicators.columns import SnapshotArrays, book_top_quantities
 from bigalpha.indicators.context import MarketContext
 from bigalpha.indicators.flow import FlowColumns, flow_columns
@@ -159,6 +166,9 @@ class ColumnContextBuilder(ContextBuilder):
         self._rebuild = rebuild
         self._eras = ThresholdEras()
         self._last: dict[Symbol, Any] = {}
+        # Set by a backtest whose strategies read no Hurst estimate: it is then made only for the contexts a
+        # decision reads it from (`complete`), the same estimate, instead of on every bar shown.
+        self.defer_hurst = False
 
     def update(self, snapshot: MarketSnapshot, *, whale_threshold_usd: float) -> MarketContext:
         columns = self._columns.get(snapshot.symbol)
@@ -216,12 +226,26 @@ class ColumnContextBuilder(ContextBuilder):
             taker=_finite(f.taker_ratio.item(i)),
         )
 
+    def complete(self, context: MarketContext) -> MarketContext:
+        if context.unavailable.get("hurst") != HURST_DEFERRED:
+            return context
+        columns = self._columns.get(context.symbol)
+        if columns is None:
+            raise ColumnsError(f"no indicator columns for {context.symbol}")
+        closes = self._closes(columns, columns.index(epoch_ns(context.ts)))
+        if closes is None:  # never deferred: a window too short has its reason at once
+            raise ColumnsError(f"{context.symbol} at {context.ts.isoformat()}: no Hurst window to complete")
+        return complete_hurst(self._cfg, context, closes)
+
+    def _closes(self, c: SymbolColumns, i: int) -> FloatArray | None:
+        window = self._cfg.hurst_window
+        # The builder's call on the builder's window: a batched rolling estimate differs in the 14th digit.
+        return c.close[i - window + 1 : i + 1] if i + 1 >= window else None
+
     def _hurst_oi_at(
         self, c: SymbolColumns, i: int, snapshot: MarketSnapshot, out: dict[str, Any], unavailable: dict[str, str]
     ) -> None:
-        window = self._cfg.hurst_window
-        # The builder's call on the builder's window: a batched rolling estimate differs in the 14th digit.
-        closes = c.close[i - window + 1 : i + 1] if i + 1 >= window else None
+        closes = self._closes(c, i)
         observed = snapshot.open_interest_usd
         oi = None
         if observed is not None and math.isfinite(observed.value):
@@ -230,4 +254,6 @@ class ColumnContextBuilder(ContextBuilder):
                 _finite(c.oi.delta_usd.item(i)),
                 _finite(c.oi.change_pct.item(i)),
             )
-        fill_hurst_oi(self._cfg, out, unavailable, closes=closes, have=min(i + 1, self.capacity), oi=oi)
+        fill_hurst_oi(
+            self._cfg, out, unavailable, closes=closes, have=min(i + 1, self.capacity), oi=oi, defer=self.defer_hurst
+        )

@@ -313,7 +313,7 @@ class Engine:
     def _manage_positions(self, now: datetime) -> None:
         if not self.book.positions:
             return  # nothing to manage: skip the store query (a backtest's flat bars stay cheap)
-        working = {order.position_id for order in self.store.open_orders()}
+        working = self.store.working_position_ids()
         for position in list(self.book.positions.values()):
             if position.id in working or position.quantity <= 0:
                 continue
@@ -379,7 +379,8 @@ class Engine:
         if signal.id in self.handled_signals:
             return  # handled before a restart
         self.summary.signals += 1
-        context = self.contexts[signal.symbol]
+        # A backtest may leave estimates no strategy reads for the decisions that do (`ContextBuilder.complete`).
+        context = self.contexts[signal.symbol] = self.builder.complete(self.contexts[signal.symbol])
         verdict = gate_evaluate(signal, context, self.settings.gate, self.learned)
         gate_events = verdict_events(signal, verdict)
         entry_price = Decimal(repr(signal.price))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -166,6 +167,11 @@ def fill_flow(
         unavailable["taker_ratio"] = f"needs {cfg.taker_window_minutes} bars with taker sell volume, {held}"
 
 
+# The reason a context gives for a Hurst estimate left for later (`fill_hurst_oi(..., defer=True)`): a backtest
+# estimates it only on the bars where a decision reads it (`ContextBuilder.complete`), the same estimate.
+HURST_DEFERRED = "not estimated on this bar: no decision read it (estimated when one does)"
+
+
 def fill_hurst_oi(
     cfg: IndicatorsConfig,
     out: dict[str, Any],
@@ -174,9 +180,35 @@ def fill_hurst_oi(
     closes: npt.NDArray[np.float64] | None,
     have: int,
     oi: tuple[float | None, float | None, float | None] | None,
+    defer: bool = False,
 ) -> None:
     """Hurst, regime, TRUE TREND and open-interest fields from the last window of closes (None when fewer
-    than the window: A-HURST-1 never estimates from less) and (OI, 5-minute delta, change) when observed."""
+    than the window: A-HURST-1 never estimates from less) and (OI, 5-minute delta, change) when observed.
+
+    With `defer`, a window that could be estimated is not: the Hurst fields stay unknown with `HURST_DEFERRED` as
+    the reason, in the place the estimate's own reason would take, until `complete_hurst` estimates them."""
+    oi_now, delta, change = oi if oi is not None else (None, None, None)
+    if closes is not None and defer:
+        unavailable["hurst"] = HURST_DEFERRED
+        out.update(hurst=None, hurst_stderr=None, regime=Regime.UNKNOWN, true_trend=None)
+    else:
+        _hurst_fields(cfg, out, unavailable, closes=closes, have=have, delta=delta)
+    if oi is not None and delta is None:
+        unavailable["oi_delta_5m"] = f"no open-interest observation {cfg.oi_velocity_minutes} minutes back"
+    elif oi is None and "open_interest" not in unavailable:
+        unavailable["open_interest"] = "not in snapshot"
+    out.update(open_interest_usd=oi_now, oi_delta_5m_usd=delta, oi_change_pct=change)
+
+
+def _hurst_fields(
+    cfg: IndicatorsConfig,
+    out: dict[str, Any],
+    unavailable: dict[str, str],
+    *,
+    closes: npt.NDArray[np.float64] | None,
+    have: int,
+    delta: float | None,
+) -> None:
     window = cfg.hurst_window
     hurst: float | None = None
     stderr: float | None = None
@@ -192,20 +224,28 @@ def fill_hurst_oi(
         trending_above=cfg.hurst_trending_above,
         noise_below=cfg.hurst_noise_below,
     )
-    oi_now, delta, change = oi if oi is not None else (None, None, None)
-    if oi is not None and delta is None:
-        unavailable["oi_delta_5m"] = f"no open-interest observation {cfg.oi_velocity_minutes} minutes back"
-    elif oi is None and "open_interest" not in unavailable:
-        unavailable["open_interest"] = "not in snapshot"
     out.update(
         hurst=hurst,
         hurst_stderr=stderr,
         regime=Regime(regime.value),
         true_trend=true_trend(hurst, delta, trending_above=cfg.hurst_trending_above),
-        open_interest_usd=oi_now,
-        oi_delta_5m_usd=delta,
-        oi_change_pct=change,
     )
+
+
+def complete_hurst(cfg: IndicatorsConfig, context: MarketContext, closes: npt.NDArray[np.float64]) -> MarketContext:
+    """`context` with the Hurst estimate `fill_hurst_oi(..., defer=True)` left out made from `closes` (the window
+    it was deferred on): field for field, and reason for reason in the same order, the context built at once."""
+    if context.unavailable.get("hurst") != HURST_DEFERRED:
+        return context
+    out: dict[str, Any] = {}
+    reasons: dict[str, str] = {}
+    _hurst_fields(cfg, out, reasons, closes=closes, have=closes.shape[0], delta=context.oi_delta_5m_usd)
+    unavailable = {
+        key: reasons[key] if key == "hurst" else reason
+        for key, reason in context.unavailable.items()
+        if key != "hurst" or key in reasons
+    }
+    return replace(context, unavailable=unavailable, **out)
 
 
 class ContextBuilder:
@@ -219,6 +259,11 @@ class ContextBuilder:
     @property
     def capacity(self) -> int:
         return self._capacity
+
+    def complete(self, context: MarketContext) -> MarketContext:
+        """`context` with every estimate a decision reads (the engine asks before it decides on a signal): this
+        builder defers none, so `context` itself."""
+        return context
 
     def update(self, snapshot: MarketSnapshot, *, whale_threshold_usd: float) -> MarketContext:
         if not (math.isfinite(whale_threshold_usd) and whale_threshold_usd > 0):

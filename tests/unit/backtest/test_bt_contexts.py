@@ -14,9 +14,9 @@ from bigalpha.config import Settings
 from bigalpha.data.sim import SimParams, generate
 from bigalpha.data.sim.params import default_symbols
 from bigalpha.data.sim.snapshots import SnapshotBuilder
-from bigalpha.domain import Symbol
+from bigalpha.domain import Regime, Symbol
 from bigalpha.gate.learned import GateLearnedState
-from bigalpha.indicators.builder import ContextBuilder
+from bigalpha.indicators.builder import HURST_DEFERRED, ContextBuilder
 
 
 def test_column_contexts_equal_the_live_builder_bar_by_bar() -> None:
@@ -45,6 +45,42 @@ def test_column_contexts_equal_the_live_builder_bar_by_bar() -> None:
             compared += 1
     assert compared == 800
     assert with_prints > 400
+
+
+def test_a_deferred_hurst_estimate_completes_to_the_live_context() -> None:
+    """A backtest whose strategies read no Hurst estimate defers it to the contexts a decision reads (A-HURST-1,
+    P-TREND-1): deferred, the context says so; completed, it equals the live builder's, field for field and reason
+    for reason in the same order (the order is kept in stored JSON)."""
+    settings = Settings()
+    cfg = settings.indicators
+    symbols = tuple(s for s in default_symbols() if s.symbol == "ETH")
+    dataset = generate(SimParams(seed=5, start=datetime(2025, 3, 1, tzinfo=UTC), symbols=symbols), 1)
+    market = sim_market(dataset, "sim", cfg.ofi_book_levels)
+    threshold = GateLearnedState.initial(settings).whale_threshold_usd
+    columns = {
+        s: symbol_columns(lane.arrays(threshold), market.tick_ns[lane.tick], cfg, threshold)
+        for s, lane in market.lanes.items()
+    }
+    deferring = ColumnContextBuilder(cfg, columns)
+    deferring.defer_hurst = True
+    live = ContextBuilder(cfg)
+    reader = market.reader()
+    full = SnapshotBuilder(dataset.frames, dataset.symbols, frozenset())
+    deferred = estimated = 0
+    for i in range(300):
+        for snapshot, shown in zip(full.tick(i), reader.tick(i), strict=True):
+            expected = live.update(snapshot, whale_threshold_usd=threshold)
+            got = deferring.update(shown, whale_threshold_usd=threshold)
+            if got.unavailable.get("hurst") == HURST_DEFERRED:
+                deferred += 1
+                assert (got.hurst, got.regime, got.true_trend) == (None, Regime.UNKNOWN, None)
+            completed = deferring.complete(got)
+            assert completed == expected, f"bar {i}"
+            assert list(completed.unavailable) == list(expected.unavailable)
+            assert deferring.complete(completed) is completed  # nothing left to estimate
+            estimated += expected.hurst is not None
+    assert deferred == 300 - (cfg.hurst_window - 1)  # every bar with a full window, and only those
+    assert estimated > 150
 
 
 def test_column_contexts_follow_a_new_whale_threshold() -> None:
