@@ -41,6 +41,15 @@ class _EraIndex:
     ordered: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class _Deltas:
+    """One symbol's bar-by-bar whale deltas at one era's threshold times each multiplier (a row each, so a window
+    is read in one slice), and `unsized_before` of the bars at each (one, when all are the same array)."""
+
+    delta: FloatArray
+    unsized: tuple[IntArray, ...]
+
+
 class ColumnWhaleProbe(WhaleProbe):
     """A `WhaleProbe` whose per-bar whale deltas come from whole-history columns (see the module docstring)."""
 
@@ -48,7 +57,8 @@ class ColumnWhaleProbe(WhaleProbe):
         super().__init__(settings)
         self._lanes = lanes
         self._bar_ns = {s: tick_ns[lane.tick] for s, lane in lanes.items()}
-        self._deltas: dict[tuple[Symbol, float], tuple[FloatArray, IntArray]] = {}
+        self._era_end = {s: era_end(bar_ns) for s, bar_ns in self._bar_ns.items()}
+        self._deltas: dict[tuple[Symbol, float], _Deltas] = {}
         self._at: dict[Symbol, int] = {}  # lane index of each symbol's last observed bar
         self._eras = ThresholdEras()
         self._era_index: dict[Symbol, _EraIndex] = {}
@@ -69,11 +79,11 @@ class ColumnWhaleProbe(WhaleProbe):
             return None
         columns: list[list[float]] = [[] for _ in self.multipliers]
         for first, end, threshold in self._spans(symbol, i + 1 - self.window, i + 1):
-            for m, multiplier in enumerate(self.multipliers):
-                delta, unsized = self._delta(symbol, threshold * multiplier)
-                if unsized[end] != unsized[first]:
-                    return None  # a bar without trade sizes: intent unknown at every threshold, as live
-                columns[m].extend(delta[first:end].tolist())
+            deltas = self._deltas_at(symbol, threshold)
+            if any(unsized[end] != unsized[first] for unsized in deltas.unsized):
+                return None  # a bar without trade sizes: intent unknown at every threshold, as live
+            for column, values in zip(columns, deltas.delta[:, first:end].tolist(), strict=True):
+                column.extend(values)
         return {label: sum(values) for label, values in zip(self._labels, columns, strict=True)}
 
     def _spans(self, symbol: Symbol, lo: int, hi: int) -> list[tuple[int, int, float]]:
@@ -90,16 +100,22 @@ class ColumnWhaleProbe(WhaleProbe):
             index.ordered = index.ordered and (not index.starts or index.starts[-1] <= start)
             index.starts.append(start)
             index.thresholds.append(threshold)
-        return window_spans(index.starts, index.thresholds, era_end(bar_ns), lo, hi, ordered=index.ordered)
+        return window_spans(index.starts, index.thresholds, self._era_end[symbol], lo, hi, ordered=index.ordered)
 
-    def _delta(self, symbol: Symbol, threshold_usd: float) -> tuple[FloatArray, IntArray]:
-        """The bar-by-bar whale delta at this threshold, and `unsized_before` of its bars."""
+    def _deltas_at(self, symbol: Symbol, threshold_usd: float) -> _Deltas:
+        """The bar-by-bar whale deltas at this era threshold times each multiplier, and `unsized_before` of its bars."""
         key = (symbol, threshold_usd)
         cached = self._deltas.get(key)
         if cached is None:
-            flow = self._lanes[symbol].arrays(threshold_usd).flow
-            cached = (flow.trade_whale_buy_usd - flow.trade_whale_sell_usd, unsized_before(flow.has_trade_sizes))
-            self._deltas[key] = cached
+            rows: list[FloatArray] = []
+            unsized: list[IntArray] = []
+            for multiplier in self.multipliers:
+                flow = self._lanes[symbol].arrays(threshold_usd * multiplier).flow
+                rows.append(flow.trade_whale_buy_usd - flow.trade_whale_sell_usd)
+                before = unsized_before(flow.has_trade_sizes)
+                if not any(np.array_equal(before, known) for known in unsized):
+                    unsized.append(before)  # the same bars are sized at every threshold: one array to look up
+            cached = self._deltas[key] = _Deltas(np.stack(rows), tuple(unsized))
         return cached
 
     def state_dict(self) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -78,12 +78,21 @@ def first_touch(
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
+class _Entry(NamedTuple):
     """What a shadow's next wake-up was computed from, and the answer (a global tick index)."""
 
     key: tuple[object, ...]
     wake: int
+
+
+class _Meta(NamedTuple):
+    """What a shadow's wake-up reads of it that never changes while it is open."""
+
+    true_trend: bool  # TRUE TREND at entry
+    pain: float  # max pain at entry, NaN when unknown
+    shortest_hold_ns: int  # the shortest hold it can be released after
+    opened_ns: int
+    sign: int  # +1 long, -1 short
 
 
 class ShadowWakeups:
@@ -97,8 +106,7 @@ class ShadowWakeups:
         self._never = never
         self._entries: dict[Symbol, dict[str, _Entry]] = {s: {} for s in lanes}
         self._earliest: dict[Symbol, int] = dict.fromkeys(lanes, never)
-        # shadow id → (TRUE TREND at entry, max pain at entry, the shortest hold it can be released after, in ns)
-        self._meta: dict[str, tuple[bool, float, int]] = {}
+        self._meta: dict[str, _Meta] = {}  # by shadow id
 
     def earliest(self) -> int:
         """The first tick at which some shadow must be shown (`never` when none)."""
@@ -136,9 +144,9 @@ class ShadowWakeups:
             for shadow in shadows:
                 key = _key(shadow)
                 entry = old.get(shadow.id)
-                if entry is None or entry.key != key or entry.wake <= i:
+                if entry is None or entry.wake <= i or entry.key != key:
                     if position < 0:
-                        position = int(np.searchsorted(lane.tick, i, side="right"))
+                        position = int(lane.tick.searchsorted(i, side="right"))
                     entry = _Entry(key, self._wake(lane, position, shadow))
                 entries[shadow.id] = entry
                 earliest = min(earliest, entry.wake)
@@ -148,10 +156,10 @@ class ShadowWakeups:
             self._earliest[symbol] = earliest
 
     def _wake(self, lane: Lane, start: int, shadow: Shadow) -> int:
-        end = int(lane.tick.shape[0])
+        end = len(lane.tick)
         if start >= end:
             return self._never
-        trend, pain, shortest_hold_ns = self._meta_of(shadow)
+        meta = self._meta_of(shadow)
         state = shadow.state
         hold = state.get("exit_state", {})
         targets = shadow.targets
@@ -159,25 +167,22 @@ class ShadowWakeups:
         if tiers_done >= len(targets):
             return int(lane.tick[start])  # a remainder to close now
         bar_ns = self._bar_ns[Symbol(shadow.symbol)]
-        opened_ns = epoch_ns(shadow.opened_at)
         max_hold_s = hold.get("max_hold_s")
         if max_hold_s is not None:
-            limit = opened_ns + int(float(max_hold_s) * 1e9) - _EARLY_NS
-            end = max(start, min(end, int(np.searchsorted(bar_ns, limit, side="left"))))
-        holding = trend and not hold.get("released", False)
+            limit = meta.opened_ns + int(float(max_hold_s) * 1e9) - _EARLY_NS
+            end = max(start, min(end, int(bar_ns.searchsorted(limit, side="left"))))
+        holding = meta.true_trend and not hold.get("released", False)
         if holding:
-            release = int(np.searchsorted(bar_ns, opened_ns + shortest_hold_ns - _EARLY_NS, side="left"))
+            release = int(bar_ns.searchsorted(meta.opened_ns + meta.shortest_hold_ns - _EARLY_NS, side="left"))
             end = max(start, min(end, release))
-        if hold.get("max_pain_hit", False):
-            pain = _NONE
-        sign = 1 if shadow.side == "LONG" else -1
+        pain = _NONE if hold.get("max_pain_hit", False) else meta.pain
         j = first_touch(
             lane.open,
             lane.high,
             lane.low,
             start,
             end,
-            sign,
+            meta.sign,
             shadow.stop_price,
             targets[tiers_done],
             pain,
@@ -185,11 +190,11 @@ class ShadowWakeups:
         )
         if holding:
             j = max(start, j - self._hold_bars)  # the hold's closes of the bars before, as if it saw every bar
-        if j >= int(lane.tick.shape[0]):
+        if j >= len(lane.tick):
             return self._never
         return int(lane.tick[j])
 
-    def _meta_of(self, shadow: Shadow) -> tuple[bool, float, int]:
+    def _meta_of(self, shadow: Shadow) -> _Meta:
         cached = self._meta.get(shadow.id)
         if cached is None:
             meta = meta_from_json(shadow.state.get("meta"))
@@ -200,8 +205,13 @@ class ShadowWakeups:
             other = hold.far_from_max_pain_minutes
             if not far_from_max_pain(shadow.entry_price, pain, self._config):
                 other = hold.base_minutes
-            shortest_ns = 60_000_000_000 * min(hold.toward_cluster_minutes, other)
-            cached = (meta is not None and meta.true_trend, _NONE if pain is None else float(pain), shortest_ns)
+            cached = _Meta(
+                true_trend=meta is not None and meta.true_trend,
+                pain=_NONE if pain is None else float(pain),
+                shortest_hold_ns=60_000_000_000 * min(hold.toward_cluster_minutes, other),
+                opened_ns=epoch_ns(shadow.opened_at),
+                sign=1 if shadow.side == "LONG" else -1,
+            )
             self._meta[shadow.id] = cached
         return cached
 

@@ -39,11 +39,53 @@ class PositionEntryPlanner:
         window = hold_window(signal.strategy, self.settings)
         max_hold = timedelta(seconds=window.max_s) if window is not None else None
         plan = plan_entry(signal, context, entry_price, quantity, self.config, now, verdict=verdict, max_hold=max_hold)
-        return EntryPlan(plan.stop_price, plan.targets, plan.meta, plan.events, plan.hold_state.to_dict())
+        return EntryPlan(plan.stop_price, plan.targets, plan.meta, plan.events, _FIRST_HOLDS.dump(plan.hold_state))
 
 
 _HOLD_MEMO_SIZE = 4096
 """Positions and shadows whose last hold state is remembered: more than are ever open at once."""
+_FIRST_HOLDS_SIZE = 64
+"""Distinct first hold states remembered: a few hold levels times the setups' max holds."""
+
+
+class _FirstHolds:
+    """The hold states positions start with, and their JSON dumps.
+
+    `initial_hold_state` hands out one shared instance per distinct first state, and every entry (each signal's
+    shadow too) starts from one of a few: dumping it again, and parsing the dump again on the position's first
+    bar, are most of the cost of a refused signal's plans. A dump is remembered by the identity of the state it
+    was made from (kept alive here, so its id cannot be reused), and handed out as a fresh copy; a state equal to
+    a remembered dump is the state it was dumped from (states without times round-trip exactly), the same
+    equality the exit policy's own memo relies on."""
+
+    def __init__(self) -> None:
+        self._dumps: dict[int, tuple[HoldState, dict[str, Any]]] = {}
+
+    def dump(self, hold: HoldState) -> dict[str, Any]:
+        known = self._dumps.get(id(hold))
+        if known is None or known[0] is not hold:
+            data = hold.to_dict()
+            if hold.last_bar_ts is not None or hold.released_at is not None or hold.max_pain_hit_at is not None:
+                return data  # not a first state: its times may print in more than one way
+            known = self._dumps[id(hold)] = (hold, data)
+            if len(self._dumps) > _FIRST_HOLDS_SIZE:
+                del self._dumps[next(iter(self._dumps))]
+        return _copy(known[1])
+
+    def parse(self, state: Mapping[str, Any]) -> tuple[HoldState, dict[str, Any]]:
+        """The state a dict holds, and a fresh copy of its dump when it is a remembered first state ({} if not)."""
+        for hold, data in self._dumps.values():
+            if data == state:
+                return hold, _copy(data)
+        return HoldState.from_dict(state), {}
+
+
+def _copy(data: dict[str, Any]) -> dict[str, Any]:
+    """A dump's copy that shares no list with it."""
+    return {key: list(value) if isinstance(value, list) else value for key, value in data.items()}
+
+
+_FIRST_HOLDS = _FirstHolds()
 
 
 class PositionExitPolicy:
@@ -71,9 +113,9 @@ class PositionExitPolicy:
         if remembered is not None and remembered[0] == state:
             data, hold = remembered
         else:
-            data, hold = {}, HoldState.from_dict(state) if state else HoldState()
+            hold, data = _FIRST_HOLDS.parse(state) if state else (HoldState(), {})
         decision = evaluate_exits(position, context, bar, now, self.config, hold, emergency=self.emergency)
-        actions = tuple(ExitAction(a.quantity, a.tag, a.trigger_price) for a in decision.actions)
+        actions = tuple([ExitAction(a.quantity, a.tag, a.trigger_price) for a in decision.actions])
         new = decision.hold_state
         if new is not hold or not data:
             data = new.to_dict()

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from bigalpha.bus import SignalBus
+from bigalpha.clock import require_utc
 from bigalpha.config import Settings
 from bigalpha.domain import Mode, Position, Signal, Symbol, Verdict
 from bigalpha.engine.policies import KillCheck, RiskOutcome
@@ -20,8 +22,10 @@ from bigalpha.risk import (
     Period,
     account_from_store,
     complete_flatten,
-    evaluate_kill_switch,
     evaluate_risk,
+    health_factor,
+    health_factor_critical,
+    kill_switch_verdict,
     on_entry,
     on_entry_failed,
     on_mark,
@@ -45,6 +49,15 @@ def market_condition(context: MarketContext) -> float:
     if context.whale_intensity is None:
         return 0.0
     return min(max(context.whale_intensity / 100.0, 0.0), 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class _KillMemo:
+    """The last kill-switch check and what it was judged from (see `RiskGatePolicy.kill_switch`)."""
+
+    account: AccountState
+    hf_problem: str | None
+    check: KillCheck
 
 
 class RiskGatePolicy:
@@ -74,6 +87,8 @@ class RiskGatePolicy:
         # The day and session of the last tick: the kill switch rolls the account every tick, and the calendar
         # arithmetic need be redone only once a boundary has passed.
         self._period: Period | None = None
+        # A flat book's kill switch sees the same account tick after tick: its check is kept until that changes.
+        self._kill_memo: _KillMemo | None = None
 
     def _account(self) -> AccountState:
         if self.account is None:
@@ -119,22 +134,41 @@ class RiskGatePolicy:
                 now, self.settings.risk.day_start_utc_hour, self.settings.setups.session.session_hours
             )
         account = on_mark(roll_to(account, period.day, period.session), unrealized_pnl)
-        decision = evaluate_kill_switch(account, {str(k): v for k, v in contexts.items()}, self.settings.risk, now)
+        risk = self.settings.risk
+        at = require_utc(now)  # as `evaluate_kill_switch` judges the inputs' ages
+        hf, hf_problem = health_factor(contexts, risk, at) if risk.health_factor_required else (None, None)
+        request = pending_flatten(self.store) if self._latches_read_at is not None and self._fresh else None
+        memo = self._kill_memo
+        if (
+            memo is not None
+            and memo.account is account
+            and memo.hf_problem == hf_problem
+            and request is None
+            and not health_factor_critical(hf, risk)
+        ):
+            # The same account object (replaced, never mutated, on every change), the same health-factor problem
+            # and a health factor that is not critical give the same check: `kill_switch_verdict` reads `hf`
+            # itself only when it is critical (a trip or a flatten request is never remembered).
+            self.account = account
+            return memo.check
+        decision = kill_switch_verdict(account, hf, hf_problem, risk)
         if decision.trip is not None:
             account = with_kill_switch(
                 account, trip_kill_switch(self.bus, decision.trip, decision.message, "engine", now)
             )
         flatten = decision.flatten
-        request = pending_flatten(self.store) if self._latches_read_at is not None and self._fresh else None
         if request is not None:
             # R-K-4: a person asked to flatten (CLI or API); carried out now, recorded as done.
             complete_flatten(self.store, request, now)
             account = refresh_latches(account, self.store)
             flatten = True
         self.account = account
-        return KillCheck(
+        check = KillCheck(
             halted=decision.block_entries or account.kill_switch.tripped, flatten=flatten, reason=decision.message
         )
+        plain = decision.trip is None and request is None and not health_factor_critical(hf, risk)
+        self._kill_memo = _KillMemo(account, hf_problem, check) if plain else None
+        return check
 
     def latches_changed(self) -> None:
         """Re-read the latches at the next tick: for callers in this process (an API request that trips the

@@ -34,7 +34,16 @@ def to_decimal(value: float, name: str) -> Decimal:
 
 def round_toward(price: Decimal, entry: Decimal, digits: int) -> Decimal:
     """`price` rounded to `digits` significant digits of `entry`, in the direction of `entry`."""
-    quantum = Decimal(1).scaleb(entry.adjusted() - digits + 1)
+    return round_to_quantum(price, entry, price_quantum(entry, digits))
+
+
+def price_quantum(entry: Decimal, digits: int) -> Decimal:
+    """The unit of `digits` significant digits of `entry` (what `round_toward` rounds to)."""
+    return Decimal(1).scaleb(entry.adjusted() - digits + 1)
+
+
+def round_to_quantum(price: Decimal, entry: Decimal, quantum: Decimal) -> Decimal:
+    """`round_toward` with the quantum of the entry found once, for several prices planned from one entry."""
     rounding = ROUND_FLOOR if price > entry else ROUND_CEILING
     return price.quantize(quantum, rounding=rounding)
 
@@ -71,30 +80,31 @@ def validate_position(position: Position) -> None:
     if not position.is_open:
         raise ValueError(f"position {position.id} is closed (at {position.closed_at}); nothing to evaluate")
     require_aware(position.opened_at, "position.opened_at")
-    require_positive(position.entry_price, "position.entry_price")
-    require_positive(position.quantity, "position.quantity")
-    if position.quantity > position.initial_quantity:
+    entry = position.entry_price
+    require_positive(entry, "position.entry_price")
+    quantity = position.quantity
+    require_positive(quantity, "position.quantity")
+    if quantity > position.initial_quantity:
         raise ValueError(
-            f"position {position.id}: open quantity {position.quantity} exceeds its initial {position.initial_quantity}"
+            f"position {position.id}: open quantity {quantity} exceeds its initial {position.initial_quantity}"
         )
-    if not position.targets:
+    targets = position.targets
+    if not targets:
         raise ValueError(f"position {position.id} has no targets")
-    if not 0 <= position.tiers_done <= len(position.targets):
-        raise ValueError(
-            f"position {position.id}: tiers_done {position.tiers_done} is outside 0..{len(position.targets)}"
-        )
+    if not 0 <= position.tiers_done <= len(targets):
+        raise ValueError(f"position {position.id}: tiers_done {position.tiers_done} is outside 0..{len(targets)}")
     sign = position.side.sign
-    if sign * (position.entry_price - position.stop_price) <= 0:
+    if sign * (entry - position.stop_price) <= 0:
         raise ValueError(
             f"position {position.id}: {position.side} stop {position.stop_price} is not on the losing side "
-            f"of entry {position.entry_price} (P-STOP-1)"
+            f"of entry {entry} (P-STOP-1)"
         )
-    previous = position.entry_price
-    for tier, target in enumerate(position.targets, start=1):
-        if sign * (target - previous) < 0 or target == position.entry_price:
+    previous = entry
+    for tier, target in enumerate(targets, start=1):
+        if sign * (target - previous) < 0 or target == entry:
             raise ValueError(
                 f"position {position.id}: Tier-{tier} target {target} is out of order for a {position.side} "
-                f"entered at {position.entry_price}"
+                f"entered at {entry}"
             )
         previous = target
 

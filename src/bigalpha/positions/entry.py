@@ -20,8 +20,10 @@ from decimal import Decimal
 from bigalpha.config.positions import PositionsConfig
 from bigalpha.domain import (
     AccountName,
+    Decision,
     Event,
     EventType,
+    GuardName,
     LogTag,
     Position,
     PositionId,
@@ -100,15 +102,20 @@ def verdict_evidence(verdict: Verdict | None) -> tuple[tuple[str, str], ...]:
     if verdict.reason is not None:
         pairs.append(("reason", verdict.reason.value))
     for outcome in verdict.outcomes:
-        guard = outcome.guard.value
-        pairs.append((f"{guard}.decision", outcome.decision.value))
+        guard = _GUARD_TEXT[outcome.guard]
+        pairs.append((f"{guard}.decision", _DECISION_TEXT[outcome.decision]))
         pairs.append((f"{guard}.multiplier", repr(outcome.multiplier)))
         if outcome.reason is not None:
             pairs.append((f"{guard}.reason", outcome.reason.value))
         if outcome.data_unavailable is not None:
             pairs.append((f"{guard}.data_unavailable", outcome.data_unavailable))
-        pairs.extend((f"{guard}.{key}", str(value)) for key, value in outcome.evidence.items())
+        pairs += [(f"{guard}.{key}", str(value)) for key, value in outcome.evidence.items()]
     return tuple(pairs)
+
+
+# Every signal's plan flattens every guard's outcome: an enum member's `.value` is a descriptor call, a dict is not.
+_GUARD_TEXT: dict[GuardName, str] = {guard: guard.value for guard in GuardName}
+_DECISION_TEXT: dict[Decision, str] = {decision: decision.value for decision in Decision}
 
 
 def entry_meta(context: MarketContext, config: PositionsConfig, verdict: Verdict | None) -> PositionMeta:

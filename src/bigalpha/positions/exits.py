@@ -156,7 +156,7 @@ def _ladder(
 ) -> None:
     sign = position.side.sign
     extreme = to_decimal(bar.high if sign > 0 else bar.low, "bar extreme")
-    fractions = ladder_fractions(len(position.targets), config)
+    fractions: tuple[Decimal, ...] | None = None  # found when a tier fills: most bars reach no target
     last = len(position.targets) - 1
     if position.tiers_done > last:
         # the last tier filled but lot rounding left a remainder open: the ladder is done, close it now
@@ -176,6 +176,8 @@ def _ladder(
                 extra: dict[str, object] = {"tier": tier, "target": target}
                 run.events.append(_blocked_event(position, bar, now, hold, what, extra))
             continue
+        if fractions is None:
+            fractions = ladder_fractions(len(position.targets), config)
         quantity = tier_quantity(index, fractions, position.initial_quantity, run.remaining)
         fill = open_ if sign * (open_ - target) >= 0 else target
         reason = f"Tier {tier} target {target} reached (bar {'high' if sign > 0 else 'low'} {extreme})"

@@ -25,6 +25,7 @@ setup's max hold, the max-pain hit (L-MP-1) and which blocked exits were already
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -179,11 +180,14 @@ def initial_hold_state(
     minutes, reason = required_hold(
         true_trend_at_entry, False, far_from_max_pain(entry_price, max_pain, config), config
     )
-    return HoldState(
-        required_minutes=minutes,
-        reason=reason,
-        max_hold_s=None if max_hold is None else max_hold.total_seconds(),
-    )
+    return _first_state(minutes, reason, None if max_hold is None else max_hold.total_seconds())
+
+
+@functools.lru_cache(maxsize=64, typed=True)
+def _first_state(minutes: int, reason: HoldReason, max_hold_s: float | None) -> HoldState:
+    # One shared (immutable) instance per distinct first state: every position starts from one of a few, and the
+    # engine's adapters remember each one's JSON dump by identity (`bigalpha.engine.adapters`).
+    return HoldState(required_minutes=minutes, reason=reason, max_hold_s=max_hold_s)
 
 
 def _closes_after(state: HoldState, bar: Bar, keep: int) -> tuple[float, ...]:

@@ -28,7 +28,7 @@ from decimal import Decimal
 from bigalpha.config.positions import PositionsConfig
 from bigalpha.domain import Side
 from bigalpha.indicators.liquidity import Wall
-from bigalpha.positions._common import round_toward, to_decimal
+from bigalpha.positions._common import price_quantum, round_to_quantum, round_toward, to_decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +61,14 @@ def ladder_targets(
     """P-LADDER-1: the target price of each tier, rounded toward the entry."""
     validate_targets_pct(targets_pct)
     sign = side.sign
-    return tuple(
-        round_toward(entry * (1 + sign * to_decimal(pct, "target")), entry, config.price_significant_digits)
-        for pct in targets_pct
-    )
+    quantum = price_quantum(entry, config.price_significant_digits)
+    return tuple(round_to_quantum(entry * _target_factor(sign, pct), entry, quantum) for pct in targets_pct)
+
+
+@functools.lru_cache(maxsize=64, typed=True)
+def _target_factor(sign: int, pct: float) -> Decimal:
+    # 1 ± the target's fraction: every signal plans the configured ladder, whose fractions rarely change.
+    return 1 + sign * to_decimal(pct, "target")
 
 
 def ladder_fractions(tiers: int, config: PositionsConfig) -> tuple[Decimal, ...]:

@@ -13,6 +13,7 @@ R-K-3 is a live condition: a reset while the health factor is still critical tri
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from decimal import Decimal
 from bigalpha.bus import SignalBus
 from bigalpha.clock import require_utc
 from bigalpha.config.risk import RiskConfig
-from bigalpha.domain import DenyReason, Event, EventId, EventType, Evidence, LogTag, evidence, new_id
+from bigalpha.domain import DenyReason, Event, EventId, EventType, Evidence, LogTag, Symbol, evidence, new_id
 from bigalpha.indicators.context import MarketContext
 from bigalpha.risk.account import AccountState
 from bigalpha.risk.latches import (
@@ -60,7 +61,7 @@ def input_age_s(context: MarketContext, feed: str, now: datetime) -> float | Non
 
 
 def health_factor(
-    contexts: Mapping[str, MarketContext], config: RiskConfig, now: datetime
+    contexts: Mapping[str, MarketContext] | Mapping[Symbol, MarketContext], config: RiskConfig, now: datetime
 ) -> tuple[float | None, str | None]:
     """The lowest fresh health factor across `contexts` (it is one per account), or why there is none."""
     best: float | None = None
@@ -84,14 +85,29 @@ def health_factor(
     return best, None
 
 
-def evaluate_kill_switch(  # noqa: PLR0911 - one exit per rule, in priority order
+def evaluate_kill_switch(
     account: AccountState, contexts: Mapping[str, MarketContext], config: RiskConfig, now: datetime
 ) -> KillSwitchDecision:
     """R-K-1, R-K-2, R-K-3 on the account and the latest contexts; pure."""
     now = require_utc(now)
-    switch = account.kill_switch
     hf, hf_problem = health_factor(contexts, config, now) if config.health_factor_required else (None, None)
-    if hf is not None and hf < config.health_factor_flatten:
+    return kill_switch_verdict(account, hf, hf_problem, config)
+
+
+def health_factor_critical(hf: float | None, config: RiskConfig) -> bool:
+    """R-K-3's trigger: a known health factor below `health_factor_flatten`."""
+    return hf is not None and hf < config.health_factor_flatten
+
+
+def kill_switch_verdict(  # noqa: PLR0911 - one exit per rule, in priority order
+    account: AccountState, hf: float | None, hf_problem: str | None, config: RiskConfig
+) -> KillSwitchDecision:
+    """`evaluate_kill_switch` once the lowest fresh health factor (or why there is none, `health_factor`) is known.
+
+    Only R-K-3's own decision reads `hf` (when `health_factor_critical`); otherwise it appears in the evidence
+    alone, so every other field of the decision is a function of the account, `hf_problem` and the config."""
+    switch = account.kill_switch
+    if health_factor_critical(hf, config):
         return KillSwitchDecision(
             block_entries=True,
             trip=None if switch.tripped else KillCause.HEALTH_FACTOR_CRITICAL,
@@ -169,7 +185,9 @@ def evaluate_kill_switch(  # noqa: PLR0911 - one exit per rule, in priority orde
     )
 
 
+@functools.lru_cache(maxsize=8, typed=True)
 def _decimal(value: float) -> Decimal:
+    # The configured fraction, asked for on every tick: its Decimal is made once (Decimal is immutable).
     return Decimal(str(value))
 
 

@@ -45,6 +45,7 @@ class AlphaOfiStrategy:
         self.config = config
         self.default_stop_pct = default_stop_pct
         self._last_signal: dict[str, datetime] = {}
+        self._cooldown = timedelta(minutes=config.cooldown_minutes)  # asked on every bar that passes the threshold
 
     @property
     def name(self) -> str:
@@ -57,7 +58,7 @@ class AlphaOfiStrategy:
         if side is None or context.ofi is None:
             return ()
         last = self._last_signal.get(snapshot.symbol)
-        if last is not None and snapshot.ts - last < timedelta(minutes=self.config.cooldown_minutes):
+        if last is not None and snapshot.ts - last < self._cooldown:
             return ()
         self._last_signal[snapshot.symbol] = snapshot.ts
         return (
