@@ -107,15 +107,16 @@ class ColumnWhaleProbe(WhaleProbe):
         key = (symbol, threshold_usd)
         cached = self._deltas.get(key)
         if cached is None:
-            rows: list[FloatArray] = []
+            # Each row is written in place: stacking separate rows would hold the history twice at the peak.
+            delta = np.empty((len(self.multipliers), int(self._bar_ns[symbol].shape[0])))
             unsized: list[IntArray] = []
-            for multiplier in self.multipliers:
+            for row, multiplier in zip(delta, self.multipliers, strict=True):
                 flow = self._lanes[symbol].arrays(threshold_usd * multiplier).flow
-                rows.append(flow.trade_whale_buy_usd - flow.trade_whale_sell_usd)
+                np.subtract(flow.trade_whale_buy_usd, flow.trade_whale_sell_usd, out=row)
                 before = unsized_before(flow.has_trade_sizes)
                 if not any(np.array_equal(before, known) for known in unsized):
                     unsized.append(before)  # the same bars are sized at every threshold: one array to look up
-            cached = self._deltas[key] = _Deltas(np.stack(rows), tuple(unsized))
+            cached = self._deltas[key] = _Deltas(delta, tuple(unsized))
         return cached
 
     def state_dict(self) -> dict[str, Any]:
