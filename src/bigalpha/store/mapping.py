@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import json.encoder
@@ -54,10 +55,9 @@ def dumps(value: Any) -> str:
     Python frames fewer stand between the caller and the C encoder: a value nested within two levels of the
     recursion limit, which used to fail, may now be written.)"""
     if _UNCHECKED_ENCODE is not None:
-        try:
+        # Circular or too deep: the checking encoder below tells which (ValueError or RecursionError).
+        with contextlib.suppress(RecursionError):
             return "".join(_UNCHECKED_ENCODE(value, 0))
-        except RecursionError:
-            pass  # circular or too deep: the checking encoder tells which (ValueError or RecursionError)
     return _COLUMN_ENCODER.encode(value)
 
 
