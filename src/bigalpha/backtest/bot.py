@@ -271,8 +271,9 @@ class _Loop:
             if chosen:
                 tick = tuple(snap for snap in reader.tick(i) if snap.symbol in chosen)
                 if tick:
-                    engine.process_tick(tick, due_shadows=None if self.dense else self.wakeups.due_ids(i))
-                    self.wakeups.after_tick(i, (snap.symbol for snap in tick), engine.open_shadows)
+                    due = None if self.dense else self.wakeups.due_ids(i)
+                    engine.process_tick(tick, due_shadows=due)
+                    self.wakeups.after_tick(i, (snap.symbol for snap in tick), engine.open_shadows, due)
                     ticks += 1
                     lanes += len(tick)
                     if engine.summary.signals != signals:

@@ -24,7 +24,7 @@ price counts as reached (a bar shown for nothing costs time, a bar missed would 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import NamedTuple
 
 import numba
@@ -126,8 +126,18 @@ class ShadowWakeups:
             if entry.wake <= i
         }
 
-    def after_tick(self, i: int, symbols: Iterable[Symbol], open_shadows: Mapping[str, Shadow]) -> None:
-        """Recompute the wake-ups of the shadows on `symbols`, whose bar of tick `i` the engine just saw."""
+    def after_tick(
+        self,
+        i: int,
+        symbols: Iterable[Symbol],
+        open_shadows: Mapping[str, Shadow],
+        judged: Collection[str] | None = None,
+    ) -> None:
+        """Recompute the wake-ups of the shadows on `symbols`, whose bar of tick `i` the engine just saw.
+
+        `judged` are the shadows the engine was told it may change (`process_tick(…, due_shadows=judged)`; None: it
+        judged every shadow of the tick's symbols). A shadow it was not told of is unchanged and not yet due, so
+        its wake-up stands as computed; only the judged ones and those opened on this tick are looked at."""
         by_symbol: dict[str, list[Shadow]] = {s: [] for s in symbols}
         for shadow in open_shadows.values():
             group = by_symbol.get(shadow.symbol)
@@ -142,8 +152,12 @@ class ShadowWakeups:
             entries: dict[str, _Entry] = {}
             earliest = never
             for shadow in shadows:
-                key = _key(shadow)
                 entry = old.get(shadow.id)
+                if entry is not None and judged is not None and shadow.id not in judged:
+                    entries[shadow.id] = entry
+                    earliest = min(earliest, entry.wake)
+                    continue
+                key = _key(shadow)
                 if entry is None or entry.wake <= i or entry.key != key:
                     if position < 0:
                         position = int(lane.tick.searchsorted(i, side="right"))

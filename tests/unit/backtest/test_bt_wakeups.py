@@ -4,6 +4,7 @@ counts, and the scan errs on the side of showing a bar (P-STOP-1, P-LADDER-1, L-
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -205,6 +206,27 @@ def test_a_closed_shadow_no_longer_wakes() -> None:
     wakeups.after_tick(0, [Symbol("ETH")], {"shd-1": _shadow(state={"exit_state": {}})})
     wakeups.after_tick(3, [Symbol("ETH")], {})
     assert wakeups.earliest() == len(rows)
+
+
+def test_only_the_judged_and_the_new_shadows_are_looked_at_again() -> None:
+    """After a tick the engine was told to judge only the due shadows, the others' wake-ups stand (they are
+    unchanged and not yet due) and a shadow opened on the tick gets one: the same wake-ups as looking at all."""
+    rows = [*FLAT[:3], (100.0, 101.0, 99.5), *FLAT * 2, (100.0, 100.5, 98.9)]  # bar 3: a target; bar 14: the stop
+    first, far = _shadow(state={"exit_state": {}}), _shadow(state={"exit_state": {}}, targets=[110.0])
+    far = replace(far, id="shd-2")
+    selective, looking_at_all = _wakeups(rows), _wakeups(rows)
+    for wakeups in (selective, looking_at_all):
+        wakeups.after_tick(0, [Symbol("ETH")], {"shd-1": first, "shd-2": far})
+    assert selective.due_ids(3) == {"shd-1"}  # shd-2 wakes at its stop, bar 14
+    advanced = replace(first, state={"exit_state": {}, "tiers_done": 1})
+    opened = replace(far, id="shd-3")
+    after = {"shd-1": advanced, "shd-2": far, "shd-3": opened}
+    selective.after_tick(3, [Symbol("ETH")], after, judged={"shd-1"})
+    looking_at_all.after_tick(3, [Symbol("ETH")], after)
+    for i in range(len(rows)):
+        assert selective.due_ids(i) == looking_at_all.due_ids(i), i
+    assert selective.due_ids(13) == set()
+    assert selective.due_ids(14) == {"shd-1", "shd-2", "shd-3"}
 
 
 def _meta(values: dict[str, object]) -> dict[str, object]:
