@@ -259,17 +259,20 @@ def _unchecked_encoder(encoder: json.JSONEncoder) -> Callable[[Any, int], Sequen
     if make is None or indent is not None:
         return None
     strings = json.encoder.encode_basestring_ascii if encoder.ensure_ascii else json.encoder.encode_basestring
-    return make(
-        None,
-        encoder.default,
-        strings,
-        indent,
-        encoder.key_separator,
-        encoder.item_separator,
-        encoder.sort_keys,
-        encoder.skipkeys,
-        encoder.allow_nan,
-    )
+    try:
+        return make(
+            None,
+            encoder.default,
+            strings,
+            indent,
+            encoder.key_separator,
+            encoder.item_separator,
+            encoder.sort_keys,
+            encoder.skipkeys,
+            encoder.allow_nan,
+        )
+    except TypeError:  # an interpreter whose accelerator takes other arguments: `encoder` does all, as without one
+        return None
 
 
 _UNCHECKED_ENCODE = _unchecked_encoder(_COLUMN_ENCODER)
