@@ -6,8 +6,9 @@
 1. the rolling indicators are computed once over the whole history (`contexts.ColumnContextBuilder`), so a
    context costs lookups instead of a trailing-window recomputation;
 2. a symbol's bar reaches the engine only when something can happen on it: a strategy may signal there (for
-   Alpha-OFI, bars whose OFI and CVD pass its threshold and whose time is past its cool-down; a strategy the
-   backtester knows no filter for sees every bar of the symbols it trades), a position or a working order is
+   Alpha-OFI, bars whose OFI and CVD pass its threshold and whose time is past its cool-down; for the tactical
+   setups, the bars `setup_filters` keeps, the left-out ones handed from arrays to a setup that needs them; a
+   strategy the backtester knows no filter for sees every bar of the symbols it trades), a position or a working order is
    open on the symbol, an open shadow trade (L-SHADOW-1) can change on the bar (`wakeups`: its stop, its next
    target or its max pain is reached, its max hold runs out, or its TRUE TREND hold is still being judged), or a
    scheduled job or a funding time falls on the tick;
@@ -19,7 +20,7 @@ and tests prove both give the same trades and shadows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -40,6 +41,7 @@ from bigalpha.backtest.contexts import (
 )
 from bigalpha.backtest.market import Lane, Market, MarketError
 from bigalpha.backtest.probe import ColumnWhaleProbe
+from bigalpha.backtest.setup_filters import SetupFilter, setup_filters
 from bigalpha.backtest.wakeups import ShadowWakeups
 from bigalpha.clock import SimulatedClock
 from bigalpha.config import Settings
@@ -48,6 +50,7 @@ from bigalpha.domain import Mode, Position, Symbol
 from bigalpha.engine.build import build_engine
 from bigalpha.engine.core import Engine
 from bigalpha.gate.learned import GateLearnedState
+from bigalpha.indicators.flow import FlowInputs
 from bigalpha.store import Store
 from bigalpha.strategies.alpha_ofi import NAME as ALPHA_OFI
 from bigalpha.strategies.base import Strategy
@@ -179,9 +182,33 @@ def run_bot(
     engine.builder = builder
     engine.whale_probe = ColumnWhaleProbe(settings, market.lanes, market.tick_ns)
     engine.start()
-    run = _Loop(settings, market, engine, broker, columns, dense, progress).run(store)
+    filters = {} if dense else _filters(market, engine.parts.strategies, threshold)
+    run = _Loop(settings, market, engine, broker, columns, filters, dense, progress).run(store)
     store.flush()  # the run's records on disk when it returns, as if each transaction had been committed
     return run
+
+
+def _filters(market: Market, strategies: Sequence[Strategy], threshold: float) -> dict[str, SetupFilter | None]:
+    """The tactical setups' filters, from their state once the engine has started (`setup_filters`)."""
+    bar_ns = {symbol: market.tick_ns[lane.tick] for symbol, lane in market.lanes.items()}
+    flows = _LazyFlows(market, threshold)
+    return setup_filters(strategies, market.lanes, bar_ns, flows)
+
+
+class _LazyFlows(Mapping[Symbol, FlowInputs]):
+    """A symbol's indicator inputs, made only if a filter reads them (S-BTC-L: the bars' taker flow)."""
+
+    def __init__(self, market: Market, threshold: float) -> None:
+        self._market, self._threshold = market, threshold
+
+    def __getitem__(self, symbol: Symbol) -> FlowInputs:
+        return self._market.lanes[symbol].arrays(self._threshold).flow
+
+    def __iter__(self) -> Iterator[Symbol]:
+        return iter(self._market.lanes)
+
+    def __len__(self) -> int:
+        return len(self._market.lanes)
 
 
 class _NoFeed:
@@ -207,6 +234,7 @@ class _Loop:
         engine: Engine,
         broker: BacktestBroker,
         columns: dict[Symbol, SymbolColumns],
+        filters: dict[str, SetupFilter | None],
         dense: bool,
         progress: Progress | None,
     ) -> None:
@@ -221,6 +249,8 @@ class _Loop:
         self.always: set[Symbol] = set(market.symbols) if dense else set()
         self.ofi: dict[Symbol, BoolArray] = {}
         self.ofi_strategy: Strategy | None = None
+        self.setup_shown: dict[Symbol, BoolArray] = {}  # per symbol, the ticks a filtered setup must see
+        self.catch_ups: dict[Symbol, list[tuple[SetupFilter, npt.NDArray[np.int64]]]] = {}
         self.cooldown = timedelta(minutes=settings.setups.alpha_ofi.cooldown_minutes)
         for strategy in engine.parts.strategies:
             if strategy.name == ALPHA_OFI:
@@ -228,7 +258,15 @@ class _Loop:
                 for s, lane in market.lanes.items():
                     self.ofi[s] = _mask(n, lane.tick[_ofi_candidates(settings, lane, columns[s])])
             elif strategy.name in setup_symbols:
-                self.always |= {s for s in market.symbols if s == setup_symbols[strategy.name]}
+                chosen = filters.get(strategy.name)
+                if chosen is None:
+                    self.always |= {s for s in market.symbols if s == setup_symbols[strategy.name]}
+                    continue
+                tick = market.lanes[chosen.symbol].tick
+                shown = self.setup_shown.setdefault(chosen.symbol, np.zeros(n, dtype=np.bool_))
+                shown |= _mask(n, tick[chosen.shown])
+                if chosen.catch_up is not None:
+                    self.catch_ups.setdefault(chosen.symbol, []).append((chosen, tick))
             else:
                 self.always |= set(market.symbols)  # no filter known: every bar
         periods = [every for _name, every, _job in engine.parts.jobs]
@@ -241,6 +279,9 @@ class _Loop:
         always_any = np.zeros(n, dtype=np.bool_)
         for s in self.always:
             always_any |= self.present[s]
+        for s, shown in self.setup_shown.items():
+            if s not in self.always:
+                always_any |= shown
         final = np.zeros(n, dtype=np.bool_)
         final[-1:] = True
         self.scheduled = np.flatnonzero(any_ofi | always_any | self.forced | final)
@@ -270,6 +311,7 @@ class _Loop:
             chosen = self._symbols_at(i, active)
             if chosen:
                 tick = tuple(snap for snap in reader.tick(i) if snap.symbol in chosen)
+                self._catch_up(i, (snap.symbol for snap in tick))
                 if tick:
                     due = None if self.dense else self.wakeups.due_ids(i)
                     engine.process_tick(tick, due_shadows=due)
@@ -305,9 +347,16 @@ class _Loop:
             open_positions=list(engine.book.positions.values()),
         )
 
+    def _catch_up(self, i: int, shown: Iterable[Symbol]) -> None:
+        """Tick i shows these symbols: their filtered setups first take in the bars they were not shown."""
+        for symbol in shown:
+            for setup_filter, lane_tick in self.catch_ups.get(symbol, ()):
+                setup_filter.before_shown(int(np.searchsorted(lane_tick, i)))
+
     def _symbols_at(self, i: int, active: set[Symbol]) -> set[Symbol]:
         now = int(self.market.tick_ns[i])
         chosen = {s for s in active | self.always if self.present[s][i]} | self.wakeups.due(i)
+        chosen |= {s for s, shown in self.setup_shown.items() if shown[i]}
         for s, mask in self.ofi.items():
             if mask[i] and now >= self.next_allowed.get(s, -1):
                 chosen.add(s)

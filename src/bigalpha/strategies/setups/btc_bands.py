@@ -8,7 +8,7 @@ data is latched when the setup arms, so price crossing the cluster does not move
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -46,11 +46,23 @@ class LowerBandLong:
 
     def __init__(self, config: BtcLowerBandLong) -> None:
         self._cfg = config
+        self._expiry = timedelta(minutes=config.flush_expiry_minutes)
+        self._cooldown = timedelta(minutes=config.cooldown_minutes)
         self._state = _LongState()
 
     @property
     def name(self) -> StrategyName:
         return StrategyName(self.NAME)
+
+    @property
+    def config(self) -> BtcLowerBandLong:
+        return self._cfg
+
+    @property
+    def memory(self) -> tuple[str, float | None, datetime | None, datetime | None]:
+        """What a bar can change of the state, `last_ts` aside: phase, band, flush time, last signal time."""
+        state = self._state
+        return state.phase, state.band, state.flushed_at, state.last_signal_at
 
     def _band(self, context: MarketContext) -> float | None:
         if self._cfg.band is not None:
@@ -63,24 +75,11 @@ class LowerBandLong:
         if not cfg.enabled or context.symbol != cfg.symbol:
             return ()
         check_input(self.NAME, state, snapshot, context)
-        now = context.ts
-        state.last_ts = now
-        expired = state.flushed_at is not None and now - state.flushed_at > timedelta(minutes=cfg.flush_expiry_minutes)
-        if state.phase == "flushed" and expired:
-            state.phase, state.band, state.flushed_at = "idle", None, None
-        if state.phase == "idle":
-            if cooling_down(state, now, timedelta(minutes=cfg.cooldown_minutes)):
-                return ()
-            band = self._band(context)
-            if band is None or snapshot.bar.low > band * (1.0 - cfg.flush_depth_bps / BPS):
-                return ()
-            state.phase, state.band, state.flushed_at = "flushed", band, now
-        band = state.band
-        if band is None or snapshot.bar.close <= band or bar_delta(snapshot) <= 0:
+        bar = snapshot.bar
+        if not self.step(context.ts, bar.low, bar.close, bar_delta(snapshot), lambda: self._band(context)):
             return ()
         depth = bid_depth_usd(snapshot, cfg.thin_book_range_pct)
         thin = depth is None or depth < cfg.thin_book_depth_usd
-        state.phase, state.band, state.flushed_at, state.last_signal_at = "idle", None, None, now
         return (
             make_signal(
                 self.NAME,
@@ -91,6 +90,28 @@ class LowerBandLong:
                 targets_bps=cfg.targets_bps,
             ),
         )
+
+    def step(self, now: datetime, low: float, close: float, delta: float, band: Callable[[], float | None]) -> bool:
+        """The flush/reclaim state machine on one bar's facts (`band` is asked only when a flush may arm);
+        True when the bar signals, the state then back to idle and cooling down. Pure in the facts, so a
+        backtest can run it over a symbol's arrays to find the bars where the state changes."""
+        cfg, state = self._cfg, self._state
+        state.last_ts = now
+        expired = state.flushed_at is not None and now - state.flushed_at > self._expiry
+        if state.phase == "flushed" and expired:
+            state.phase, state.band, state.flushed_at = "idle", None, None
+        if state.phase == "idle":
+            if cooling_down(state, now, self._cooldown):
+                return False
+            level = band()
+            if level is None or low > level * (1.0 - cfg.flush_depth_bps / BPS):
+                return False
+            state.phase, state.band, state.flushed_at = "flushed", level, now
+        level = state.band
+        if level is None or close <= level or delta <= 0:
+            return False
+        state.phase, state.band, state.flushed_at, state.last_signal_at = "idle", None, None, now
+        return True
 
     def state_dict(self) -> dict[str, Any]:
         return self._state.model_dump(mode="json")
@@ -122,11 +143,21 @@ class UpperBandShort:
 
     def __init__(self, config: BtcUpperBandShort) -> None:
         self._cfg = config
+        self._cooldown = timedelta(minutes=config.cooldown_minutes)
         self._state = _ShortState()
 
     @property
     def name(self) -> StrategyName:
         return StrategyName(self.NAME)
+
+    @property
+    def config(self) -> BtcUpperBandShort:
+        return self._cfg
+
+    @property
+    def idle(self) -> bool:
+        """No fail-break is being confirmed: a bar that is not one leaves the state as it is (`last_ts` aside)."""
+        return self._state.phase == "idle"
 
     def _band_high(self, context: MarketContext) -> float | None:
         if self._cfg.band_high is not None:
@@ -160,7 +191,7 @@ class UpperBandShort:
         now, bar = context.ts, snapshot.bar
         state.last_ts = now
         if state.phase == "idle":
-            if not cooling_down(state, now, timedelta(minutes=cfg.cooldown_minutes)):
+            if not cooling_down(state, now, self._cooldown):
                 self._arm(snapshot, context, self._band_high(context))
             return ()
         band_high, break_high = state.band_high, state.break_high

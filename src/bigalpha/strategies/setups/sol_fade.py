@@ -15,8 +15,10 @@ stop 35 bps, 45 while elevated. An unknown Jito level counts as elevated (the sm
 from __future__ import annotations
 
 import statistics
+from collections import deque
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any, Literal
 
 from pydantic import Field
@@ -33,6 +35,7 @@ from bigalpha.strategies.setups._common import (
     load_state,
     make_signal,
 )
+from bigalpha.strategies.setups._window import TimedWindow
 
 
 class _FadeState(SetupState):
@@ -45,45 +48,55 @@ class _FadeState(SetupState):
     spike_baseline: float | None = None
 
 
-def _recent(series: list[tuple[datetime, float]], since: datetime) -> list[tuple[datetime, float]]:
-    return [item for item in series if item[0] >= since]
-
-
 class SolFeeFadeSetup:
-    """S-SOL-FADE as a `Strategy`."""
+    """S-SOL-FADE as a `Strategy`.
+
+    The three rolling windows (fees, Jito tips, VWAP bars) live outside `_FadeState` while the setup runs, as
+    windows pruned from their oldest end (the fee median kept sorted, `TimedWindow`), so a bar costs the same
+    whatever the windows hold; `state_dict` writes them back into the state's lists, in the same order."""
 
     NAME = "s-sol-fade"
 
     def __init__(self, config: SolFeeFade) -> None:
         self._cfg = config
-        self._state = _FadeState()
+        self._baseline_span = timedelta(minutes=config.baseline_minutes)
+        self._vwap_span = timedelta(minutes=config.vwap_minutes)
+        self._decay_window = timedelta(seconds=config.decay_window_s)
+        self._cooldown = timedelta(minutes=config.cooldown_minutes)
+        self._load(_FadeState())
+
+    def _load(self, state: _FadeState) -> None:
+        self._fees = TimedWindow(state.fees)
+        self._tips = TimedWindow(state.tips)
+        self._bars: deque[tuple[datetime, float, float]] = deque(state.bars)
+        self._state = state.model_copy(update={"fees": [], "tips": [], "bars": []})
 
     @property
     def name(self) -> StrategyName:
         return StrategyName(self.NAME)
 
-    def _baseline(self, series: list[tuple[datetime, float]]) -> float | None:
-        if len(series) < self._cfg.baseline_min_samples:
-            return None
-        return statistics.median(value for _, value in series)
-
     def _vwap(self) -> float | None:
-        volume = sum(v for _, _, v in self._state.bars)
+        volume = sum(v for _, _, v in self._bars)
         if volume <= 0:
             return None
-        return sum(p * v for _, p, v in self._state.bars) / volume
+        return sum(p * v for _, p, v in self._bars) / volume
 
-    def _remember(self, snapshot: MarketSnapshot, context: MarketContext, since: datetime) -> None:
-        state, bar, now = self._state, snapshot.bar, context.ts
-        state.fees = _recent(state.fees, since)
-        state.tips = _recent(state.tips, since)
+    def _tip_baseline(self, count: int) -> float | None:
+        """The median of the first `count` tips of the window (those seen before this bar)."""
+        if count < self._cfg.baseline_min_samples:
+            return None
+        return statistics.median(value for _, value in islice(self._tips.items, count))
+
+    def _remember(self, snapshot: MarketSnapshot, context: MarketContext) -> None:
+        bar, now = snapshot.bar, context.ts
         if context.priority_fee_p50 is not None:
-            state.fees.append((now, context.priority_fee_p50))
+            self._fees.append(now, context.priority_fee_p50)
         if context.jito_tip is not None:
-            state.tips.append((now, context.jito_tip))
-        vwap_since = now - timedelta(minutes=self._cfg.vwap_minutes)
-        state.bars = [b for b in state.bars if b[0] > vwap_since]
-        state.bars.append((now, (bar.high + bar.low + bar.close) / 3.0, bar.volume))
+            self._tips.append(now, context.jito_tip)
+        vwap_since, bars = now - self._vwap_span, self._bars
+        while bars and bars[0][0] <= vwap_since:
+            bars.popleft()
+        bars.append((now, (bar.high + bar.low + bar.close) / 3.0, bar.volume))
 
     def _triggered(  # noqa: PLR0911 - one exit per state transition
         self, fee: float | None, baseline: float | None, now: datetime
@@ -106,7 +119,7 @@ class SolFeeFadeSetup:
         if fee > state.peak:
             state.peak, state.peak_at = fee, now
             return False
-        if now - state.peak_at > timedelta(seconds=cfg.decay_window_s):
+        if now - state.peak_at > self._decay_window:
             state.phase = "spent"
             return False
         # Decayed within the window: fade-ready for as long as the window lasts (price may dislocate a bar later).
@@ -119,12 +132,14 @@ class SolFeeFadeSetup:
         check_input(self.NAME, state, snapshot, context)
         now = context.ts
         state.last_ts = now
-        since = now - timedelta(minutes=cfg.baseline_minutes)
-        fee_baseline = self._baseline(_recent(state.fees, since))
-        tip_baseline = self._baseline(_recent(state.tips, since))
+        since = now - self._baseline_span
+        self._fees.prune(since)
+        self._tips.prune(since)
+        fee_baseline = self._fees.median() if len(self._fees) >= cfg.baseline_min_samples else None
+        tips_before = len(self._tips)  # the tip baseline excludes this bar's tip, as the fee baseline its fee
         fire = self._triggered(context.priority_fee_p50, fee_baseline, now)
-        self._remember(snapshot, context, since)
-        if not fire or cooling_down(state, now, timedelta(minutes=cfg.cooldown_minutes)):
+        self._remember(snapshot, context)
+        if not fire or cooling_down(state, now, self._cooldown):
             return ()
         vwap = self._vwap()
         if vwap is None:
@@ -133,6 +148,7 @@ class SolFeeFadeSetup:
         if distance_bps < cfg.min_vwap_distance_bps or distance_bps <= 0:
             return ()
         tip = context.jito_tip
+        tip_baseline = self._tip_baseline(tips_before)
         elevated = tip is None or tip_baseline is None or tip > cfg.jito_elevated_multiple * tip_baseline
         state.phase, state.last_signal_at = "spent", now
         return (
@@ -147,7 +163,8 @@ class SolFeeFadeSetup:
         )
 
     def state_dict(self) -> dict[str, Any]:
-        return self._state.model_dump(mode="json")
+        windows = {"fees": list(self._fees.items), "tips": list(self._tips.items), "bars": list(self._bars)}
+        return self._state.model_copy(update=windows).model_dump(mode="json")
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        self._state = load_state(_FadeState, self.NAME, state)
+        self._load(load_state(_FadeState, self.NAME, state))

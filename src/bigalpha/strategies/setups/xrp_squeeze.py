@@ -12,6 +12,7 @@ hold is not a field of `Signal`: the position manager reads it with `hold_window
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,17 +38,46 @@ class _SqueezeState(SetupState):
 
 
 class XrpSqueezeSetup:
-    """S-XRP-SQ as a `Strategy`."""
+    """S-XRP-SQ as a `Strategy`.
+
+    The highs of the lookback live outside `_SqueezeState` while the setup runs, in a window pruned from its
+    oldest end; `state_dict` writes them back into the state's list, in the same order."""
 
     NAME = "s-xrp-sq"
 
     def __init__(self, config: XrpSqueeze) -> None:
         self._cfg = config
-        self._state = _SqueezeState()
+        self._lookback = timedelta(minutes=config.dip_lookback_minutes)
+        self._cooldown = timedelta(seconds=config.cooldown_s)
+        self._load(_SqueezeState())
+
+    def _load(self, state: _SqueezeState) -> None:
+        self._highs: deque[tuple[datetime, float]] = deque(state.highs)
+        self._state = state.model_copy(update={"highs": []})
+
+    def remember(self, at: datetime, high: float) -> None:
+        """Take in a bar's high at `at` (after the last instant seen) without judging it: `on_market` minus the
+        signal, for a backtest that does not show this setup the bars on which it cannot signal."""
+        self._state.last_ts = at
+        self._push(at, high)
+
+    def _push(self, at: datetime, high: float) -> None:
+        since, highs = at - self._lookback, self._highs
+        while highs and highs[0][0] <= since:
+            highs.popleft()
+        highs.append((at, high))
 
     @property
     def name(self) -> StrategyName:
         return StrategyName(self.NAME)
+
+    @property
+    def config(self) -> XrpSqueeze:
+        return self._cfg
+
+    @property
+    def remembers_highs(self) -> bool:
+        return bool(self._highs)
 
     def on_market(self, snapshot: MarketSnapshot, context: MarketContext) -> Sequence[Signal]:
         cfg, state = self._cfg, self._state
@@ -56,12 +86,10 @@ class XrpSqueezeSetup:
         check_input(self.NAME, state, snapshot, context)
         now = context.ts
         state.last_ts = now
-        since = now - timedelta(minutes=cfg.dip_lookback_minutes)
-        state.highs = [item for item in state.highs if item[0] > since]
-        state.highs.append((now, snapshot.bar.high))
-        recent_high = max(high for _, high in state.highs)
+        self._push(now, snapshot.bar.high)
+        recent_high = max(high for _, high in self._highs)
         dip_bps = (recent_high - context.price) / recent_high * BPS
-        if not at_least(dip_bps, cfg.dip_bps) or cooling_down(state, now, timedelta(seconds=cfg.cooldown_s)):
+        if not at_least(dip_bps, cfg.dip_bps) or cooling_down(state, now, self._cooldown):
             return ()
         if cfg.require_heavy_shorts:
             share = context.short_share
@@ -80,7 +108,7 @@ class XrpSqueezeSetup:
         )
 
     def state_dict(self) -> dict[str, Any]:
-        return self._state.model_dump(mode="json")
+        return self._state.model_copy(update={"highs": list(self._highs)}).model_dump(mode="json")
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        self._state = load_state(_SqueezeState, self.NAME, state)
+        self._load(load_state(_SqueezeState, self.NAME, state))
