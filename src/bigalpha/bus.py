@@ -95,14 +95,16 @@ class SignalBus:
             self._deliver(event)
 
     def _deliver(self, event: Event) -> None:
-        tag = event_tag(event)
-        log.info(
-            "%s %s %s",
-            event.type.value,
-            event.symbol or "-",
-            event.message,
-            extra={"tag": tag, "event_type": event.type.value, "source": event.source, "data": event.data},
-        )
+        # A backtest configures no logging (Python's default, WARNING): no record of its events is ever made.
+        if log.isEnabledFor(logging.INFO):
+            tag = event_tag(event)
+            log.info(
+                "%s %s %s",
+                event.type.value,
+                event.symbol or "-",
+                event.message,
+                extra={"tag": tag, "event_type": event.type.value, "source": event.source, "data": event.data},
+            )
         for subscription in list(self._subscriptions):
             if subscription.types is not None and event.type.value not in subscription.types:
                 continue

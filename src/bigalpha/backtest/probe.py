@@ -77,13 +77,16 @@ class ColumnWhaleProbe(WhaleProbe):
         i = self._at.get(symbol)
         if i is None or i + 1 < self.window:
             return None
-        columns: list[list[float]] = [[] for _ in self.multipliers]
+        spans: list[list[list[float]]] = []  # each era's part of the window: a row of bars per multiplier
         for first, end, threshold in self._spans(symbol, i + 1 - self.window, i + 1):
             deltas = self._deltas_at(symbol, threshold)
             if any(unsized[end] != unsized[first] for unsized in deltas.unsized):
                 return None  # a bar without trade sizes: intent unknown at every threshold, as live
-            for column, values in zip(columns, deltas.delta[:, first:end].tolist(), strict=True):
-                column.extend(values)
+            spans.append(deltas.delta[:, first:end].tolist())
+        if len(spans) == 1:
+            columns = spans[0]  # the window in one era (nearly always): its rows are the columns, as they are
+        else:
+            columns = [[value for span in spans for value in span[k]] for k in range(len(self.multipliers))]
         return {label: sum(values) for label, values in zip(self._labels, columns, strict=True)}
 
     def _spans(self, symbol: Symbol, lo: int, hi: int) -> list[tuple[int, int, float]]:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from itertools import chain
 from math import isnan
 from operator import attrgetter
 from types import MappingProxyType
@@ -88,18 +89,25 @@ def _plain(value: Any) -> Any:
     if kind is dict:
         return _plain_pairs(value.items())
     if kind is list or kind is tuple:
-        if _AS_IS.issuperset(map(type, value)):
-            return list(value)  # checked in C: no item needs converting (pairs of text, for one)
-        return [
-            item
-            if (item_kind := type(item)) in _AS_IS or (item_kind is float and not isnan(item))
-            else (_CONVERTERS.get(item_kind) or _plain)(item)
-            for item in value
-        ]
+        return _plain_items(value)
     convert = _CONVERTERS.get(kind)
     if convert is None:
         convert = _CONVERTERS[kind] = _converter(kind)
     return convert(value)
+
+
+def _plain_items(value: list[Any] | tuple[Any, ...]) -> list[Any]:
+    """`_plain` of a list or tuple (exactly those types)."""
+    if _AS_IS.issuperset(map(type, value)):
+        return list(value)  # checked in C: no item needs converting (a pair of texts, for one)
+    if _SEQUENCES.issuperset(map(type, value)) and _AS_IS.issuperset(map(type, chain.from_iterable(value))):
+        return list(map(list, value))  # each item as above (a verdict's evidence pairs), also checked in C
+    return [
+        item
+        if (item_kind := type(item)) in _AS_IS or (item_kind is float and not isnan(item))
+        else (_CONVERTERS.get(item_kind) or _plain)(item)
+        for item in value
+    ]
 
 
 def _plain_pairs(pairs: Iterable[tuple[Any, Any]]) -> dict[str, Any]:
@@ -206,6 +214,7 @@ def _record_fields(kind: type) -> tuple[str, ...] | None:
 
 # Values a JSON round trip gives back equal and of the same type (a float too unless NaN, checked where met).
 _AS_IS: frozenset[type] = frozenset({str, int, bool, type(None)})
+_SEQUENCES: frozenset[type] = frozenset({list, tuple})
 _RECORD_FIELDS: dict[type, tuple[str, ...] | None] = {}
 # `_plain` of the values of each other type met (`_converter`); a type is looked at once.
 _CONVERTERS: dict[type, Callable[[Any], Any]] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Table, bindparam, insert, update
@@ -164,7 +165,7 @@ class StoreTx:
 
 def shadow_values(shadow: ShadowColumns) -> dict[str, Any]:
     """Every column of `shadow`'s row, by name."""
-    return {name: getattr(shadow, name) for name in _SHADOW_COLUMNS}
+    return dict(zip(_SHADOW_COLUMNS, _read_shadow(shadow), strict=True))
 
 
 def _by_key(values: dict[str, Any]) -> dict[str, Any]:
@@ -175,6 +176,8 @@ def _by_key(values: dict[str, Any]) -> dict[str, Any]:
 
 
 _SHADOW_COLUMNS = tuple(column.key for column in ShadowTradeRow.__table__.columns)
+# Every column's attribute read in one call (C): a shadow is written when it opens, on every signal.
+_read_shadow: Callable[[ShadowColumns], tuple[Any, ...]] = attrgetter(*_SHADOW_COLUMNS)
 
 
 class WriteStatements:

@@ -310,3 +310,13 @@ def test_json_ready_gives_new_containers() -> None:
     ready = json_ready(data)
     assert ready["flat"] is not inner
     assert ready["pairs"][0] is not inner
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=4), st.text(max_size=4)), max_size=6), st.booleans())
+def test_json_ready_of_pairs_of_texts_is_the_round_trip(pairs: list[tuple[str, str]], as_tuple: bool) -> None:
+    """A sequence of sequences of plain leaves (a verdict's evidence pairs) is converted in one step: new lists."""
+    value: Any = tuple(pairs) if as_tuple else [list(pair) for pair in pairs]
+    ready = json_ready(value)
+    assert same(ready, round_trip(value))
+    assert all(item is not pair for item, pair in zip(ready, value, strict=True))
