@@ -41,7 +41,7 @@ from bigalpha.backtest.contexts import (
 )
 from bigalpha.backtest.market import Lane, Market, MarketError
 from bigalpha.backtest.probe import ColumnWhaleProbe
-from bigalpha.backtest.setup_filters import SetupFilter, setup_filters
+from bigalpha.backtest.setup_filters import TOLERANCE, SetupFilter, setup_filters
 from bigalpha.backtest.wakeups import ShadowWakeups
 from bigalpha.clock import SimulatedClock
 from bigalpha.config import Settings
@@ -115,6 +115,18 @@ def _ofi_candidates(settings: Settings, lane: Lane, columns: SymbolColumns) -> B
     with np.errstate(invalid="ignore"):
         out: BoolArray = ((high >= threshold) & (cvd > 0)) | ((low <= -threshold) & (cvd < 0))
     return out
+
+
+def _health_critical(settings: Settings, market: Market) -> BoolArray:
+    """The ticks whose snapshots carry a health factor at or near R-K-3's flatten level (with `TOLERANCE`)."""
+    n = market.tick_ns.shape[0]
+    risk = settings.risk
+    if market.health_factor is None or not risk.health_factor_required:
+        return np.zeros(n, dtype=np.bool_)
+    limit = risk.health_factor_flatten
+    with np.errstate(invalid="ignore"):
+        critical: BoolArray = market.health_factor() < limit + TOLERANCE * max(1.0, abs(limit))
+    return critical
 
 
 def _boundaries(tick_ns: npt.NDArray[np.int64], periods: list[timedelta]) -> BoolArray:
@@ -252,6 +264,7 @@ class _Loop:
         self.setup_shown: dict[Symbol, BoolArray] = {}  # per symbol, the ticks a filtered setup must see
         self.catch_ups: dict[Symbol, list[tuple[SetupFilter, npt.NDArray[np.int64]]]] = {}
         self.cooldown = timedelta(minutes=settings.setups.alpha_ofi.cooldown_minutes)
+        critical: BoolArray | None = None
         for strategy in engine.parts.strategies:
             if strategy.name == ALPHA_OFI:
                 self.ofi_strategy = strategy
@@ -265,6 +278,10 @@ class _Loop:
                 tick = market.lanes[chosen.symbol].tick
                 shown = self.setup_shown.setdefault(chosen.symbol, np.zeros(n, dtype=np.bool_))
                 shown |= _mask(n, tick[chosen.shown])
+                # Unfiltered, the setup's symbol let the kill switch judge the health factor on every tick: R-K-3
+                # latches on the first critical one, so the ticks where it is critical are still shown.
+                critical = _health_critical(settings, market) if critical is None else critical
+                shown |= critical & self.present[chosen.symbol]
                 if chosen.catch_up is not None:
                     self.catch_ups.setdefault(chosen.symbol, []).append((chosen, tick))
             else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ import numpy.typing as npt
 from bigalpha.data.ports import Tick
 from bigalpha.data.sim.book import BOOK_OFFSETS_BPS
 from bigalpha.data.sim.dataset import MANIFEST, SimDataset, read_dataset
+from bigalpha.data.sim.schema import Frame
 from bigalpha.data.sim.snapshots import SnapshotBuilder, symbol_rows
 from bigalpha.domain import Symbol
 from bigalpha.indicators.columns import SnapshotArrays
@@ -49,6 +51,15 @@ class BookTop:
 
 
 @dataclass(frozen=True, slots=True)
+class BarFees:
+    """Each bar's Solana priority fees as its snapshot carries them; `known` is false where it carries none."""
+
+    known: BoolArray
+    p50: FloatArray
+    jito_tip: FloatArray
+
+
+@dataclass(frozen=True, slots=True)
 class Lane:
     """One symbol's bars, oldest first; `tick` is the index of each bar's tick in the market's tick list."""
 
@@ -61,6 +72,8 @@ class Lane:
     arrays: Callable[[float], SnapshotArrays]  # whale threshold → indicator inputs
     book: BookTop | None = None
     has_taker_volume: bool = True
+    volume: FloatArray | None = None
+    fees: Callable[[], BarFees] | None = None  # made on demand (S-SOL-FADE's filter); None: not known
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +83,8 @@ class Market:
     bar_seconds: float
     lanes: dict[Symbol, Lane]
     reader: Callable[[], TickReader]
+    # Per tick, the health factor its snapshots carry (NaN where none), made on demand; None: none ever.
+    health_factor: Callable[[], FloatArray] | None = None
 
     @property
     def symbols(self) -> tuple[Symbol, ...]:
@@ -135,6 +150,28 @@ def _sim_book(frames: SimDataset, code: int, close: FloatArray, tick_ms: IntArra
     return BookTop(bid, ask, uncertain)
 
 
+def _sim_fees(fees: Frame, tick_ms: IntArray, carried: bool) -> BarFees:
+    """The fee row each tick's snapshot shows (`SnapshotBuilder`: the last at or before the tick)."""
+    p50 = np.asarray(fees["p50_micro_lamports"], dtype=np.float64)
+    if not carried or not p50.size:
+        return _no_fees(tick_ms.shape[0])
+    row = np.searchsorted(fees["ts"], tick_ms, "right") - 1
+    k = np.maximum(row, 0)
+    return BarFees(row >= 0, p50[k], np.asarray(fees["jito_tip_lamports"], dtype=np.float64)[k])
+
+
+def _sim_health_factor(frame: Frame, tick_ms: IntArray) -> FloatArray:
+    """The health factor each tick's snapshots show (`SnapshotBuilder`: the last at or before the tick)."""
+    values = np.asarray(frame["health_factor"], dtype=np.float64)
+    row = np.searchsorted(frame["ts"], tick_ms, "right") - 1
+    out: FloatArray = np.where(row >= 0, values[np.maximum(row, 0)] if values.size else np.nan, np.nan)
+    return out
+
+
+def _no_fees(n: int) -> BarFees:
+    return BarFees(np.zeros(n, dtype=np.bool_), np.full(n, np.nan), np.full(n, np.nan))
+
+
 def sim_market(dataset: SimDataset, source: str, book_levels: int) -> Market:
     """A market over a simulator dataset (every symbol has a bar at every minute). Its snapshots carry no trade
     prints: the whole-bot backtest takes trade flow from the indicator columns (`contexts`), whale trades included,
@@ -193,6 +230,8 @@ def sim_market(dataset: SimDataset, source: str, book_levels: int) -> Market:
             close=close,
             arrays=arrays,
             book=_sim_book(dataset, code, close, ticks_ms, book_levels),
+            volume=volume,
+            fees=partial(_sim_fees, dataset.frames["priority_fees"], ticks_ms, name in fee_symbols),
         )
     if tick_ms is None:
         raise MarketError(f"{source}: the dataset has no symbol")
@@ -204,7 +243,8 @@ def sim_market(dataset: SimDataset, source: str, book_levels: int) -> Market:
     def reader() -> TickReader:
         return TickReader(builder=SnapshotBuilder(frames, names, fee_symbols, trades=False))
 
-    return Market(source, tick_ms * 1_000_000, 60.0, lanes, reader)
+    health = partial(_sim_health_factor, dataset.frames["health_factor"], tick_ms)
+    return Market(source, tick_ms * 1_000_000, 60.0, lanes, reader, health)
 
 
 def _history_lane(candles: Candles, tick_ns: IntArray) -> Lane:
@@ -239,6 +279,8 @@ def _history_lane(candles: Candles, tick_ns: IntArray) -> Lane:
         close=close,
         arrays=arrays,
         has_taker_volume=taker is not None,
+        volume=np.asarray(candles.volume, dtype=np.float64),
+        fees=partial(_no_fees, close.shape[0]),  # a history feed's snapshots carry no priority fees
     )
 
 

@@ -14,8 +14,17 @@ out only if the setup cannot signal on it *and* leaving it out leaves the setup 
   where the dip, measured from the highest high of at least the lookback, can reach that are shown. Its
   window of highs changes on every bar: before a bar is shown, the bars left out since the last one shown are
   handed to it (`XrpSqueezeSetup.remember`), so it judges the bar on the same window.
-- A band read from positioning data (None in config) and S-SOL-FADE (fed by each bar's priority fees, which the
-  lanes do not carry) have no filter: every bar of their symbol is shown.
+- S-SOL-FADE: its phase (idle, spiking, spent, with the spike's peak and baseline) changes only on some bars; its
+  own step (`SolFeeFadeSetup.step`) is run over the symbol's arrays (each bar's priority fee as its snapshot
+  carries it, `Lane.fees`, typical price, volume, close) from the setup's current state, and the bars where it
+  signals or changes its phase are shown. Its windows of fees, Jito tips and VWAP bars change on every bar: the
+  bars left out are handed to it (`SolFeeFadeSetup.remember`) before the next one shown. Without fees (a history
+  feed) it never signals and only its VWAP window moves.
+- A band read from positioning data (None in config), and S-SOL-FADE on a lane that cannot say which fees its
+  snapshots carry, have no filter: every bar of their symbol is shown.
+
+Each filtered setup is shown the last bar of its lane, so that the state it saves at the end of a run is the
+state after every bar.
 
 Every comparison with a level is made with `TOLERANCE` in the direction that shows more bars, so a bar is
 never left out by rounding; the setup itself decides on the bars it is shown. Tests prove the runs equal those
@@ -35,7 +44,7 @@ from bigalpha.backtest.market import Lane
 from bigalpha.domain import Symbol
 from bigalpha.indicators.flow import FlowInputs
 from bigalpha.strategies.base import Strategy
-from bigalpha.strategies.setups import LowerBandLong, UpperBandShort, XrpSqueezeSetup
+from bigalpha.strategies.setups import LowerBandLong, SolFeeFadeSetup, UpperBandShort, XrpSqueezeSetup
 from bigalpha.strategies.setups._common import BPS
 
 BoolArray = npt.NDArray[np.bool_]
@@ -138,6 +147,38 @@ def _squeeze_filter(setup: XrpSqueezeSetup, lane: Lane, bar_ns: IntArray) -> Set
     return SetupFilter(lane.symbol, shown, catch_up)
 
 
+def _fee_fade_filter(setup: SolFeeFadeSetup, lane: Lane, bar_ns: IntArray) -> SetupFilter | None:
+    if lane.fees is None or lane.volume is None:
+        return None
+    cfg = setup.config
+    fees = lane.fees()
+    known = fees.known.tolist()
+    fee = [p50 if k else None for k, p50 in zip(known, fees.p50.tolist(), strict=True)]
+    tip = [value if k else None for k, value in zip(known, fees.jito_tip.tolist(), strict=True)]
+    # The snapshot's typical price, (high + low + close) / 3 in the same order: the same float per bar.
+    typical = ((lane.high + lane.low + lane.close) / 3.0).tolist()
+    volume, close, times = lane.volume.tolist(), lane.close.tolist(), bar_ns.tolist()
+    twin = SolFeeFadeSetup(cfg)
+    twin.load_state_dict(setup.state_dict())
+    step = twin.step
+    shown = np.zeros(len(times), dtype=np.bool_)
+    for j, ns in enumerate(times):
+        before = twin.memory
+        if step(bar_time(ns), fee[j], typical[j], volume[j], close[j]) is not None or twin.memory != before:
+            shown[j] = True
+    # A left-out bar older than the longest window of the next bar shown is pruned there: it need not be handed
+    # over (a second more is, so that no rounding of the instants matters).
+    reach_ns = max(cfg.baseline_minutes, cfg.vwap_minutes) * 60 * 1_000_000_000 + 1_000_000_000
+
+    def catch_up(first_bar: int, end: int) -> None:
+        start = max(first_bar, int(np.searchsorted(bar_ns, times[end] - reach_ns, side="left")))
+        remember = setup.remember
+        for j in range(start, end):
+            remember(bar_time(times[j]), fee[j], tip[j], typical[j], volume[j])
+
+    return SetupFilter(lane.symbol, shown, catch_up)
+
+
 def setup_filters(
     strategies: Sequence[Strategy],
     lanes: Mapping[Symbol, Lane],
@@ -148,7 +189,7 @@ def setup_filters(
     of its symbol must be shown. `bar_ns` holds each lane's bar instants, `flows` its indicator inputs."""
     out: dict[str, SetupFilter | None] = {}
     for strategy in strategies:
-        if not isinstance(strategy, LowerBandLong | UpperBandShort | XrpSqueezeSetup):
+        if not isinstance(strategy, LowerBandLong | UpperBandShort | XrpSqueezeSetup | SolFeeFadeSetup):
             continue
         symbol = Symbol(strategy.config.symbol)
         lane = lanes.get(symbol)
@@ -160,6 +201,11 @@ def setup_filters(
             out[strategy.name] = _lower_band_filter(strategy, lane, bar_ns[symbol], flows[symbol])
         elif isinstance(strategy, UpperBandShort):
             out[strategy.name] = _upper_band_filter(strategy, lane)
+        elif isinstance(strategy, SolFeeFadeSetup):
+            out[strategy.name] = _fee_fade_filter(strategy, lane, bar_ns[symbol])
         else:
             out[strategy.name] = _squeeze_filter(strategy, lane, bar_ns[symbol])
+        chosen = out[strategy.name]
+        if chosen is not None and strategy.config.enabled:
+            chosen.shown[-1:] = True
     return out

@@ -1,7 +1,8 @@
 """Showing the tactical setups only the bars their filters keep (`backtest.setup_filters`) changes nothing: on the
-setups' scenarios and on plain simulated days with the bands placed where price trades, the filtered run's
-signals, trades, shadows, events, equity and saved engine state (the setups' state included) equal those of the
-run that shows every bar of every symbol, while fewer bars are shown."""
+setups' scenarios, on plain simulated days with the bands placed where price trades, on days of frequent fee
+spikes, and on SOL bars without fees (a simulated SOL without them, a history feed), the filtered run's signals,
+trades, shadows, events, equity and saved engine state (the setups' state included) equal those of the run that
+shows every bar of every symbol, while fewer bars are shown."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bigalpha.backtest.market import sim_market
+from bigalpha.backtest.market import Market, load_market, sim_market
 from bigalpha.backtest.results import BacktestResult
 from bigalpha.backtest.runner import run_whole_bot
 from bigalpha.config import Settings
@@ -21,9 +22,10 @@ from bigalpha.data.sim.params import default_symbols
 from bigalpha.domain import Symbol
 from bigalpha.engine.core import ENGINE_KEY
 from bigalpha.store import Store
-from bigalpha.strategies.setups import LowerBandLong, UpperBandShort, XrpSqueezeSetup
+from bigalpha.strategies.setups import LowerBandLong, SolFeeFadeSetup, UpperBandShort, XrpSqueezeSetup
 
 _FILTERED = (LowerBandLong.NAME, UpperBandShort.NAME, XrpSqueezeSetup.NAME)
+_START = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def _recorded(settings: Settings, path: Path) -> tuple[list[tuple[object, ...]], ...]:
@@ -41,14 +43,7 @@ def _recorded(settings: Settings, path: Path) -> tuple[list[tuple[object, ...]],
         store.close()
 
 
-def _both(
-    settings: Settings, symbols: tuple[str, ...], seed: int, tmp: Path, scenario: str | None, expected: set[str]
-) -> None:
-    chosen = tuple(s for s in default_symbols() if s.symbol in symbols)
-    start = datetime(2025, 1, 1, tzinfo=UTC)
-    events = build_scenario(scenario, settings) if scenario is not None else None
-    dataset = generate(SimParams(seed=seed, start=start, symbols=chosen), 1, events)
-    market = sim_market(dataset, "sim", settings.indicators.ofi_book_levels)
+def _equal(settings: Settings, market: Market, tmp: Path, expected: set[str]) -> None:
     dense: BacktestResult = run_whole_bot(settings, market, tmp / "dense.db", dense=True)
     sparse: BacktestResult = run_whole_bot(settings, market, tmp / "sparse.db")
     assert sparse.trades == dense.trades
@@ -61,12 +56,34 @@ def _both(
     assert {str(row[1]) for row in full[0]} >= expected, "each filtered setup should signal in the run"
 
 
+def _both(
+    settings: Settings,
+    symbols: tuple[str, ...],
+    seed: int,
+    tmp: Path,
+    scenario: str | None,
+    expected: set[str],
+    *,
+    days: int = 1,
+    fee_spikes_per_day: float | None = None,
+    fees: bool = True,
+) -> None:
+    chosen = tuple(s.model_copy(update={"fees": s.fees and fees}) for s in default_symbols() if s.symbol in symbols)
+    params = SimParams(seed=seed, start=_START, symbols=chosen)
+    if fee_spikes_per_day is not None:
+        params = params.model_copy(update={"fee_spikes_per_day": fee_spikes_per_day})
+    events = build_scenario(scenario, settings) if scenario is not None else None
+    dataset = generate(params, days, events)
+    _equal(settings, sim_market(dataset, "sim", settings.indicators.ofi_book_levels), tmp, expected)
+
+
 @pytest.mark.parametrize(
     ("scenario", "symbol", "setup"),
     [
         ("flush_reclaim", "BTC", LowerBandLong.NAME),
         ("fail_break", "BTC", UpperBandShort.NAME),
         ("squeeze", "XRP", XrpSqueezeSetup.NAME),
+        ("fee_spike", "SOL", SolFeeFadeSetup.NAME),
     ],
 )
 def test_setup_scenarios_filtered_equal_every_bar(tmp_path: Path, scenario: str, symbol: str, setup: str) -> None:
@@ -79,7 +96,7 @@ def test_setup_scenarios_filtered_equal_every_bar(tmp_path: Path, scenario: str,
 def test_bands_where_price_trades_filtered_equal_every_bar(tmp_path: Path, seed: int) -> None:
     """Bands in the middle of the day's BTC range: flushes, expiries, re-arms and fail-breaks on many bars; XRP's
     dip threshold low enough to scalp often. A short cool-down lets the setups signal again soon."""
-    probe = generate(SimParams(seed=seed, start=datetime(2025, 1, 1, tzinfo=UTC), symbols=default_symbols()), 1)
+    probe = generate(SimParams(seed=seed, start=_START, symbols=default_symbols()), 1)
     close = sim_market(probe, "sim", 5).lanes[Symbol("BTC")].close
     mid, spread = float(np.median(close)), float(np.std(close))
     settings = Settings.model_validate(
@@ -98,3 +115,55 @@ def test_bands_where_price_trades_filtered_equal_every_bar(tmp_path: Path, seed:
         }
     )
     _both(settings, ("BTC", "XRP"), seed, tmp_path, None, set(_FILTERED))
+
+
+# S-SOL-FADE armed by smaller spikes, fading smaller dislocations, and soon ready again: with frequent fee spikes
+# it spikes, decays, fades, lets spikes pass and re-arms many times a day.
+_EAGER_FADE = {
+    "spike_multiple": 2.0,
+    "decay_pct": 0.3,
+    "cooldown_minutes": 2,
+    "min_vwap_distance_bps": 3.0,
+    "baseline_min_samples": 5,
+}
+
+
+@pytest.mark.parametrize("seed", [3, 11, 29])
+def test_fee_fades_filtered_equal_every_bar(tmp_path: Path, seed: int) -> None:
+    settings = Settings.model_validate({"setups": {"alpha_ofi": {"enabled": False}, "sol_fee_fade": _EAGER_FADE}})
+    _both(settings, ("SOL",), seed, tmp_path, None, {SolFeeFadeSetup.NAME}, days=2, fee_spikes_per_day=40.0)
+
+
+def test_four_symbols_with_every_strategy_filtered_equal_every_bar(tmp_path: Path) -> None:
+    """The default bot (Alpha-OFI and the four setups): the filters, the catch-ups and the other reasons to show a
+    bar (positions, shadows, jobs) together."""
+    _both(Settings(), ("BTC", "ETH", "SOL", "XRP"), 5, tmp_path, None, {SolFeeFadeSetup.NAME})
+
+
+def test_sol_without_fees_filtered_equal_every_bar(tmp_path: Path) -> None:
+    """SOL snapshots without priority fees: S-SOL-FADE never signals, but its VWAP window (saved) still moves."""
+    settings = Settings.model_validate({"setups": {"alpha_ofi": {"enabled": False}}})
+    _both(settings, ("ETH", "SOL"), 5, tmp_path, None, set(), fees=False)
+
+
+def test_sol_from_history_files_filtered_equal_every_bar(tmp_path: Path) -> None:
+    """Binance kline files (no fees, SOL's last bar before the last tick): the same saved state as every bar."""
+    dataset = generate(SimParams(seed=13, start=_START, symbols=default_symbols()), 1)
+    market = sim_market(dataset, "sim", 5)
+    folder = tmp_path / "klines"
+    folder.mkdir()
+    for name, bars in (("ETH", 1440), ("SOL", 1300)):
+        lane = market.lanes[Symbol(name)]
+        assert lane.volume is not None
+        taker = lane.arrays(1e9).flow.taker_buy
+        ms = (market.tick_ns[lane.tick] // 1_000_000 - 60_000).tolist()
+        columns = (lane.open, lane.high, lane.low, lane.close, lane.volume, taker)
+        lines = [
+            f"{ms[j]},{o!r},{h!r},{lo!r},{c!r},{v!r},{ms[j] + 59_999},{v * c!r},1,{t!r},{t * c!r},0"
+            for j, (o, h, lo, c, v, t) in enumerate(zip(*(a[:bars].tolist() for a in columns), strict=True))
+        ]
+        (folder / f"{name}USDT-1m-2025-01-01.csv").write_text("\n".join(lines) + "\n")
+    history = load_market(folder, 5)
+    assert history.lanes[Symbol("SOL")].tick[-1] < history.tick_ns.shape[0] - 1
+    settings = Settings.model_validate({"setups": {"alpha_ofi": {"enabled": False}}})
+    _equal(settings, history, tmp_path, set())

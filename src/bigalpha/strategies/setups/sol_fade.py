@@ -75,6 +75,10 @@ class SolFeeFadeSetup:
     def name(self) -> StrategyName:
         return StrategyName(self.NAME)
 
+    @property
+    def config(self) -> SolFeeFade:
+        return self._cfg
+
     def _vwap(self) -> float | None:
         volume = sum(v for _, _, v in self._bars)
         if volume <= 0:
@@ -87,16 +91,63 @@ class SolFeeFadeSetup:
             return None
         return statistics.median(value for _, value in islice(self._tips.items, count))
 
-    def _remember(self, snapshot: MarketSnapshot, context: MarketContext) -> None:
-        bar, now = snapshot.bar, context.ts
-        if context.priority_fee_p50 is not None:
-            self._fees.append(now, context.priority_fee_p50)
-        if context.jito_tip is not None:
-            self._tips.append(now, context.jito_tip)
+    def _take_tip(self, now: datetime, tip: float | None) -> int:
+        """Prune the tip window to the baseline span, take in this bar's tip; the count of tips seen before."""
+        self._tips.prune(now - self._baseline_span)
+        before = len(self._tips)
+        if tip is not None:
+            self._tips.append(now, tip)
+        return before
+
+    def _take_bar(self, now: datetime, typical: float, volume: float) -> None:
         vwap_since, bars = now - self._vwap_span, self._bars
         while bars and bars[0][0] <= vwap_since:
             bars.popleft()
-        bars.append((now, (bar.high + bar.low + bar.close) / 3.0, bar.volume))
+        bars.append((now, typical, volume))
+
+    @property
+    def memory(self) -> tuple[str, float | None, datetime | None, float | None, datetime | None]:
+        """What a bar can change of the state besides its windows and `last_ts`: phase, peak, peak time,
+        spike baseline, last signal time."""
+        state = self._state
+        return state.phase, state.peak, state.peak_at, state.spike_baseline, state.last_signal_at
+
+    def remember(self, now: datetime, fee: float | None, tip: float | None, typical: float, volume: float) -> None:
+        """Take in a bar (its fee, tip, typical price and volume) without judging it: `on_market` on a bar that
+        changes nothing but the windows, for a backtest that shows this setup only the bars where it can signal
+        or change its phase (`bigalpha.backtest.setup_filters`)."""
+        self._state.last_ts = now
+        self._take_tip(now, tip)
+        self._fees.prune(now - self._baseline_span)
+        if fee is not None:
+            self._fees.append(now, fee)
+        self._take_bar(now, typical, volume)
+
+    def step(
+        self, now: datetime, fee: float | None, typical: float, volume: float, price: float
+    ) -> tuple[float, float] | None:
+        """The phase machine and the fade on one bar's facts (Jito tips aside, which only size the signal): the
+        VWAP faded back to and the distance to it (bps) when the bar signals (the state then spent and cooling
+        down), else None. Pure in the facts, so a backtest can run it over a symbol's arrays to find the bars where
+        the state changes."""
+        cfg, state = self._cfg, self._state
+        state.last_ts = now
+        self._fees.prune(now - self._baseline_span)
+        fee_baseline = self._fees.median() if len(self._fees) >= cfg.baseline_min_samples else None
+        fire = self._triggered(fee, fee_baseline, now)
+        if fee is not None:
+            self._fees.append(now, fee)
+        self._take_bar(now, typical, volume)
+        if not fire or cooling_down(state, now, self._cooldown):
+            return None
+        vwap = self._vwap()
+        if vwap is None:
+            return None
+        distance_bps = abs(price - vwap) / price * BPS
+        if distance_bps < cfg.min_vwap_distance_bps or distance_bps <= 0:
+            return None
+        state.phase, state.last_signal_at = "spent", now
+        return vwap, distance_bps
 
     def _triggered(  # noqa: PLR0911 - one exit per state transition
         self, fee: float | None, baseline: float | None, now: datetime
@@ -126,36 +177,24 @@ class SolFeeFadeSetup:
         return at_least(1.0 - fee / state.peak, cfg.decay_pct)
 
     def on_market(self, snapshot: MarketSnapshot, context: MarketContext) -> Sequence[Signal]:
-        cfg, state = self._cfg, self._state
+        cfg = self._cfg
         if not cfg.enabled or context.symbol != cfg.symbol:
             return ()
-        check_input(self.NAME, state, snapshot, context)
-        now = context.ts
-        state.last_ts = now
-        since = now - self._baseline_span
-        self._fees.prune(since)
-        self._tips.prune(since)
-        fee_baseline = self._fees.median() if len(self._fees) >= cfg.baseline_min_samples else None
-        tips_before = len(self._tips)  # the tip baseline excludes this bar's tip, as the fee baseline its fee
-        fire = self._triggered(context.priority_fee_p50, fee_baseline, now)
-        self._remember(snapshot, context)
-        if not fire or cooling_down(state, now, self._cooldown):
+        check_input(self.NAME, self._state, snapshot, context)
+        now, bar, tip = context.ts, snapshot.bar, context.jito_tip
+        tips_before = self._take_tip(now, tip)  # the tip baseline excludes this bar's tip, as the fee baseline its fee
+        price = context.price
+        fade = self.step(now, context.priority_fee_p50, (bar.high + bar.low + bar.close) / 3.0, bar.volume, price)
+        if fade is None:
             return ()
-        vwap = self._vwap()
-        if vwap is None:
-            return ()
-        distance_bps = abs(context.price - vwap) / context.price * BPS
-        if distance_bps < cfg.min_vwap_distance_bps or distance_bps <= 0:
-            return ()
-        tip = context.jito_tip
+        vwap, distance_bps = fade
         tip_baseline = self._tip_baseline(tips_before)
         elevated = tip is None or tip_baseline is None or tip > cfg.jito_elevated_multiple * tip_baseline
-        state.phase, state.last_signal_at = "spent", now
         return (
             make_signal(
                 self.NAME,
                 context,
-                Side.SHORT if context.price > vwap else Side.LONG,
+                Side.SHORT if price > vwap else Side.LONG,
                 size_multiplier=cfg.size_multiplier * (cfg.jito_size_factor if elevated else 1.0),
                 stop_bps=cfg.jito_stop_bps if elevated else cfg.stop_bps,
                 targets_bps=[distance_bps],
