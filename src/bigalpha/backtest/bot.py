@@ -10,8 +10,9 @@
    setups, the bars `setup_filters` keeps, the left-out ones handed from arrays to a setup that needs them; a
    strategy the backtester knows no filter for sees every bar of the symbols it trades), a position or a working order is
    open on the symbol, an open shadow trade (L-SHADOW-1) can change on the bar (`wakeups`: its stop, its next
-   target or its max pain is reached, its max hold runs out, or its TRUE TREND hold is still being judged), or a
-   scheduled job or a funding time falls on the tick;
+   target or its max pain is reached, its max hold runs out, or its TRUE TREND hold is still being judged), a
+   scheduled job or a funding time falls on the tick, or the kill switch may trip on it (R-K-3: the health
+   factor turns critical);
 3. the resume point is saved once, at the end (`checkpoint_every`), since a backtest is re-run, not resumed.
 
 The filters only ever skip a bar on which the engine would have done nothing; `dense=True` shows every bar
@@ -118,15 +119,21 @@ def _ofi_candidates(settings: Settings, lane: Lane, columns: SymbolColumns) -> B
 
 
 def _health_critical(settings: Settings, market: Market) -> BoolArray:
-    """The ticks whose snapshots carry a health factor at or near R-K-3's flatten level (with `TOLERANCE`)."""
+    """The ticks the kill switch must judge for R-K-3: it latches on the first tick it sees a health factor below
+    the flatten level, so the first tick of each critical spell is shown, and, since a superset is safe and a
+    rounding must not hide one, every tick whose health factor is within `TOLERANCE` above that level."""
     n = market.tick_ns.shape[0]
     risk = settings.risk
     if market.health_factor is None or not risk.health_factor_required:
         return np.zeros(n, dtype=np.bool_)
     limit = risk.health_factor_flatten
+    health = market.health_factor()
     with np.errstate(invalid="ignore"):
-        critical: BoolArray = market.health_factor() < limit + TOLERANCE * max(1.0, abs(limit))
-    return critical
+        critical = health < limit
+        near: BoolArray = (health < limit + TOLERANCE * max(1.0, abs(limit))) & ~critical
+    starts = critical.copy()
+    starts[1:] &= ~critical[:-1]
+    return starts | near
 
 
 def _boundaries(tick_ns: npt.NDArray[np.int64], periods: list[timedelta]) -> BoolArray:
@@ -264,7 +271,6 @@ class _Loop:
         self.setup_shown: dict[Symbol, BoolArray] = {}  # per symbol, the ticks a filtered setup must see
         self.catch_ups: dict[Symbol, list[tuple[SetupFilter, npt.NDArray[np.int64]]]] = {}
         self.cooldown = timedelta(minutes=settings.setups.alpha_ofi.cooldown_minutes)
-        critical: BoolArray | None = None
         for strategy in engine.parts.strategies:
             if strategy.name == ALPHA_OFI:
                 self.ofi_strategy = strategy
@@ -278,17 +284,13 @@ class _Loop:
                 tick = market.lanes[chosen.symbol].tick
                 shown = self.setup_shown.setdefault(chosen.symbol, np.zeros(n, dtype=np.bool_))
                 shown |= _mask(n, tick[chosen.shown])
-                # Unfiltered, the setup's symbol let the kill switch judge the health factor on every tick: R-K-3
-                # latches on the first critical one, so the ticks where it is critical are still shown.
-                critical = _health_critical(settings, market) if critical is None else critical
-                shown |= critical & self.present[chosen.symbol]
                 if chosen.catch_up is not None:
                     self.catch_ups.setdefault(chosen.symbol, []).append((chosen, tick))
             else:
                 self.always |= set(market.symbols)  # no filter known: every bar
         periods = [every for _name, every, _job in engine.parts.jobs]
         periods.append(timedelta(hours=settings.positions.perp.funding_interval_hours))
-        self.forced = _boundaries(market.tick_ns, periods)
+        self.forced = _boundaries(market.tick_ns, periods) | _health_critical(settings, market)
         self.next_allowed: dict[Symbol, int] = {}
         any_ofi = np.zeros(n, dtype=np.bool_)
         for mask in self.ofi.values():

@@ -71,3 +71,23 @@ def test_shadows_are_shown_only_on_the_bars_that_can_change_them(tmp_path: Path)
     assert shadows == _shadows(settings, tmp_path / "dense.db")
     assert _events(settings, tmp_path / "sparse.db") == _events(settings, tmp_path / "dense.db")
     assert sparse.extra["lanes_processed"] < dense.extra["lanes_processed"] / 2
+
+
+def test_a_critical_health_factor_trips_the_kill_switch_on_the_same_tick_as_every_bar(tmp_path: Path) -> None:
+    """R-K-3 in a sparse backtest: the kill switch latches on the first tick it sees a health factor below 2.00, so
+    that tick is shown even when no strategy, position or shadow asks for it (seed 29's health factor dips below
+    2.00 on bars nothing else shows); trades, events and equity equal the every-bar run's."""
+    settings = Settings()
+    symbols = tuple(s for s in default_symbols() if s.symbol == "ETH")
+    dataset = generate(SimParams(seed=29, start=datetime(2024, 1, 1, tzinfo=UTC), symbols=symbols), 2)
+    market = sim_market(dataset, "sim", settings.indicators.ofi_book_levels)
+    health = market.health_factor() if market.health_factor is not None else np.array([])
+    assert (health < settings.risk.health_factor_flatten).any()
+    dense = run_whole_bot(settings, market, tmp_path / "dense.db", dense=True)
+    sparse = run_whole_bot(settings, market, tmp_path / "sparse.db")
+    assert sparse.trades == dense.trades
+    assert np.array_equal(sparse.equity, dense.equity)
+    events = _events(settings, tmp_path / "dense.db")
+    assert any("R-K-3" in data for _ts, _type, _symbol, data in events)
+    assert _events(settings, tmp_path / "sparse.db") == events
+    assert _shadows(settings, tmp_path / "sparse.db") == _shadows(settings, tmp_path / "dense.db")
