@@ -14,7 +14,8 @@ actions empty and its state equal, which `tests/unit/backtest/test_bt_sparse.py`
 A TRUE TREND hold keeps the closes of its last `toward_cluster_bars` + 1 bars (whether price is moving toward a
 cluster). Until the shortest hold level has run out nothing can be released, and a bar that touches no level
 changes only those closes; so a held shadow is shown from `toward_cluster_bars` bars *before* the first bar where
-something can happen, and its closes on that bar are the ones it would hold had it seen every bar.
+something can happen, or its symbol's last bar (where the end of data closes it), and its closes on that bar are
+the ones it would hold had it seen every bar.
 
 So the backtest scans a shadow's bars once, in machine code, for the first bar where any of these can happen,
 and shows the engine that bar. The scan errs on the side of showing: a level compared within `_SLACK` of a
@@ -203,7 +204,9 @@ class ShadowWakeups:
             bool(pain >= shadow.entry_price),
         )
         if holding:
-            j = max(start, j - self._hold_bars)  # the hold's closes of the bars before, as if it saw every bar
+            # The hold's closes of the bars before, as if it saw every bar; the lane's last bar counts as a bar where
+            # something happens (the end of data closes the shadow with the closes it then holds).
+            j = max(start, min(j, len(lane.tick) - 1) - self._hold_bars)
         if j >= len(lane.tick):
             return self._never
         return int(lane.tick[j])

@@ -91,3 +91,19 @@ def test_a_critical_health_factor_trips_the_kill_switch_on_the_same_tick_as_ever
     assert any("R-K-3" in data for _ts, _type, _symbol, data in events)
     assert _events(settings, tmp_path / "sparse.db") == events
     assert _shadows(settings, tmp_path / "sparse.db") == _shadows(settings, tmp_path / "dense.db")
+
+
+def test_a_held_shadow_closed_by_the_end_of_data_keeps_the_closes_of_every_bar(tmp_path: Path) -> None:
+    """P-HOLD-1 and L-SHADOW-1: a TRUE TREND shadow still held when the data ends (seed 3: an XRP one) is closed
+    holding the closes of its last `toward_cluster_bars` + 1 bars, as in the run shown every bar."""
+    settings = Settings()
+    dataset = generate(SimParams(seed=3, start=datetime(2024, 1, 1, tzinfo=UTC)), 1)
+    market = sim_market(dataset, "sim", settings.indicators.ofi_book_levels)
+    dense = run_whole_bot(settings, market, tmp_path / "dense.db", dense=True)
+    sparse = run_whole_bot(settings, market, tmp_path / "sparse.db")
+    shadows = _shadows(settings, tmp_path / "dense.db")
+    held = [s for s in shadows if s[4] == "end of data" and "'released': False" in str(s[6])]
+    assert held
+    assert all(str(s[6]).count("'closes': [") == 1 for s in held)
+    assert _shadows(settings, tmp_path / "sparse.db") == shadows
+    assert sparse.trades == dense.trades
