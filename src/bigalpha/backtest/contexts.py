@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,8 +58,24 @@ class SymbolColumns:
     close: FloatArray  # Hurst is estimated at the bars a decision needs, on the builder's exact window
     oi: OiVelocity
     whale_threshold_usd: float
+    # Bars a fixed step apart (a simulator's minutes) are found by arithmetic instead of a search: (first instant,
+    # step, count), with a step of 0 when the instants are not evenly spaced.
+    _grid: tuple[int, int, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        ticks = self.tick_ns
+        n = int(ticks.shape[0])
+        step = int(ticks[1] - ticks[0]) if n >= 2 else 0
+        even = step > 0 and bool(np.all(np.diff(ticks) == step))
+        object.__setattr__(self, "_grid", (int(ticks[0]) if n else 0, step if even else 0, n))
 
     def index(self, ts_ns: int) -> int:
+        first, step, n = self._grid
+        if step:
+            i, off = divmod(ts_ns - first, step)
+            if off or not 0 <= i < n:
+                raise ColumnsError(f"no precomputed bar at {ts_ns} ns")
+            return i
         i = int(np.searchsorted(self.tick_ns, ts_ns))
         if i >= self.tick_ns.shape[0] or int(self.tick_ns[i]) != ts_ns:
             raise ColumnsError(f"no precomputed bar at {ts_ns} ns")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -25,17 +26,19 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bigalpha.config.indicators import IndicatorsConfig
-from bigalpha.domain import MarketSnapshot, Regime, Symbol
+from bigalpha.domain import LiquidationLevel, MarketSnapshot, Observed, PairedHeatmap, Regime, Symbol
 from bigalpha.indicators.columns import book_top_quantities, has_trade_sizes
 from bigalpha.indicators.context import ContextError, MarketContext, validation_problems
 from bigalpha.indicators.flow import FlowInputs, flow_columns, flow_direction, intensity_band, whale_trade_flow
 from bigalpha.indicators.hurst import classify_regime, hurst_with_error
 from bigalpha.indicators.liquidity import (
-    liquidation_clusters,
+    ConcentratedLevels,
+    book_walls,
+    clusters_around,
+    concentrated_levels,
     major_clusters,
     max_pain_distance,
     nearest_cluster,
-    order_book_walls,
     top_clusters,
 )
 from bigalpha.indicators.positioning import funding_divergence_bps, oi_velocity, true_trend
@@ -255,6 +258,9 @@ class ContextBuilder:
         self._cfg = cfg
         self._capacity = buffer_capacity(cfg)
         self._states: dict[Symbol, _SymbolState] = {}
+        # Per symbol, the last heatmap seen (held, so that its identity cannot be reused) and its concentrated
+        # levels: a feed shows the same heatmap object until it refreshes, and those levels do not depend on price.
+        self._heatmaps: dict[Symbol, tuple[Sequence[object], ConcentratedLevels | None]] = {}
 
     @property
     def capacity(self) -> int:
@@ -372,25 +378,28 @@ class ContextBuilder:
             if part is None and kind not in unavailable:
                 unavailable[kind] = "not in snapshot"
         if snapshot.liquidation_heatmap is not None:
-            shorts, longs = liquidation_clusters(
-                snapshot.liquidation_heatmap.value,
+            shorts, longs = clusters_around(
+                self._concentrated(snapshot.symbol, snapshot.liquidation_heatmap),
                 price,
-                concentration_multiple=cfg.liq_concentration_multiple,
                 merge_pct=cfg.liq_merge_pct,
                 max_per_side=cfg.liq_max_clusters,
             )
             both = shorts + longs
-            out.update(
-                short_clusters=shorts,
-                long_clusters=longs,
-                major_clusters=major_clusters(both, cfg.liq_major_pct),
-                top_clusters=top_clusters(both, cfg.liq_near_pct, cfg.liq_top_n),
-                nearest_cluster=nearest_cluster(both),
-            )
+            if both:
+                out.update(
+                    short_clusters=shorts,
+                    long_clusters=longs,
+                    major_clusters=major_clusters(both, cfg.liq_major_pct),
+                    top_clusters=top_clusters(both, cfg.liq_near_pct, cfg.liq_top_n),
+                    nearest_cluster=nearest_cluster(both),
+                )
+            else:  # what those give without clusters: most heatmaps have none
+                out.update(
+                    short_clusters=(), long_clusters=(), major_clusters=(), top_clusters=(), nearest_cluster=None
+                )
         if snapshot.book is not None:
-            asks, bids = order_book_walls(
-                snapshot.book.value.bids,
-                snapshot.book.value.asks,
+            asks, bids = book_walls(
+                snapshot.book.value,
                 price,
                 range_pct=cfg.wall_range_pct,
                 top_n=cfg.wall_top_n,
@@ -417,6 +426,23 @@ class ContextBuilder:
                 priority_fee_p50=snapshot.priority_fees.value.p50_micro_lamports,
                 jito_tip=snapshot.priority_fees.value.jito_tip_lamports,
             )
+
+    def _concentrated(
+        self, symbol: Symbol, heatmap: Observed[tuple[LiquidationLevel, ...]]
+    ) -> ConcentratedLevels | None:
+        levels: Sequence[object] = heatmap.pairs if isinstance(heatmap, PairedHeatmap) else heatmap.value
+        last = self._heatmaps.get(symbol)
+        # The same tuple (immutable, of frozen levels) is the same heatmap: held in the memo, its id is not reused.
+        if last is not None and last[0] is levels and isinstance(levels, tuple):
+            return last[1]
+        pairs = (
+            heatmap.pairs
+            if isinstance(heatmap, PairedHeatmap)
+            else [(lv.price, lv.liquidation_usd) for lv in heatmap.value]
+        )
+        concentrated = concentrated_levels(pairs, concentration_multiple=self._cfg.liq_concentration_multiple)
+        self._heatmaps[symbol] = (levels, concentrated)
+        return concentrated
 
     @staticmethod
     def _ages(snapshot: MarketSnapshot) -> dict[str, float]:

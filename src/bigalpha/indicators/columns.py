@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bigalpha.config.indicators import IndicatorsConfig
-from bigalpha.domain import MarketSnapshot, OrderBook, OrderSide, Regime
+from bigalpha.domain import MarketSnapshot, OrderBook, OrderSide, PairedOrderBook, Regime
 from bigalpha.indicators.flow import FlowInputs, aggregate_whale_trades, flow_columns
 from bigalpha.indicators.hurst import classify_regime, hurst_stderr, rolling_hurst
 from bigalpha.indicators.positioning import oi_velocity, true_trend
@@ -58,6 +58,11 @@ class IndicatorColumns:
 
 def book_top_quantities(book: OrderBook | None, levels: int) -> tuple[float, float]:
     """(bid quantity, ask quantity) summed over the best `levels` of each side; NaN without a book."""
+    if isinstance(book, PairedOrderBook):  # the same quantities, without making the book's level objects
+        bids, asks = book.bid_pairs, book.ask_pairs
+        if not bids or not asks:
+            return math.nan, math.nan
+        return math.fsum(level[1] for level in bids[:levels]), math.fsum(level[1] for level in asks[:levels])
     if book is None or not book.bids or not book.asks:
         return math.nan, math.nan
     return (

@@ -14,7 +14,7 @@ price hold short liquidations (shorts are squeezed there), clusters below hold l
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar
@@ -22,7 +22,7 @@ from typing import ClassVar
 import numpy as np
 from pydantic import ConfigDict
 
-from bigalpha.domain import BookLevel, LiquidationLevel
+from bigalpha.domain import BookLevel, LiquidationLevel, OrderBook, PairedOrderBook
 
 _REL_TOL = 1e-9
 
@@ -111,6 +111,63 @@ def _median(values: list[float]) -> float:
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
+@dataclass(frozen=True, slots=True)
+class ConcentratedLevels:
+    """The part of A-LIQ-1 that does not depend on price, for one heatmap: the median volume of its valid levels
+    and its concentrated levels as (price, liquidation USD), in heatmap order. A feed that shows one heatmap for
+    several ticks (it refreshes every few minutes) lets a reader compute it once per heatmap."""
+
+    median: float
+    levels: tuple[tuple[float, float], ...]
+
+
+def concentrated_levels(
+    levels: Iterable[tuple[float, float]], *, concentration_multiple: float
+) -> ConcentratedLevels | None:
+    """A-LIQ-1's median and concentrated levels of a heatmap given as (price, liquidation USD) pairs; None when no
+    level is valid (positive and finite)."""
+    # Plain floats, not arrays: a heatmap has tens of levels and usually no concentrated one, so NumPy's
+    # per-call cost would dominate; arrays are built only for the levels that form clusters.
+    kept = [
+        (price, usd)
+        for price, usd in levels
+        if 0.0 < price < math.inf and 0.0 < usd < math.inf  # NaN fails both
+    ]
+    if not kept:
+        return None
+    median = _median([usd for _, usd in kept])
+    floor = concentration_multiple * median
+    return ConcentratedLevels(median, tuple([level for level in kept if level[1] >= floor]))
+
+
+def clusters_around(
+    concentrated: ConcentratedLevels | None, price: float, *, merge_pct: float, max_per_side: int
+) -> tuple[tuple[Cluster, ...], tuple[Cluster, ...]]:
+    """`liquidation_clusters` of the heatmap whose `concentrated_levels` are given."""
+    if price <= 0 or not math.isfinite(price):
+        raise ValueError(f"price must be a positive number, got {price}")
+    if concentrated is None or not concentrated.levels:  # most heatmaps: no cluster, wherever the price is
+        return (), ()
+    median, levels = concentrated.median, concentrated.levels
+    shorts = _side_clusters(
+        [lv for lv in levels if lv[0] >= price],
+        median=median,
+        price=price,
+        merge_pct=merge_pct,
+        side=ClusterSide.SHORT_LIQ,
+    )
+    longs = _side_clusters(
+        [lv for lv in levels if lv[0] < price],
+        median=median,
+        price=price,
+        merge_pct=merge_pct,
+        side=ClusterSide.LONG_LIQ,
+    )
+    shorts.sort(key=lambda c: c.distance_pct)
+    longs.sort(key=lambda c: c.distance_pct)
+    return tuple(shorts[:max_per_side]), tuple(longs[:max_per_side])
+
+
 def liquidation_clusters(
     levels: Sequence[LiquidationLevel],
     price: float,
@@ -120,37 +177,9 @@ def liquidation_clusters(
     max_per_side: int,
 ) -> tuple[tuple[Cluster, ...], tuple[Cluster, ...]]:
     """A-LIQ-1: (short-liquidation clusters above price, long-liquidation clusters below), each nearest first."""
-    if price <= 0 or not math.isfinite(price):
-        raise ValueError(f"price must be a positive number, got {price}")
-    # Plain floats, not arrays: a heatmap has tens of levels and usually no concentrated one, so NumPy's
-    # per-call cost would dominate; arrays are built only for the levels that form clusters.
-    kept = [
-        (lv.price, lv.liquidation_usd)
-        for lv in levels
-        if 0.0 < lv.price < math.inf and 0.0 < lv.liquidation_usd < math.inf  # NaN fails both
-    ]
-    if not kept:
-        return (), ()
-    median = _median([usd for _, usd in kept])
-    floor = concentration_multiple * median
-    concentrated = [level for level in kept if level[1] >= floor]
-    shorts = _side_clusters(
-        [lv for lv in concentrated if lv[0] >= price],
-        median=median,
-        price=price,
-        merge_pct=merge_pct,
-        side=ClusterSide.SHORT_LIQ,
-    )
-    longs = _side_clusters(
-        [lv for lv in concentrated if lv[0] < price],
-        median=median,
-        price=price,
-        merge_pct=merge_pct,
-        side=ClusterSide.LONG_LIQ,
-    )
-    shorts.sort(key=lambda c: c.distance_pct)
-    longs.sort(key=lambda c: c.distance_pct)
-    return tuple(shorts[:max_per_side]), tuple(longs[:max_per_side])
+    pairs = [(lv.price, lv.liquidation_usd) for lv in levels]
+    concentrated = concentrated_levels(pairs, concentration_multiple=concentration_multiple)
+    return clusters_around(concentrated, price, merge_pct=merge_pct, max_per_side=max_per_side)
 
 
 def major_clusters(clusters: Sequence[Cluster], major_pct: float) -> tuple[Cluster, ...]:
@@ -171,24 +200,21 @@ def nearest_cluster(clusters: Sequence[Cluster]) -> Cluster | None:
 
 
 def _walls(
-    levels: Sequence[BookLevel], price: float, range_pct: float, top_n: int, inst_usd: float
+    levels: Iterable[tuple[float, float]], price: float, range_pct: float, top_n: int, inst_usd: float
 ) -> tuple[Wall, ...]:
     # Rank plain tuples and build `Wall`s for the winners only: books can hold hundreds of levels.
     ranked = []
     # A distance above this is beyond `range_pct` even with `within`'s 1e-9 relative tolerance (a millionth is far
     # wider than that tolerance plus rounding), so most levels out of range are refused without calling `within`.
     clearly_beyond = range_pct * 1.000001
-    for lv in levels:
-        level_price, quantity = lv.price, lv.quantity
+    for level_price, quantity in levels:
         if level_price > 0 and quantity > 0:
             distance = abs(level_price - price) / price  # distance_pct, inlined: this runs for every level
             if distance <= range_pct or (not distance > clearly_beyond and within(distance, range_pct)):
                 ranked.append((-level_price * quantity, distance, level_price))
     ranked.sort()
-    return tuple(
-        Wall(price=level_price, notional_usd=-neg, distance_pct=d, institutional=-neg > inst_usd)
-        for neg, d, level_price in ranked[:top_n]
-    )
+    # Positional arguments (price, notional_usd, distance_pct, institutional): a third cheaper than keywords.
+    return tuple([Wall(level_price, -neg, d, -neg > inst_usd) for neg, d, level_price in ranked[:top_n]])
 
 
 def order_book_walls(
@@ -201,6 +227,39 @@ def order_book_walls(
     institutional_usd: float,
 ) -> tuple[tuple[Wall, ...], tuple[Wall, ...]]:
     """A-OB-1: (top ask walls, top bid walls) by notional within `range_pct` of price; institutional > $25M."""
+    return paired_book_walls(
+        [(lv.price, lv.quantity) for lv in bids],
+        [(lv.price, lv.quantity) for lv in asks],
+        price,
+        range_pct=range_pct,
+        top_n=top_n,
+        institutional_usd=institutional_usd,
+    )
+
+
+def book_walls(
+    book: OrderBook, price: float, *, range_pct: float, top_n: int, institutional_usd: float
+) -> tuple[tuple[Wall, ...], tuple[Wall, ...]]:
+    """`order_book_walls` of a book, from its (price, quantity) pairs when it holds its levels as pairs."""
+    if isinstance(book, PairedOrderBook):
+        return paired_book_walls(
+            book.bid_pairs, book.ask_pairs, price, range_pct=range_pct, top_n=top_n, institutional_usd=institutional_usd
+        )
+    return order_book_walls(
+        book.bids, book.asks, price, range_pct=range_pct, top_n=top_n, institutional_usd=institutional_usd
+    )
+
+
+def paired_book_walls(
+    bids: Iterable[tuple[float, float]],
+    asks: Iterable[tuple[float, float]],
+    price: float,
+    *,
+    range_pct: float,
+    top_n: int,
+    institutional_usd: float,
+) -> tuple[tuple[Wall, ...], tuple[Wall, ...]]:
+    """`order_book_walls` of a book given as (price, quantity) pairs (`PairedOrderBook`), without its levels."""
     if price <= 0 or not math.isfinite(price):
         raise ValueError(f"price must be a positive number, got {price}")
     return (

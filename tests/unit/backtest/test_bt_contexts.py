@@ -8,7 +8,19 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from bigalpha.backtest.contexts import ColumnContextBuilder, SymbolColumns, ThresholdEras, era_arrays, symbol_columns
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bigalpha.backtest.contexts import (
+    ColumnContextBuilder,
+    ColumnsError,
+    SymbolColumns,
+    ThresholdEras,
+    era_arrays,
+    symbol_columns,
+)
 from bigalpha.backtest.market import sim_market
 from bigalpha.config import Settings
 from bigalpha.data.sim import SimParams, generate
@@ -121,3 +133,37 @@ def test_column_contexts_follow_a_new_whale_threshold() -> None:
             assert fast.update(shown, whale_threshold_usd=threshold) == expected, f"bar {i}"
             whale_values.add(expected.whale_threshold_usd)
     assert len(whale_values) == 2
+
+
+def _searched(tick_ns: np.ndarray, ts_ns: int) -> int | None:
+    """The bar at `ts_ns` found by a search (the index of an uneven history), None when there is none."""
+    i = int(np.searchsorted(tick_ns, ts_ns))
+    return i if i < tick_ns.shape[0] and int(tick_ns[i]) == ts_ns else None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    first=st.integers(-(10**12), 10**12),
+    step=st.sampled_from([1, 7, 60_000_000_000]),
+    n=st.integers(0, 30),
+    gap=st.none() | st.integers(0, 29),
+    asked=st.lists(st.integers(-5, 40), max_size=30),
+    jitter=st.sampled_from([0, 1, -1]),
+)
+def test_a_bar_is_found_by_arithmetic_on_an_even_grid_as_by_a_search(
+    first: int, step: int, n: int, gap: int | None, asked: list[int], jitter: int
+) -> None:
+    """Evenly spaced bars (the simulator's minutes) are indexed by arithmetic, uneven ones (a gap) by a search:
+    the same bar, or the same refusal, for every instant on, between or outside the grid."""
+    tick_ns = first + step * np.arange(n, dtype=np.int64)
+    if gap is not None and gap < n:
+        tick_ns[gap:] += step  # one missing bar: the grid is uneven from there
+    columns = SymbolColumns(tick_ns, None, np.empty(n), None, 1.0)  # type: ignore[arg-type]  # index reads tick_ns
+    for k in asked:
+        ts_ns = first + k * step + jitter
+        expected = _searched(tick_ns, ts_ns)
+        if expected is None:
+            with pytest.raises(ColumnsError, match=f"no precomputed bar at {ts_ns} ns"):
+                columns.index(ts_ns)
+        else:
+            assert columns.index(ts_ns) == expected

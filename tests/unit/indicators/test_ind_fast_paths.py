@@ -97,7 +97,8 @@ def test_walls_equal_the_plain_ranking(
             levels.append(BookLevel(math.nextafter(edge, 0.0), 5.0))
     levels += [BookLevel(p, q) for p, q in extra]
     order = data.draw(st.permutations(levels))
-    assert _walls(order, price, range_pct, top_n, 25e6) == _plain_walls(order, price, range_pct, top_n, 25e6)
+    pairs = [(lv.price, lv.quantity) for lv in order]
+    assert _walls(pairs, price, range_pct, top_n, 25e6) == _plain_walls(order, price, range_pct, top_n, 25e6)
 
 
 def _plain_check(snapshot: MarketSnapshot, last_ts: datetime | None) -> str | None:

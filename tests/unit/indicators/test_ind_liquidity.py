@@ -9,17 +9,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bigalpha.domain import BookLevel, LiquidationLevel
+from bigalpha.domain import BookLevel, LiquidationLevel, OrderBook, PairedOrderBook
 from bigalpha.indicators.liquidity import (
     Cluster,
     ClusterSide,
     Wall,
+    book_walls,
+    clusters_around,
+    concentrated_levels,
     distance_pct,
     liquidation_clusters,
     major_clusters,
     max_pain_distance,
     nearest_cluster,
     order_book_walls,
+    paired_book_walls,
     top_clusters,
     within,
 )
@@ -236,3 +240,48 @@ def test_walls_are_the_two_pass_formulation_to_the_bit(bids, asks, range_pct, to
     got = order_book_walls(bids, asks, PRICE, range_pct=range_pct, top_n=top_n, institutional_usd=25e6)
     expected = (numpy_walls(asks, PRICE, range_pct, top_n, 25e6), numpy_walls(bids, PRICE, range_pct, top_n, 25e6))
     assert repr(got) == repr(expected)
+
+
+@settings(max_examples=200)
+@given(bids=_book, asks=_book, range_pct=st.sampled_from([0.005, 0.05, 0.1]), top_n=st.integers(1, 5))
+def test_walls_of_a_paired_book_are_the_walls_of_its_levels(bids, asks, range_pct, top_n):
+    """A book held as (price, quantity) pairs is ranked from its pairs, with the walls of its `BookLevel`s."""
+    options = {"range_pct": range_pct, "top_n": top_n, "institutional_usd": 25e6}
+    paired = PairedOrderBook(
+        tuple((lv.price, lv.quantity) for lv in bids), tuple((lv.price, lv.quantity) for lv in asks)
+    )
+    expected = repr(order_book_walls(bids, asks, PRICE, **options))
+    assert repr(paired_book_walls(paired.bid_pairs, paired.ask_pairs, PRICE, **options)) == expected
+    assert repr(book_walls(paired, PRICE, **options)) == expected
+    assert paired._bid_levels is None  # ranked without making a level
+    assert paired._ask_levels is None
+    assert repr(book_walls(OrderBook(tuple(bids), tuple(asks)), PRICE, **options)) == expected
+
+
+@settings(max_examples=300)
+@given(
+    levels=st.one_of(_levels, _dense),
+    prices=st.lists(st.one_of(_offsets.map(lambda o: PRICE * (1 + o)), st.just(PRICE)), min_size=1, max_size=6),
+    multiple=st.sampled_from([0.5, 1.0, 2.0, 3.0]),
+    merge_pct=st.sampled_from([1e-9, 0.0005, 0.001, 0.01]),
+    max_per_side=st.integers(1, 25),
+)
+def test_clusters_of_one_heatmap_at_many_prices_are_computed_from_its_concentrated_levels(
+    levels, prices, multiple, merge_pct, max_per_side
+):
+    """The price-independent part, computed once per heatmap, gives each price the clusters computed afresh."""
+    concentrated = concentrated_levels(
+        [(lv.price, lv.liquidation_usd) for lv in levels], concentration_multiple=multiple
+    )
+    for price in prices:
+        got = clusters_around(concentrated, price, merge_pct=merge_pct, max_per_side=max_per_side)
+        expected = liquidation_clusters(
+            levels, price, concentration_multiple=multiple, merge_pct=merge_pct, max_per_side=max_per_side
+        )
+        assert repr(got) == repr(expected)
+
+
+def test_clusters_around_refuses_a_bad_price_even_without_levels():
+    for price in (0.0, -1.0, math.nan, math.inf):
+        with pytest.raises(ValueError, match="price must be a positive number"):
+            clusters_around(None, price, merge_pct=0.001, max_per_side=5)

@@ -6,6 +6,7 @@ reference below does neither, so any tick, asked in any order, must give equal s
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 import numpy as np
@@ -14,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bigalpha.config.data import DataKind
+from bigalpha.config.indicators import IndicatorsConfig
 from bigalpha.data.ports import Tick
 from bigalpha.data.sim import SimDataset, snapshots
 from bigalpha.data.sim.book import BOOK_OFFSETS_BPS
@@ -29,10 +31,14 @@ from bigalpha.domain import (
     Observed,
     OrderBook,
     OrderSide,
+    PairedHeatmap,
+    PairedOrderBook,
     PriorityFees,
     Symbol,
     Trade,
 )
+from bigalpha.indicators.builder import ContextBuilder
+from bigalpha.indicators.columns import book_top_quantities
 
 _MINUTE_MS = 60_000
 _NO_DATA = "simulator: no value generated at or before this tick"
@@ -260,3 +266,101 @@ def test_a_tick_outside_the_frames_is_refused(two_days: SimDataset) -> None:
     for i in (-1, len(builder)):
         with pytest.raises(IndexError, match=f"tick {i} of 2880"):
             builder.tick(i)
+
+
+def _per_snapshot_parts(builder: ContextBuilder, snapshot: MarketSnapshot) -> tuple[str, str, str, str]:
+    """What a context takes from a snapshot's book and heatmap (walls, clusters, top of book, ages), as reprs."""
+    out: dict[str, object] = {}
+    unavailable = {kind.value: reason for kind, reason in snapshot.unavailable}
+    builder._per_snapshot(snapshot, out, unavailable)
+    book = snapshot.book.value if snapshot.book is not None else None
+    tops = [book_top_quantities(book, levels) for levels in (1, 2, len(BOOK_OFFSETS_BPS) + 3)]
+    return repr(out), repr(unavailable), repr(tops), repr(builder._ages(snapshot))
+
+
+def _assert_paired_like_the_reference(
+    builder: SnapshotBuilder, reference: _Reference, ticks: list[int], cfg: IndicatorsConfig
+) -> None:
+    from_pairs, from_levels = ContextBuilder(cfg), ContextBuilder(cfg)
+    compared: dict[int, PairedHeatmap] = {}  # a heatmap is shared by the ticks of its refresh: made once compared
+    for i in ticks:
+        for got, expected in zip(builder.tick(i), reference.tick(i), strict=True):
+            if got.book is not None:
+                assert type(got.book.value) is PairedOrderBook
+            if got.liquidation_heatmap is not None:
+                assert type(got.liquidation_heatmap) is PairedHeatmap
+            assert _per_snapshot_parts(from_pairs, got) == _per_snapshot_parts(from_levels, expected), i
+            # Read from the pairs, the indicators made no level object; the levels, once made, are the reference's.
+            if got.book is not None:
+                paired = got.book.value
+                assert isinstance(paired, PairedOrderBook)
+                assert paired._bid_levels is None
+                assert paired._ask_levels is None
+            heatmap = got.liquidation_heatmap
+            if heatmap is not None:
+                assert isinstance(heatmap, PairedHeatmap)
+                assert heatmap._levels is None or compared.get(id(heatmap)) is heatmap
+                compared[id(heatmap)] = heatmap
+            assert got == expected, i
+
+
+def test_books_and_heatmaps_read_from_their_pairs_give_the_reference_contexts(two_days: SimDataset) -> None:
+    """The builder hands out books and heatmaps as pairs; the walls, clusters, top of book and ages read from them
+    (the heatmap's concentrated levels once per refresh) are those of the reference's level objects."""
+    builder = SnapshotBuilder(two_days.frames, two_days.symbols, FEES)
+    reference = _Reference(two_days.frames, two_days.symbols)
+    _assert_paired_like_the_reference(builder, reference, list(range(0, len(builder), 2)), IndicatorsConfig())
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    late=st.dictionaries(st.sampled_from(_REFRESHED), st.integers(1, 30)),
+    wall=st.none()
+    | st.tuples(st.integers(0, 3), st.booleans(), st.floats(0.9995, 1.0005), st.integers(0, 40), st.integers(0, 60)),
+    order=st.lists(st.integers(0, 70), min_size=1, max_size=25),
+    wall_range_pct=st.sampled_from([0.0005, 0.002, 0.05]),
+    liq_concentration_multiple=st.sampled_from([1.0, 1.5, 3.0]),
+)
+def test_paired_contexts_match_with_walls_at_the_top_of_book_and_data_missing(
+    two_days: SimDataset,
+    late: dict[str, int],
+    wall: tuple[int, bool, float, int, int] | None,
+    order: list[int],
+    wall_range_pct: float,
+    liq_concentration_multiple: float,
+) -> None:
+    """Walls inside the best levels, ranges cutting the ladder, concentrated heatmaps, data missing and ticks
+    asked in any order (the same heatmap shown again after another): contexts from pairs equal the reference's."""
+    frames = _with_changes(two_days, late, wall)
+    cfg = IndicatorsConfig(wall_range_pct=wall_range_pct, liq_concentration_multiple=liq_concentration_multiple)
+    builder, reference = SnapshotBuilder(frames, two_days.symbols, FEES), _Reference(frames, two_days.symbols)
+    _assert_paired_like_the_reference(builder, reference, order, cfg)
+
+
+@pytest.mark.parametrize("close", [-2500.0, math.nan, math.inf, 0.0])
+def test_a_book_around_a_close_that_is_not_positive_is_priced_level_by_level_as_the_reference(
+    two_days: SimDataset, close: float
+) -> None:
+    """The block's ladder prices are for positive closes; any other close is priced one level at a time, as the
+    reference does: the same book, or for a zero close the same failure."""
+    frames = dict(two_days.frames)
+    tick = 100  # after the first book refresh
+    bars = dict(frames["bars"])
+    bars["close"] = bars["close"].copy()
+    bars["close"][tick] = close  # the first symbol's bar (frames are sorted by symbol code)
+    frames["bars"] = bars
+    builder, reference = SnapshotBuilder(frames, two_days.symbols, FEES), _Reference(frames, two_days.symbols)
+    if close == 0.0:
+        with pytest.raises(ZeroDivisionError):
+            builder.tick(tick)
+        with pytest.raises(ZeroDivisionError):
+            reference.tick(tick)
+        return
+    got, expected = builder.tick(tick)[0], reference.tick(tick)[0]
+    assert got.book is not None
+    assert expected.book is not None
+    # repr, as NaN prices are not equal to themselves
+    assert repr(got.book.value.bids) == repr(expected.book.value.bids)
+    assert repr(got.book.value.asks) == repr(expected.book.value.asks)
+    plain = repr(got).replace("PairedOrderBook(", "OrderBook(").replace("PairedHeatmap(", "Observed(")
+    assert plain == repr(expected)

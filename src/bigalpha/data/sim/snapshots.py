@@ -30,13 +30,14 @@ from bigalpha.data.sim.positioning import VENUES
 from bigalpha.data.sim.schema import Frame
 from bigalpha.domain import (
     Bar,
-    BookLevel,
     LiquidationLevel,
     LongShort,
     MarketSnapshot,
     Observed,
     OrderBook,
     OrderSide,
+    PairedHeatmap,
+    PairedOrderBook,
     PriorityFees,
     Symbol,
     Trade,
@@ -49,6 +50,7 @@ _IntArray = npt.NDArray[np.int64]
 _LEVELS = len(BOOK_OFFSETS_BPS)
 _BID_FACTORS = tuple(1.0 - bps / 1e4 for bps in BOOK_OFFSETS_BPS)
 _ASK_FACTORS = tuple(1.0 + bps / 1e4 for bps in BOOK_OFFSETS_BPS)
+_FACTORS = np.array(_BID_FACTORS + _ASK_FACTORS, dtype=np.float64)  # a book row's order: bids then asks
 _BLOCK = 4096  # ticks whose lookups are resolved together (see `SnapshotBuilder`)
 # Columns of a symbol's per-tick matrices (`_SymbolData.values` and `.rows`).
 _VALUE_COLUMNS = (
@@ -138,6 +140,10 @@ class _SymbolData:
     # The current block's book notionals per tick (ticks, bids then asks), gathered with the block's lookups: one
     # row read per tick instead of a scalar read per level (float32, as stored; NaN rows where no book is known yet)
     book_rows: npt.NDArray[np.float32] = field(default_factory=lambda: np.empty((0, 0), dtype=np.float32))
+    # The same ladder priced around each tick's close (close × factor) and each level's quantity (notional / price),
+    # computed for the block at once: the very float operations `SnapshotBuilder._book` makes per level.
+    book_prices: npt.NDArray[np.float64] = field(default_factory=lambda: np.empty((0, 0)))
+    book_quantities: npt.NDArray[np.float64] = field(default_factory=lambda: np.empty((0, 0)))
 
     def load(self, lo: int, hi: int, tick_ts: _IntArray) -> None:
         """The lookups of ticks [lo, hi) (`tick_ts` are theirs)."""
@@ -166,6 +172,9 @@ class _SymbolData:
             if self.book_ts.size
             else np.empty((hi - lo, len(self.book)), dtype=np.float32)
         )
+        with np.errstate(all="ignore"):  # rows of ticks before the first book, or with no positive close, go unread
+            self.book_prices = self.values[:, 3:4] * _FACTORS
+            self.book_quantities = self.book_rows.astype(np.float64) / self.book_prices
 
 
 _NO_TRADES: Frame = {
@@ -379,13 +388,9 @@ class SnapshotBuilder:
 
         def build(k: int) -> Observed[tuple[LiquidationLevel, ...]]:
             h = d.heat
-            levels = tuple(
-                [
-                    LiquidationLevel(price, usd)
-                    for price, usd in zip(h["price"][lo:hi].tolist(), h["liquidation_usd"][lo:hi].tolist(), strict=True)
-                ]
-            )
-            return Observed(levels, _dt(d.max_pain["ts"].item(k)), SOURCE)
+            # (price, USD) pairs: the heatmap's `LiquidationLevel`s are made only if a reader asks for them.
+            pairs = tuple(zip(h["price"][lo:hi].tolist(), h["liquidation_usd"][lo:hi].tolist(), strict=True))
+            return PairedHeatmap(pairs, _dt(d.max_pain["ts"].item(k)), SOURCE)
 
         # The heatmap rows are those of the max-pain refresh k, so k alone names them.
         return d.heatmap_memo.get(k, build)
@@ -404,26 +409,36 @@ class SnapshotBuilder:
         if k < 0:
             missing.append((DataKind.ORDER_BOOK, _NO_DATA))
             return None
-        row = d.book_rows[i].tolist()
-        bids = [(mid * factor, usd) for factor, usd in zip(_BID_FACTORS, row[:_LEVELS], strict=True)]
-        asks = [(mid * factor, usd) for factor, usd in zip(_ASK_FACTORS, row[_LEVELS:], strict=True)]
+        # (price, quantity) pairs, the quantity of a level's notional at its price: the book's `BookLevel`s are
+        # made only if a reader asks for them (`PairedOrderBook`).
+        if mid > 0.0:  # priced for the whole block at load (`_SymbolData.book_prices`)
+            prices, quantities = d.book_prices[i].tolist(), d.book_quantities[i].tolist()
+            if not walls:  # the ladder alone, already in order (the offsets are increasing)
+                book = PairedOrderBook(
+                    tuple(zip(prices[:_LEVELS], quantities[:_LEVELS], strict=True)),
+                    tuple(zip(prices[_LEVELS:], quantities[_LEVELS:], strict=True)),
+                )
+                return Observed(book, now, SOURCE)
+            bids = list(zip(prices[:_LEVELS], quantities[:_LEVELS], strict=True))
+            asks = list(zip(prices[_LEVELS:], quantities[_LEVELS:], strict=True))
+        else:  # level by level, so that a zero close fails as it always did (dividing by a zero price)
+            row = d.book_rows[i].tolist()
+            bids = [(p := mid * factor, usd / p) for factor, usd in zip(_BID_FACTORS, row[:_LEVELS], strict=True)]
+            asks = [(p := mid * factor, usd / p) for factor, usd in zip(_ASK_FACTORS, row[_LEVELS:], strict=True)]
         if walls:
             w = d.walls
             live = np.flatnonzero((w["start"] < tick_ms) & (w["end"] >= tick_ms))
             for j in live.tolist():
                 price, usd = w["price"].item(j), w["notional_usd"].item(j)
                 if w["side"][j] and price > mid:
-                    asks.append((price, usd))
+                    asks.append((price, usd / price))
                 elif not w["side"][j] and price < mid:
-                    bids.append((price, usd))
+                    bids.append((price, usd / price))
         if walls or not mid > 0.0:
             # Without walls and with a positive mid the ladder is already in order (the offsets are increasing).
             bids.sort(key=lambda level: -level[0])
             asks.sort(key=lambda level: level[0])
-        book = OrderBook(
-            bids=tuple([BookLevel(p, usd / p) for p, usd in bids]),
-            asks=tuple([BookLevel(p, usd / p) for p, usd in asks]),
-        )
+        book = PairedOrderBook(tuple(bids), tuple(asks))
         return Observed(book, now, SOURCE)
 
     def _fear_greed(self, k: int) -> Observed[float] | None:
