@@ -329,7 +329,7 @@ class _Loop:
                         break
             chosen = self._symbols_at(i, active)
             if chosen:
-                tick = tuple(snap for snap in reader.tick(i) if snap.symbol in chosen)
+                tick = reader.tick(i, chosen)
                 self._catch_up(i, (snap.symbol for snap in tick))
                 if tick:
                     due = None if self.dense else self.wakeups.due_ids(i)

@@ -8,7 +8,7 @@ through `HistoryFeed`. Either way a snapshot at T carries the bar that closed at
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -104,15 +104,18 @@ class TickReader:
         self._at = -1
         self._tick: Tick = ()
 
-    def tick(self, i: int) -> Tick:
+    def tick(self, i: int, symbols: Collection[Symbol] | None = None) -> Tick:
+        """Tick i's snapshots, of every symbol or of `symbols` only (the simulator then builds no others)."""
         if self._builder is not None:
-            return self._builder.tick(i)
+            return self._builder.tick(i, symbols)
         if self._iter is None or i < self._at:
             raise ValueError(f"tick {i} asked after tick {self._at}")
         while self._at < i:
             self._tick = next(self._iter)
             self._at += 1
-        return self._tick
+        if symbols is None:
+            return self._tick
+        return tuple(snapshot for snapshot in self._tick if snapshot.symbol in symbols)
 
     def advance(self, i: int) -> None:
         """Walk a history feed up to tick i without using it (a no-op for random access)."""

@@ -240,6 +240,22 @@ def test_ticks_in_any_order_match_the_reference(
         assert builder.tick(i) == reference.tick(i), i
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    order=st.lists(st.integers(0, 2879), min_size=1, max_size=20),
+    chosen=st.lists(st.sets(st.sampled_from(["BTC", "ETH", "SOL", "XRP", "DOGE"])), min_size=1, max_size=20),
+)
+def test_a_tick_of_some_symbols_is_the_whole_tick_without_the_others(
+    two_days: SimDataset, order: list[int], chosen: list[set[str]]
+) -> None:
+    """A backtest asks only for the symbols it shows: their snapshots, in the dataset's order, as in the whole tick."""
+    builder = SnapshotBuilder(two_days.frames, two_days.symbols, FEES)
+    reference = _Reference(two_days.frames, two_days.symbols)
+    for i, names in zip(order, chosen * len(order), strict=False):
+        symbols = {Symbol(name) for name in names}
+        assert builder.tick(i, symbols) == tuple(s for s in reference.tick(i) if s.symbol in symbols), i
+
+
 def test_funding_must_cover_every_bar(two_days: SimDataset) -> None:
     frames = dict(two_days.frames)
     frames["funding"] = {name: values[1:] for name, values in frames["funding"].items()}

@@ -15,7 +15,7 @@ once and shared by the ticks that show it (snapshots are immutable).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
@@ -272,7 +272,8 @@ class SnapshotBuilder:
     def tick_time(self, i: int) -> datetime:
         return _dt(int(self._tick_ts[i]))
 
-    def tick(self, i: int) -> Tick:
+    def tick(self, i: int, symbols: Collection[Symbol] | None = None) -> Tick:
+        """Tick i's snapshots, of every symbol or, given `symbols`, of those only (in the dataset's order)."""
         if not 0 <= i < self._tick_ts.size:
             raise IndexError(f"tick {i} of {self._tick_ts.size}")
         block, j = divmod(i, _BLOCK)
@@ -285,7 +286,8 @@ class SnapshotBuilder:
             self._priority_fees(fee_k),
             self._health_factor(hf_k),
         )
-        return tuple([self._snapshot(d, j, now, tick_ms, shared) for d in self._data])
+        data = self._data if symbols is None else [d for d in self._data if d.symbol in symbols]
+        return tuple([self._snapshot(d, j, now, tick_ms, shared) for d in data])
 
     def _snapshot(
         self,
