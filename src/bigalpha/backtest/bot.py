@@ -35,7 +35,7 @@ from bigalpha.backtest.contexts import (
     ColumnContextBuilder,
     SymbolColumns,
     ThresholdEras,
-    blended_ofi,
+    blended_ofi_columns,
     epoch_ns,
     era_arrays,
     symbol_columns,
@@ -107,9 +107,7 @@ def _ofi_candidates(settings: Settings, lane: Lane, columns: SymbolColumns) -> B
     elif lane.book is None:
         return np.zeros(taker.shape[0], dtype=np.bool_)
     else:
-        estimate = np.array(
-            [blended_ofi(t, b, a, w) for t, b, a in zip(taker, lane.book.bid, lane.book.ask, strict=True)]
-        )
+        estimate = blended_ofi_columns(taker, lane.book.bid, lane.book.ask, w)
         # Where a wall may be among the top levels the book half is unknown: assume the most favourable book.
         high = np.where(lane.book.uncertain, w * taker + (1.0 - w), estimate)
         low = np.where(lane.book.uncertain, w * taker - (1.0 - w), estimate)

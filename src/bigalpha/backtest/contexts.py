@@ -117,6 +117,17 @@ def blended_ofi(taker_imbalance: float, bid: float, ask: float, weight: float) -
     return value if math.isnan(value) else min(max(value, -1.0), 1.0)
 
 
+def blended_ofi_columns(taker_imbalance: FloatArray, bid: FloatArray, ask: FloatArray, weight: float) -> FloatArray:
+    """`blended_ofi` over whole columns: the same operations, element by element (so the same floats)."""
+    if weight >= 1.0:
+        return taker_imbalance.copy()
+    total = bid + ask
+    with np.errstate(invalid="ignore", divide="ignore"):
+        book = np.where((total != 0) & ~np.isnan(total), (bid - ask) / total, np.nan)
+        value: FloatArray = np.clip(weight * taker_imbalance + (1.0 - weight) * book, -1.0, 1.0)
+    return value
+
+
 class ThresholdEras:
     """Which whale threshold each bar is observed at, as the live builder and probe see it.
 

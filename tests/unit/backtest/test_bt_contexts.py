@@ -5,6 +5,7 @@ backtest's snapshots, which leave the prints out (the columns carry the trade fl
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -18,6 +19,8 @@ from bigalpha.backtest.contexts import (
     ColumnsError,
     SymbolColumns,
     ThresholdEras,
+    blended_ofi,
+    blended_ofi_columns,
     era_arrays,
     symbol_columns,
 )
@@ -167,3 +170,27 @@ def test_a_bar_is_found_by_arithmetic_on_an_even_grid_as_by_a_search(
                 columns.index(ts_ns)
         else:
             assert columns.index(ts_ns) == expected
+
+
+_OFI_PARTS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(-1e9, 1e9),
+    st.sampled_from([0.0, -0.0, 1.0, -1.0]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(st.tuples(st.floats(-1.0, 1.0) | st.just(math.nan), _OFI_PARTS, _OFI_PARTS), max_size=30),
+    weight=st.floats(0.0, 1.5),
+)
+def test_blended_ofi_over_columns_is_the_scalar_blend_bar_by_bar(
+    rows: list[tuple[float, float, float]], weight: float
+) -> None:
+    """A-OFI-1's blend, made over a whole history for Alpha-OFI's candidate bars, gives each bar's scalar blend bit
+    for bit (NaN where unknown)."""
+    taker, bid, ask = (np.array([row[k] for row in rows], dtype=np.float64) for k in range(3))
+    columns = blended_ofi_columns(taker, bid, ask, weight)
+    for k, (t, b, a) in enumerate(rows):
+        scalar = blended_ofi(t, b, a, weight)
+        assert (math.isnan(scalar) and math.isnan(columns[k])) or columns[k].tobytes() == np.float64(scalar).tobytes()
