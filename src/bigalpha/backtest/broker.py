@@ -26,6 +26,7 @@ from bigalpha.domain import Bar, ClientOrderId, Fill, Liquidity, MarketSnapshot,
 from bigalpha.engine.policies import ExitPlan, ExitPolicy
 from bigalpha.execution.ports import OrderReport
 from bigalpha.indicators.context import MarketContext
+from bigalpha.learning.shadow import is_shadow
 
 FEE_QUANTUM = Decimal("0.00000001")
 _AT_TRIGGER = ("stop", "tier-")
@@ -36,7 +37,11 @@ class TriggerBook(dict[tuple[str, str], Decimal]):
 
 
 class TriggerRecordingExitPolicy:
-    """The engine's exit policy, unchanged, also writing each action's trigger price into a `TriggerBook`."""
+    """The engine's exit policy, unchanged, also writing each action's trigger price into a `TriggerBook`.
+
+    Only a real position's triggers are written: a shadow trade's exits are never sent as orders (it fills itself
+    at its trigger prices), so its triggers would never be taken out of the book, which would grow by a few
+    entries for every signal of the backtest."""
 
     def __init__(self, inner: ExitPolicy, triggers: TriggerBook) -> None:
         self.inner = inner
@@ -46,6 +51,8 @@ class TriggerRecordingExitPolicy:
         self, position: Position, context: MarketContext, bar: Bar, now: datetime, state: Mapping[str, Any]
     ) -> ExitPlan:
         plan = self.inner(position, context, bar, now, state)
+        if is_shadow(position):
+            return plan
         for action in plan.actions:
             if action.trigger_price is not None:
                 self.triggers[(str(position.id), action.reason)] = action.trigger_price

@@ -14,6 +14,7 @@ from bigalpha.engine.book import EXIT_STATE_PREFIX
 from bigalpha.learning.review import guard_effectiveness, probation_review, slippage_review
 from bigalpha.learning.whale_tuning import WhaleIntentAnswers, adopt, tune_whale_threshold
 from bigalpha.positions import HoldState, max_pain_hit_rate, max_pain_record
+from bigalpha.store.mapping import JsonText, dumps, json_list_text, json_object_text
 
 if TYPE_CHECKING:
     from bigalpha.domain import Position
@@ -26,28 +27,40 @@ TUNING_HISTORY = 200  # runs kept in the store; each is also an event
 
 
 class TuningHistory:
-    """The whale-tuning runs kept in the store (`TUNING_KEY`), as last written.
+    """The whale-tuning runs kept in the store (`TUNING_KEY`), as last written: each run's JSON text.
 
     The learning loop is the only writer of that state, so the runs it last wrote are the stored ones: a run
     appends to them without reading back and decoding the whole history each time. The first read by an engine
     comes from the store (a restarted engine goes on from the stored runs, I-PERSIST-1), and so does the first
-    after the engine or its store is another object (a restart in the same process)."""
+    after the engine or its store is another object (a restart in the same process).
+
+    A run is kept as the text `dumps` writes of it, made once (when the run is made, or read from the store): the
+    history's text is assembled from them (`history_text`), the text `dumps` writes of the whole, without
+    encoding up to 200 runs again every 12 hours."""
 
     def __init__(self) -> None:
         self._source: tuple[Engine, Store] | None = None
-        self._runs: list[dict[str, Any]] = []
+        self._texts: list[str] = []
 
-    def runs(self, engine: Engine) -> list[dict[str, Any]]:
-        """The stored runs, oldest first (never modify the list: build a new one to write)."""
+    def appended(self, engine: Engine, run: dict[str, Any]) -> list[str]:
+        """The texts of the stored runs with `run` after them, the last `TUNING_HISTORY` (nothing is kept yet:
+        hand them to `written` once stored)."""
         if self._source is None or self._source[0] is not engine or self._source[1] is not engine.store:
-            self._runs = (engine.store.get_state(TUNING_KEY) or {}).get("runs", [])
+            runs = (engine.store.get_state(TUNING_KEY) or {}).get("runs", [])
+            self._texts = [dumps(stored) for stored in runs]
             self._source = (engine, engine.store)
-        return self._runs
+        return [*self._texts, dumps(run)][-TUNING_HISTORY:]
 
-    def written(self, engine: Engine, runs: list[dict[str, Any]]) -> None:
-        """`runs` are now stored (their transaction has committed, or been kept in a batched store's)."""
-        self._runs = runs
+    def written(self, engine: Engine, texts: list[str]) -> None:
+        """The runs of these texts are now stored (their transaction has committed, or been kept in a batched
+        store's)."""
+        self._texts = texts
         self._source = (engine, engine.store)
+
+
+def history_text(texts: list[str]) -> JsonText:
+    """The stored history `{"runs": [...]}` of runs with these texts: the text `dumps` writes of it."""
+    return JsonText(json_object_text([("runs", json_list_text(texts))]))
 
 
 def learning_jobs(settings: Settings, engine: Callable[[], Engine]) -> list[Job]:
@@ -114,9 +127,9 @@ def learning_jobs(settings: Settings, engine: Callable[[], Engine]) -> list[Job]
                 notionals[shadow.signal_id] = Decimal(str(approved))
         run = tune_whale_threshold(shadows, notionals, current.learned, settings, answers)
         current.learned = adopt(current.learned, run)
-        runs = [*history.runs(current), {"at": now.isoformat(), **run.to_dict()}][-TUNING_HISTORY:]
+        texts = history.appended(current, {"at": now.isoformat(), **run.to_dict()})
         with current.bus.transaction() as tx:
-            tx.tx.set_state(TUNING_KEY, {"runs": runs}, now)
+            tx.tx.set_state(TUNING_KEY, history_text(texts), now)
             tx.publish(
                 Event(
                     id=EventId(new_id("evt")),
@@ -129,7 +142,7 @@ def learning_jobs(settings: Settings, engine: Callable[[], Engine]) -> list[Job]
                     data={"tag": LogTag.HYPERPARAM.value, "rule": "L-OPT-1", **run.to_dict()},
                 )
             )
-        history.written(current, runs)
+        history.written(current, texts)
 
     return [
         ("learning_review", timedelta(hours=settings.learning.review_interval_hours), review),

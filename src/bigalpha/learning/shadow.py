@@ -23,6 +23,7 @@ from bigalpha.store.mapping import meta_from_json, meta_to_json
 from bigalpha.store.tables import ShadowTradeRow
 
 SHADOW_ACCOUNT = AccountName("shadow")
+SHADOW_ID_PREFIX = "shd-"
 UNIT = Decimal(1)
 
 
@@ -80,7 +81,13 @@ COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Shadow) if f.init)
 
 
 def shadow_id(signal: Signal) -> str:
-    return f"shd-{signal.id}"
+    return f"{SHADOW_ID_PREFIX}{signal.id}"
+
+
+def is_shadow(position: Position) -> bool:
+    """Whether `position` is a shadow as `as_position` builds it (a real position has neither its account nor an id
+    of this form)."""
+    return position.account == SHADOW_ACCOUNT and position.id.startswith(SHADOW_ID_PREFIX)
 
 
 def open_shadow(signal: Signal, plan: EntryPlan, *, blocked_by: str | None, position_id: str | None) -> Shadow:

@@ -43,11 +43,33 @@ from bigalpha.domain import (
     StrategyName,
     Symbol,
 )
+from bigalpha.store.records import PositionColumns
 from bigalpha.store.tables import EventRow, FillRow, OrderRow, PositionRow, SignalRow
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class JsonText:
+    """A column's JSON text, already written: `dumps` gives it back as it is. For a value written again and again
+    with most of it unchanged (the whale-tuning history), assembled by `json_object_text` and `json_list_text`
+    from the texts `dumps` wrote of its parts."""
+
+    text: str
+
+
+def json_object_text(pairs: Iterable[tuple[str, str]]) -> str:
+    """`dumps` of a dict, from its (text) keys and the `dumps` of each value, in order: the column encoder writes a
+    dict as its `key:value` pairs between braces, separated as it separates items."""
+    key, item = _COLUMN_ENCODER.key_separator, _COLUMN_ENCODER.item_separator
+    return "{" + item.join([dumps(name) + key + text for name, text in pairs]) + "}"
+
+
+def json_list_text(texts: Iterable[str]) -> str:
+    """`dumps` of a list (or tuple), from the `dumps` of each item, in order."""
+    return "[" + _COLUMN_ENCODER.item_separator.join(texts) + "]"
+
+
 def dumps(value: Any) -> str:
-    """JSON text for a column: Decimals exact as strings, enums by value, datetimes ISO-8601.
+    """JSON text for a column: Decimals exact as strings, enums by value, datetimes ISO-8601; a `JsonText` as it is.
 
     The text is `_COLUMN_ENCODER.encode(value)`'s. Every JSON column of every row passes here, so the C encoder
     is called straight (no encoder and closure built per call) and without its check for circular values (a
@@ -55,6 +77,8 @@ def dumps(value: Any) -> str:
     recursion limit stops it, and only then does the checking encoder run, to raise what it always raised. (Two
     Python frames fewer stand between the caller and the C encoder: a value nested within two levels of the
     recursion limit, which used to fail, may now be written.)"""
+    if type(value) is JsonText:
+        return value.text
     if _UNCHECKED_ENCODE is not None:
         # Circular or too deep: the checking encoder below tells which (ValueError or RecursionError).
         with contextlib.suppress(RecursionError):
@@ -429,8 +453,8 @@ def meta_from_json(raw: Mapping[str, Any] | None) -> PositionMeta | None:
     return PositionMeta(**values)
 
 
-def position_from_row(row: PositionRow | Row[Any]) -> Position:
-    # A Core row reads the same as the table object: its columns are attributes by the same names.
+def position_from_row(row: PositionRow | Row[Any] | PositionColumns) -> Position:
+    # A Core row (or its plain tuple) reads the same as the table object: its columns are attributes by the same names.
     meta = meta_from_json(row.meta)
     return Position(
         id=PositionId(row.id),

@@ -16,6 +16,7 @@ next checkout."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from operator import itemgetter
@@ -25,6 +26,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.selectable import Select
 from sqlalchemy.types import TypeEngine
 
 from bigalpha.store.types import UtcDateTime
@@ -145,6 +147,85 @@ class PreparedWrite:
         if self._names is None:
             return params
         return dict(zip(self._names, params, strict=True))
+
+
+class PreparedRead:
+    """One SELECT, compiled for `dialect` once, run straight on a cursor of the driver: the learning jobs' reads,
+    a few hundred microseconds each through `Connection.execute` (its cache key, built by walking the statement on
+    every call, and its result object) for a few rows.
+
+    The rows are what `Connection.execute` gives: the same SQL text (so the same rows, in the same order) and each
+    column through the result processor SQLAlchemy gives its type (found, as SQLAlchemy finds it, from the type
+    code the driver reports for the column, once per distinct set of codes). They come as plain tuples, in the
+    order the statement selects its columns. A statement whose parameters are rendered only when it runs (an
+    expanding IN) is refused: its text is not final when compiled."""
+
+    __slots__ = ("_binds", "_dbapi_error", "_dialect", "_names", "_processors", "_types", "sql")
+
+    def __init__(self, statement: Select[Any], dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        if compiled.has_out_parameters or "POSTCOMPILE" in compiled.string:
+            raise ValueError(f"{compiled.string!r} is rendered only when it runs: it cannot be prepared")
+        self.sql = compiled.string
+        self._dialect = dialect
+        self._dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
+        names = compiled.positiontup if compiled.positional else list(compiled.bind_names.values())
+        if names is None:
+            raise ValueError(f"{self.sql!r} compiled positional without an order of its parameters")
+        escaped = compiled.escaped_bind_names
+        self._binds: tuple[tuple[str, Processor | None], ...] = tuple(
+            (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names
+        )
+        self._names = None if compiled.positional else tuple(escaped.get(name, name) for name in names)
+        self._types: tuple[TypeEngine[Any], ...] = tuple(column.type for column in statement.selected_columns)
+        # the driver's type codes of the columns → each column's result processor (None: read as it comes)
+        self._processors: dict[tuple[Any, ...], tuple[tuple[int, Processor], ...]] = {}
+
+    def all(self, cursor: DBAPICursor, values: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        """Every row for `values` (a value for each parameter the statement binds), converted."""
+        rows, convert = self.fetch(cursor, values)
+        return [convert(row) for row in rows]
+
+    def fetch(
+        self, cursor: DBAPICursor, values: Mapping[str, Any] | None = None
+    ) -> tuple[Sequence[Sequence[Any]], Callable[[Sequence[Any]], tuple[Any, ...]]]:
+        """Every row for `values` as the driver gives it, and the function converting such a row (`all` is both):
+        for a reader that converts only the rows it has not met before."""
+        params: list[Any] | dict[str, Any] | None = None
+        try:
+            given = values or {}
+            converted = [given[name] if process is None else process(given[name]) for name, process in self._binds]
+            params = converted if self._names is None else dict(zip(self._names, converted, strict=True))
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+            description = cursor.description
+        except Exception as error:
+            raise as_sqlalchemy_error(error, self.sql, params, self._dbapi_error, self._dialect) from error
+        codes = tuple(column[1] for column in description or ())
+        processors = self._processors.get(codes)
+        if processors is None:
+            processors = self._processors[codes] = self._result_processors(codes)
+        return rows, functools.partial(_converted, processors)
+
+    def _result_processors(self, codes: tuple[Any, ...]) -> tuple[tuple[int, Processor], ...]:
+        if len(codes) != len(self._types):
+            raise ValueError(f"{self.sql!r} returned {len(codes)} columns, not the {len(self._types)} it selects")
+        dialect = self._dialect
+        found = [
+            type_.dialect_impl(dialect).result_processor(dialect, code)
+            for type_, code in zip(self._types, codes, strict=True)
+        ]
+        return tuple((k, process) for k, process in enumerate(found) if process is not None)
+
+
+def _converted(processors: tuple[tuple[int, Processor], ...], row: Sequence[Any]) -> tuple[Any, ...]:
+    """`row` with each column that has a processor converted by it."""
+    if not processors:
+        return tuple(row)
+    items = list(row)
+    for k, process in processors:
+        items[k] = process(items[k])
+    return tuple(items)
 
 
 def _fetcher(keys: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,3 +38,30 @@ class TuningShadow:
     closed_at: datetime | None
     return_pct: float | None
     state: dict[str, Any] | None
+
+
+class PositionColumns(NamedTuple):
+    """A `positions` row read as a plain tuple (`Store.closed_positions`), its columns by name in the table's
+    order: it reads as the table object does, for `mapping.position_from_row`."""
+
+    id: str
+    symbol: str
+    side: str
+    account: str
+    strategy: str
+    signal_id: str | None
+    opened_at: datetime
+    closed_at: datetime | None
+    entry_price: Decimal
+    quantity: Decimal
+    initial_quantity: Decimal
+    leverage: int
+    margin: Decimal
+    stop_price: Decimal
+    targets: list[str]
+    tiers_done: int
+    realized_pnl: Decimal
+    fees_paid: Decimal
+    funding_paid: Decimal
+    exit_reason: str | None
+    meta: dict[str, Any] | None

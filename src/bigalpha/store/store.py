@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Text, bindparam, cast, func, select
+from sqlalchemy import Connection, Engine, Select, Text, bindparam, cast, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, defer
 
@@ -19,7 +19,8 @@ from bigalpha.domain import Event, Fill, Order, OrderStatus, Position, Signal
 from bigalpha.store import mapping
 from bigalpha.store.connections import BatchConnections, Connections, PerCallConnections
 from bigalpha.store.database import StoreError, create_db_engine, database_url, migrate, safe_url
-from bigalpha.store.records import ShadowOutcome, TuningShadow
+from bigalpha.store.prepared import PreparedRead
+from bigalpha.store.records import PositionColumns, ShadowOutcome, TuningShadow
 from bigalpha.store.tables import (
     EventRow,
     FillRow,
@@ -50,6 +51,9 @@ class Store:
         # The JSON columns' decoder, as SQLAlchemy's JSON type would use it, for the states read as text.
         self._json_loads: Callable[[str], Any] = getattr(engine.dialect, "_json_deserializer", None) or json.loads
         self._tuning_states: dict[str, Any] = {}  # the states `tuning_shadows` last read, by their text
+        self._prepared_reads: dict[Select[Any], PreparedRead] = {}  # compiled by their first run
+        # the positions `closed_positions` last built, by the driver's values of their rows (and their types)
+        self._closed_positions: dict[tuple[tuple[Any, ...], tuple[type, ...]], Position] = {}
 
     @classmethod
     def open(cls, settings: Settings, *, url: str | None = None, batched: bool = False) -> Store:
@@ -90,6 +94,26 @@ class Store:
         """A connection for Core reads: rows as tuples, no ORM objects built (the learning jobs' hot reads)."""
         return self._connections.reading()
 
+    def _prepared(self, read: Select[Any], values: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        """The rows of one of the store's own reads, run on a cursor of the driver (see `PreparedRead`)."""
+        rows, convert = self._fetched(read, values)
+        return [convert(row) for row in rows]
+
+    def _fetched(
+        self, read: Select[Any], values: dict[str, Any] | None = None
+    ) -> tuple[Sequence[Sequence[Any]], Callable[[Sequence[Any]], tuple[Any, ...]]]:
+        """`PreparedRead.fetch` of one of the store's own reads: the driver's rows and their conversion."""
+        with self._core() as connection:
+            prepared = self._prepared_reads.get(read)
+            if prepared is None:
+                # Compiled once the dialect has met its server (a connection is open now), as the writes are.
+                prepared = self._prepared_reads[read] = PreparedRead(read, self.engine.dialect)
+            cursor = connection.connection.cursor()
+            try:
+                return prepared.fetch(cursor, values)
+            finally:
+                cursor.close()
+
     # -- single writes -------------------------------------------------------------------------
     def add_event(self, event: Event) -> None:
         with self.transaction() as tx:
@@ -101,9 +125,9 @@ class Store:
 
     # -- reads ---------------------------------------------------------------------------------
     def get_state(self, key: str) -> dict[str, Any] | None:
-        with self._core() as connection:
-            value = connection.execute(_STATE_VALUE, {"key": key}).scalar_one_or_none()
-            return dict(value) if value is not None else None
+        rows = self._prepared(_STATE_VALUE, {"key": key})  # the key is the table's primary key: a row at most
+        value = rows[0][0] if rows else None
+        return dict(value) if value is not None else None
 
     def get_states(self, keys: Collection[str]) -> dict[str, dict[str, Any]]:
         """The state values stored under `keys` (one query per few hundred keys; a key not stored is left out)."""
@@ -204,13 +228,32 @@ class Store:
             return [mapping.position_from_row(row) for row in rows]
 
     def closed_positions(self, since: datetime | None = None) -> list[Position]:
-        """Closed positions by closing time (read as Core rows: the 4-hour review reads them all each time)."""
-        with self._core() as connection:
-            if since is None:
-                result = connection.execute(_CLOSED_POSITIONS)
-            else:
-                result = connection.execute(_CLOSED_POSITIONS_SINCE, {"since": since})
-            return [mapping.position_from_row(row) for row in result.all()]
+        """Closed positions by closing time (read as Core rows: the 4-hour review reads them all each time).
+
+        The review reads every closed position every time, nearly all as the time before, and converting a row
+        (its money, times and JSON columns) and building its position is most of what reading it costs. A
+        position is a pure function of the driver's values of its row, and is immutable: one built from equal
+        values (of the same types) the previous call met is that call's position."""
+        if since is None:
+            rows, convert = self._fetched(_CLOSED_POSITIONS)
+        else:
+            rows, convert = self._fetched(_CLOSED_POSITIONS_SINCE, {"since": since})
+        previous = self._closed_positions
+        built: dict[tuple[tuple[Any, ...], tuple[type, ...]], Position] = {}
+        positions = []
+        for row in rows:
+            key = (tuple(row), tuple(map(type, row)))
+            try:
+                position = built.get(key) or previous.get(key)
+            except TypeError:  # a driver that gives a JSON column decoded (PostgreSQL's): no key, built anew
+                positions.append(mapping.position_from_row(PositionColumns._make(convert(row))))
+                continue
+            if position is None:
+                position = mapping.position_from_row(PositionColumns._make(convert(row)))
+            built[key] = position
+            positions.append(position)
+        self._closed_positions = built
+        return positions
 
     def signals(self, limit: int = 1000) -> list[Signal]:
         with self._read() as session:
@@ -278,11 +321,9 @@ class Store:
         """The closed shadow trades opened at or after `since` (all of them without), by opening time: the same rows,
         in the same order, as `shadow_trades(closed_only=True, since=since)`, read as their outcomes only (Core rows,
         no table objects: the 4-hour review reads them every time, a backtest's report all of them at once)."""
-        with self._core() as connection:
-            # All rows in one fetch: iterating a result fetches them one at a time, a call to the driver each.
-            if since is None:
-                return [ShadowOutcome(*row) for row in connection.execute(_ALL_SHADOW_OUTCOMES).all()]
-            return [ShadowOutcome(*row) for row in connection.execute(_SHADOW_OUTCOMES, {"since": since}).all()]
+        if since is None:
+            return [ShadowOutcome(*row) for row in self._prepared(_ALL_SHADOW_OUTCOMES)]
+        return [ShadowOutcome(*row) for row in self._prepared(_SHADOW_OUTCOMES, {"since": since})]
 
     def verdict_outcomes(self) -> Iterator[list[dict[str, Any]]]:
         """Each verdict's guard outcomes, oldest first, read a batch of rows at a time: a whole backtest's verdicts
@@ -302,19 +343,17 @@ class Store:
         previous = self._tuning_states
         decoded: dict[str, Any] = {}
         records = []
-        with self._core() as connection:
-            rows = connection.execute(_TUNING_SHADOWS, {"since": since, "guard": taken_or_blocked_by}).all()
-            for *columns, text in rows:
-                state = None
-                if text is not None:
-                    state = decoded.get(text)
+        for *columns, text in self._prepared(_TUNING_SHADOWS, {"since": since, "guard": taken_or_blocked_by}):
+            state = None
+            if text is not None:
+                state = decoded.get(text)
+                if state is None:
+                    state = previous.get(text)
                     if state is None:
-                        state = previous.get(text)
-                        if state is None:
-                            state = self._json_loads(text)
-                        decoded[text] = state
-                columns.append(state)  # the record's last field, read last
-                records.append(TuningShadow(*columns))
+                        state = self._json_loads(text)
+                    decoded[text] = state
+            columns.append(state)  # the record's last field, read last
+            records.append(TuningShadow(*columns))
         self._tuning_states = decoded
         return records
 

@@ -148,8 +148,9 @@ class StoreTx:
     def add_event(self, event: Event) -> None:
         self._statements.insert_event.run(self._cursor, mapping.event_values(event))
 
-    def set_state(self, key: str, value: dict[str, Any], at: datetime) -> None:
-        """Insert or replace one state value (an upsert: the old value is never read back)."""
+    def set_state(self, key: str, value: dict[str, Any] | mapping.JsonText, at: datetime) -> None:
+        """Insert or replace one state value (an upsert: the old value is never read back); a `JsonText` is the
+        value's JSON text, stored as it is."""
         self._statements.upsert_state.run(self._cursor, {"key": key, "value": value, "updated_at": at})
 
     def add_shadow(self, shadow: ShadowColumns) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from bigalpha.bus import SignalBus
 from bigalpha.config import Settings, load_settings
@@ -25,6 +25,7 @@ from bigalpha.engine.learning_jobs import TUNING_HISTORY, TUNING_KEY, learning_j
 from bigalpha.gate.learned import GateLearnedState
 from bigalpha.positions import HoldState, max_pain_hit_rate, max_pain_record
 from bigalpha.store import Store, StoreTx
+from bigalpha.store.mapping import dumps
 from bigalpha.store.tables import StateRow
 from store_cases import T0, make_position
 
@@ -106,6 +107,28 @@ def test_a_run_whose_write_fails_leaves_the_history_as_stored(tmp_path: Path, mo
     assert [run["at"] for run in _stored_runs(store)] == [first.isoformat()]
     tune(third)
     assert [run["at"] for run in _stored_runs(store)] == [first.isoformat(), third.isoformat()]
+    store.close()
+
+
+def test_the_stored_history_is_the_text_dumps_writes_of_it(tmp_path: Path) -> None:
+    """The history is written from each run's text: the stored text is the one `dumps` writes of the stored value,
+    runs read back from the store (after a restart) included, whatever values they hold."""
+    store = _open(tmp_path / "store.db")
+    stored = [{"at": "earlier", "pnl_by_multiplier": {"0.8": 1e-7, "1.0": -12.5}, "n": [1, 2.5, None, "é"]}, {}]
+    store.set_state(TUNING_KEY, {"runs": stored}, T0)
+    holder = SimpleNamespace(engine=_engine(store))
+    tune = _tune(holder)
+    for k in range(1, 4):
+        tune(T0 + timedelta(hours=12 * k))
+        with store.engine.connect() as connection:
+            value = connection.execute(select(StateRow.value).where(StateRow.key == TUNING_KEY)).scalar_one()
+        assert isinstance(value, dict)
+        runs = value["runs"]
+        assert runs[:2] == stored
+        assert len(runs) == 2 + k
+        with store.engine.connect() as connection:
+            raw = connection.exec_driver_sql("SELECT value FROM state WHERE key = ?", (TUNING_KEY,)).scalar_one()
+        assert raw == dumps({"runs": runs})
     store.close()
 
 
