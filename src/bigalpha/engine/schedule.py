@@ -4,11 +4,12 @@ as live trading does, because the schedule reads the tick's time, never the wall
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 Job = Callable[[datetime], None]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -17,6 +18,8 @@ class ScheduledJob:
     every: timedelta
     run: Job
     last_run: datetime | None = None
+    # `last_run` and its slot: every tick asks whether a job is due, and `last_run` changes only when it ran.
+    last_slot: tuple[datetime, int] | None = field(default=None, repr=False, compare=False)
 
 
 class Scheduler:
@@ -44,14 +47,17 @@ class Scheduler:
 
     @staticmethod
     def _slot(moment: datetime, every: timedelta) -> int:
-        return int((moment - datetime(1970, 1, 1, tzinfo=UTC)) / every)
+        return int((moment - _EPOCH) / every)
 
     def _is_due(self, job: ScheduledJob, now: datetime) -> bool:
         if job.last_run is None:
             # The first tick only sets the phase: a job runs when a period boundary is crossed.
             job.last_run = now
             return False
-        return self._slot(now, job.every) > self._slot(job.last_run, job.every)
+        last = job.last_slot
+        if last is None or last[0] is not job.last_run:
+            last = job.last_slot = (job.last_run, self._slot(job.last_run, job.every))
+        return self._slot(now, job.every) > last[1]
 
     def state_dict(self) -> dict[str, Any]:
         return {job.name: job.last_run.isoformat() for job in self._jobs if job.last_run is not None}

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bigalpha.data.ports import Tick
 from bigalpha.domain import Bar, MarketSnapshot, Symbol
@@ -90,3 +92,43 @@ def test_paced_feed_warms_up_unpaced_then_keeps_speed() -> None:
 def test_paced_feed_refuses_a_bad_speed() -> None:
     with pytest.raises(ValueError, match="speed"):
         PacedFeed(_ListFeed([]), speed=0.0)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    periods=st.lists(st.integers(1, 12 * 3600), min_size=1, max_size=3),
+    steps=st.lists(st.integers(1, 6 * 3600 * 1_000_000), min_size=1, max_size=60),
+    restart_at=st.integers(0, 60),
+)
+def test_the_schedule_runs_each_job_when_its_slot_since_the_epoch_changes(
+    periods: list[int], steps: list[int], restart_at: int
+) -> None:
+    """A job runs on the first tick of a later epoch-aligned slot than its last run's (the slot of its last run is
+    remembered, not recomputed): tick by tick the same jobs as the plain rule, across a restart from saved state."""
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+
+    def build() -> Scheduler:
+        scheduler = Scheduler()
+        for k, seconds in enumerate(periods):
+            scheduler.add(f"job{k}", timedelta(seconds=seconds), lambda now: None)
+        return scheduler
+
+    scheduler = build()
+    last: dict[str, datetime] = {}
+    now = start
+    for k, step in enumerate(steps):
+        now += timedelta(microseconds=step)
+        if k == restart_at:
+            saved = scheduler.state_dict()
+            scheduler = build()
+            scheduler.load_state_dict(saved)
+        expected = []
+        for j, seconds in enumerate(periods):
+            name, every = f"job{j}", timedelta(seconds=seconds)
+            if name not in last:
+                last[name] = now
+            elif int((now - epoch) / every) > int((last[name] - epoch) / every):
+                expected.append(name)
+                last[name] = now
+        assert scheduler.run_due(now) == expected
