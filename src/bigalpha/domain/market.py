@@ -88,7 +88,20 @@ class OrderBook:
 LevelPairs = tuple[tuple[float, float], ...]  # (price, quantity) per level, best first
 
 
-class PairedOrderBook(OrderBook):
+class _Frozen:
+    """A frozen record's refusals, for the subclasses below that fill their slots themselves (with
+    `object.__setattr__`, once in `__init__` and once for each lazily made value)."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+class PairedOrderBook(_Frozen, OrderBook):
     """An `OrderBook` held as (price, quantity) pairs, whose `BookLevel`s are made on first read of `bids` or
     `asks`: a feed that prices a whole ladder every tick hands it out at the cost of two tuples, and a reader that
     takes the pairs (`bid_pairs`, `ask_pairs`: the walls and the top of book) never makes a level object.
@@ -125,12 +138,6 @@ class PairedOrderBook(OrderBook):
             object.__setattr__(self, "_ask_levels", levels)
         return levels
 
-    def __setattr__(self, name: str, value: object) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
-
     def __eq__(self, other: object) -> bool:
         if isinstance(other, OrderBook):
             return self.bids == other.bids and self.asks == other.asks
@@ -151,7 +158,7 @@ class LiquidationLevel:
     liquidation_usd: float
 
 
-class PairedHeatmap(Observed[tuple[LiquidationLevel, ...]]):
+class PairedHeatmap(_Frozen, Observed[tuple[LiquidationLevel, ...]]):
     """An observed liquidation heatmap held as (price, liquidation USD) pairs, whose `LiquidationLevel`s are made on
     first read of `value`: a reader of the pairs (`pairs`: the liquidation clusters) never makes a level object.
 
@@ -176,12 +183,6 @@ class PairedHeatmap(Observed[tuple[LiquidationLevel, ...]]):
             levels = tuple([LiquidationLevel(price, usd) for price, usd in self.pairs])
             object.__setattr__(self, "_levels", levels)
         return levels
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Observed):
