@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.selectable import Select
 from sqlalchemy.types import TypeEngine
@@ -84,6 +85,15 @@ class SharedProcessors:
         return shared[1]
 
 
+def _bound_names(compiled: SQLCompiler) -> tuple[Sequence[str], Mapping[str, str]]:
+    """A compiled statement's parameter names in the order the driver takes them, and the escaped form of those
+    the SQL text writes otherwise."""
+    names = compiled.positiontup if compiled.positional else list(compiled.bind_names.values())
+    if names is None:
+        raise ValueError(f"{compiled.string!r} compiled positional without an order of its parameters")
+    return names, compiled.escaped_bind_names
+
+
 class PreparedWrite:
     """One INSERT or UPDATE, compiled for `dialect` with the parameters `keys` (for an INSERT: the columns it
     writes; for an UPDATE without `.values()`: the columns it sets, and any `bindparam` of its WHERE clause).
@@ -98,10 +108,7 @@ class PreparedWrite:
         self.sql = compiled.string
         self._dialect = dialect
         self._dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
-        names = compiled.positiontup if compiled.positional else list(compiled.bind_names.values())
-        if names is None:
-            raise ValueError(f"{self.sql!r} compiled positional without an order of its parameters")
-        escaped = compiled.escaped_bind_names
+        names, escaped = _bound_names(compiled)
         unknown = set(names) - set(keys)
         if unknown:
             raise ValueError(f"{self.sql!r} binds {sorted(unknown)} that no key names: it would never be given them")
@@ -169,10 +176,7 @@ class PreparedRead:
         self.sql = compiled.string
         self._dialect = dialect
         self._dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
-        names = compiled.positiontup if compiled.positional else list(compiled.bind_names.values())
-        if names is None:
-            raise ValueError(f"{self.sql!r} compiled positional without an order of its parameters")
-        escaped = compiled.escaped_bind_names
+        names, escaped = _bound_names(compiled)
         self._binds: tuple[tuple[str, Processor | None], ...] = tuple(
             (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names
         )
