@@ -302,7 +302,7 @@ class _Loop:
         final = np.zeros(n, dtype=np.bool_)
         final[-1:] = True
         self.scheduled = np.flatnonzero(any_ofi | always_any | self.forced | final)
-        self.wakeups = ShadowWakeups(market.lanes, market.tick_ns, n, settings.positions)
+        self.wakeups = ShadowWakeups(market.lanes, market.tick_ns, n, settings.positions, settings.indicators)
 
     def run(self, store: Store) -> BotRun:
         engine, market = self.engine, self.market

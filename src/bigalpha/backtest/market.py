@@ -60,6 +60,25 @@ class BarFees:
 
 
 @dataclass(frozen=True, slots=True)
+class HeatmapRows:
+    """Which liquidation heatmap each bar's snapshot carries, as the simulator's `SnapshotBuilder` picks it: the rows
+    [lo, hi) of `price` / `liquidation_usd` published at the max-pain refresh `refresh` (−1: none yet, no heatmap)."""
+
+    refresh: IntArray
+    lo: IntArray
+    hi: IntArray
+    price: npt.NDArray[np.generic]
+    liquidation_usd: npt.NDArray[np.generic]
+
+    def pairs(self, bar: int) -> tuple[tuple[float, float], ...] | None:
+        """Bar `bar`'s heatmap as the (price, USD) pairs its snapshot carries; None when it carries none."""
+        if self.refresh[bar] < 0:
+            return None
+        lo, hi = int(self.lo[bar]), int(self.hi[bar])
+        return tuple(zip(self.price[lo:hi].tolist(), self.liquidation_usd[lo:hi].tolist(), strict=True))
+
+
+@dataclass(frozen=True, slots=True)
 class Lane:
     """One symbol's bars, oldest first; `tick` is the index of each bar's tick in the market's tick list."""
 
@@ -74,6 +93,7 @@ class Lane:
     has_taker_volume: bool = True
     volume: FloatArray | None = None
     fees: Callable[[], BarFees] | None = None  # made on demand (S-SOL-FADE's filter); None: not known
+    heatmaps: Callable[[], HeatmapRows] | None = None  # made on demand (held shadows' wake-ups); None: not known
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +191,18 @@ def _sim_health_factor(frame: Frame, tick_ms: IntArray) -> FloatArray:
     return out
 
 
+def _sim_heatmaps(max_pain: Frame, heat: Frame, tick_ms: IntArray) -> HeatmapRows:
+    """The heatmap rows each tick's snapshot shows (`SnapshotBuilder`: those of the last max-pain refresh at or before
+    the tick)."""
+    mp_ts = np.asarray(max_pain["ts"], dtype=np.int64)
+    heat_ts = heat["ts"]
+    refresh = np.searchsorted(mp_ts, tick_ms, "right").astype(np.int64) - 1
+    refresh_ts = np.where(refresh >= 0, mp_ts[np.maximum(refresh, 0)] if mp_ts.size else -1, -1)
+    lo = np.searchsorted(heat_ts, refresh_ts, "left").astype(np.int64)
+    hi = np.searchsorted(heat_ts, refresh_ts, "right").astype(np.int64)
+    return HeatmapRows(refresh, lo, hi, heat["price"], heat["liquidation_usd"])
+
+
 def _no_fees(n: int) -> BarFees:
     return BarFees(np.zeros(n, dtype=np.bool_), np.full(n, np.nan), np.full(n, np.nan))
 
@@ -235,6 +267,12 @@ def sim_market(dataset: SimDataset, source: str, book_levels: int) -> Market:
             book=_sim_book(dataset, code, close, ticks_ms, book_levels),
             volume=volume,
             fees=partial(_sim_fees, dataset.frames["priority_fees"], ticks_ms, name in fee_symbols),
+            heatmaps=partial(
+                _sim_heatmaps,
+                symbol_rows(dataset.frames["max_pain"], code),
+                symbol_rows(dataset.frames["liquidation_heatmap"], code),
+                ticks_ms,
+            ),
         )
     if tick_ms is None:
         raise MarketError(f"{source}: the dataset has no symbol")

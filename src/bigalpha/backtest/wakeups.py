@@ -8,14 +8,19 @@ actions empty and its state equal, which `tests/unit/backtest/test_bt_sparse.py`
   misses the next one misses them all), or the ladder is complete with a remainder open;
 - the bar reaches the max pain at entry, not yet hit (L-MP-1 records the first hit);
 - the setup's max hold has run out;
-- the position is TRUE TREND, its hold is not yet served (P-HOLD-1) and the shortest hold level has run out:
-  every bar until the hold is released.
+- the position is TRUE TREND, its hold is not yet served (P-HOLD-1) and the hold may be released on the bar, or the
+  bar reaches a blocked tier not yet reported at the bar's hold level (P-HOLD-2); where a lane's heatmaps are not
+  known from arrays (history files), every bar once the shortest hold level has run out.
 
 A TRUE TREND hold keeps the closes of its last `toward_cluster_bars` + 1 bars (whether price is moving toward a
 cluster). Until the shortest hold level has run out nothing can be released, and a bar that touches no level
 changes only those closes; so a held shadow is shown from `toward_cluster_bars` bars *before* the first bar where
 something can happen, or its symbol's last bar (where the end of data closes it), and its closes on that bar are
 the ones it would hold had it seen every bar.
+
+Where the lane's heatmaps are known, `hold_twin.held_wake` judges the hold from arrays bar by bar, with the clusters
+each bar's context carries, to find the first bar where it can change the shadow, and says from which bar on the
+engine must see the bars for its closes to be the every-bar ones there.
 
 So the backtest scans a shadow's bars once, in machine code, for the first bar where any of these can happen,
 and shows the engine that bar. The scan errs on the side of showing: a level compared within `_SLACK` of a
@@ -33,9 +38,11 @@ import numpy as np
 import numpy.typing as npt
 
 from bigalpha.backtest.contexts import epoch_ns
+from bigalpha.backtest.hold_twin import Bars, HeldShadow, LaneClusters, held_wake
 from bigalpha.backtest.market import Lane
+from bigalpha.config.indicators import IndicatorsConfig
 from bigalpha.config.positions import PositionsConfig
-from bigalpha.domain import Symbol
+from bigalpha.domain import Side, Symbol
 from bigalpha.learning.shadow import Shadow
 from bigalpha.positions.holds import far_from_max_pain
 from bigalpha.store.mapping import meta_from_json
@@ -94,14 +101,26 @@ class _Meta(NamedTuple):
     shortest_hold_ns: int  # the shortest hold it can be released after
     opened_ns: int
     sign: int  # +1 long, -1 short
+    far: bool  # more than max_pain_far_pct from max pain at entry (P-HOLD-1)
 
 
 class ShadowWakeups:
     """Per symbol, the tick index at which each open shadow must next be shown to the engine."""
 
-    def __init__(self, lanes: Mapping[Symbol, Lane], tick_ns: IntArray, never: int, config: PositionsConfig) -> None:
+    def __init__(
+        self,
+        lanes: Mapping[Symbol, Lane],
+        tick_ns: IntArray,
+        never: int,
+        config: PositionsConfig,
+        indicators: IndicatorsConfig | None = None,
+    ) -> None:
+        """`indicators` (the clusters' settings) lets a held shadow's hold be judged from the lanes' heatmaps;
+        without it, or for a lane without known heatmaps, a held shadow is shown every bar it may be released on."""
         self._lanes = lanes
         self._config = config
+        self._indicators = indicators
+        self._bars: dict[Symbol, Bars | None] = {}  # by symbol, made when a held shadow first needs them
         self._hold_bars = config.hold.toward_cluster_bars
         self._bar_ns = {s: tick_ns[lane.tick] for s, lane in lanes.items()}
         self._never = never
@@ -187,10 +206,13 @@ class ShadowWakeups:
             limit = meta.opened_ns + int(float(max_hold_s) * 1e9) - _EARLY_NS
             end = max(start, min(end, int(bar_ns.searchsorted(limit, side="left"))))
         holding = meta.true_trend and not hold.get("released", False)
+        pain = _NONE if hold.get("max_pain_hit", False) else meta.pain
         if holding:
+            bars = self._bars_of(lane)
+            if bars is not None:
+                return int(lane.tick[self._held(lane, bars, start, end, shadow, meta, pain)])
             release = int(bar_ns.searchsorted(meta.opened_ns + meta.shortest_hold_ns - _EARLY_NS, side="left"))
             end = max(start, min(end, release))
-        pain = _NONE if hold.get("max_pain_hit", False) else meta.pain
         j = first_touch(
             lane.open,
             lane.high,
@@ -211,6 +233,46 @@ class ShadowWakeups:
             return self._never
         return int(lane.tick[j])
 
+    def _held(self, lane: Lane, bars: Bars, start: int, end: int, shadow: Shadow, meta: _Meta, pain: float) -> int:
+        """The first bar to show a held shadow (`hold_twin`): before the bar where it can change, by its closes."""
+        hold = shadow.state.get("exit_state", {})
+        targets = shadow.targets
+        # Whatever the hold: the stop, the last tier (never blocked), the max pain, the max hold, the last bar.
+        last = targets[-1]
+        found = first_touch(
+            lane.open,
+            lane.high,
+            lane.low,
+            start,
+            end,
+            meta.sign,
+            shadow.stop_price,
+            last,
+            pain,
+            bool(pain >= shadow.entry_price),
+        )
+        held = HeldShadow(
+            side=Side.LONG if meta.sign > 0 else Side.SHORT,
+            entry=float(shadow.entry_price),
+            opened_ns=meta.opened_ns,
+            first_bar=int(bars.bar_ns.searchsorted(meta.opened_ns, side="right")),
+            targets=targets,
+            tiers_done=int(shadow.state.get("tiers_done", 0)),
+            notices=frozenset(hold.get("blocked_notices", ())),
+            closes=[float(c) for c in hold.get("closes", ())],
+            far=meta.far,
+        )
+        return held_wake(bars, held, start, min(found, len(lane.tick) - 1), self._config)
+
+    def _bars_of(self, lane: Lane) -> Bars | None:
+        if lane.symbol not in self._bars:
+            bars = None
+            if self._indicators is not None and lane.heatmaps is not None:
+                clusters = LaneClusters(lane.heatmaps(), self._indicators)
+                bars = Bars(lane.high, lane.low, lane.close, self._bar_ns[lane.symbol], clusters)
+            self._bars[lane.symbol] = bars
+        return self._bars[lane.symbol]
+
     def _meta_of(self, shadow: Shadow) -> _Meta:
         cached = self._meta.get(shadow.id)
         if cached is None:
@@ -219,15 +281,15 @@ class ShadowWakeups:
             hold = self._config.hold
             # P-HOLD-1's levels by priority: moving toward a cluster, else far from max pain (fixed at entry), else
             # the base; the shorter of the two this position can be held at is the earliest release.
-            other = hold.far_from_max_pain_minutes
-            if not far_from_max_pain(shadow.entry_price, pain, self._config):
-                other = hold.base_minutes
+            far = far_from_max_pain(shadow.entry_price, pain, self._config)
+            other = hold.far_from_max_pain_minutes if far else hold.base_minutes
             cached = _Meta(
                 true_trend=meta is not None and meta.true_trend,
                 pain=_NONE if pain is None else float(pain),
                 shortest_hold_ns=60_000_000_000 * min(hold.toward_cluster_minutes, other),
                 opened_ns=epoch_ns(shadow.opened_at),
                 sign=1 if shadow.side == "LONG" else -1,
+                far=far,
             )
             self._meta[shadow.id] = cached
         return cached

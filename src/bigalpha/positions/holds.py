@@ -26,7 +26,7 @@ setup's max hold, the max-pain hit (L-MP-1) and which blocked exits were already
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -66,7 +66,18 @@ def far_from_max_pain(entry_price: float, max_pain: float | None, config: Positi
 
 def cluster_ahead(side: Side, price: float, context: MarketContext, config: PositionsConfig) -> Cluster | None:
     """The nearest liquidation cluster in the position's winning direction within `cluster_max_pct` of price."""
-    clusters = context.short_clusters if side is Side.LONG else context.long_clusters
+    return cluster_ahead_of(side, price, context.short_clusters, context.long_clusters, config)
+
+
+def cluster_ahead_of(
+    side: Side,
+    price: float,
+    short_clusters: Sequence[Cluster] | None,
+    long_clusters: Sequence[Cluster] | None,
+    config: PositionsConfig,
+) -> Cluster | None:
+    """`cluster_ahead` of a context whose clusters are these (a backtest judges holds from arrays, `hold_twin`)."""
+    clusters = short_clusters if side is Side.LONG else long_clusters
     if not clusters:
         return None
     ahead = [

@@ -4,17 +4,28 @@ run that shows it every bar of every symbol."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from bigalpha.backtest.market import sim_market
+from bigalpha.backtest.contexts import epoch_ns
+from bigalpha.backtest.market import Market, sim_market
 from bigalpha.backtest.runner import run_whole_bot
 from bigalpha.config import Settings
 from bigalpha.data.sim import SimParams, generate
 from bigalpha.data.sim.params import default_symbols
+from bigalpha.domain import Bar, Symbol
+from bigalpha.engine import core
+from bigalpha.engine.policies import ExitPolicy
+from bigalpha.indicators.context import MarketContext
+from bigalpha.learning.shadow import Shadow
+from bigalpha.positions.holds import far_from_max_pain
 from bigalpha.store import Store
+from bigalpha.store.mapping import meta_from_json
+from bigalpha.store.tables import ShadowTradeRow
 
 
 def _shadows(settings: Settings, path: Path) -> list[tuple[object, ...]]:
@@ -107,3 +118,70 @@ def test_a_held_shadow_closed_by_the_end_of_data_keeps_the_closes_of_every_bar(t
     assert all(str(s[6]).count("'closes': [") == 1 for s in held)
     assert _shadows(settings, tmp_path / "sparse.db") == shadows
     assert sparse.trades == dense.trades
+
+
+def _judged_at(monkeypatch: pytest.MonkeyPatch) -> dict[str, set[datetime]]:
+    """Records, per shadow, the instants of the bars the engine judges it on."""
+    judged: dict[str, set[datetime]] = defaultdict(set)
+    real = core.advance_shadow
+
+    def spy(shadow: Shadow, policy: ExitPolicy, context: MarketContext, bar: Bar, now: datetime) -> bool:
+        judged[shadow.id].add(now)
+        return real(shadow, policy, context, bar, now)
+
+    monkeypatch.setattr(core, "advance_shadow", spy)
+    return judged
+
+
+def _held_past_bars_not_shown(
+    settings: Settings, market: Market, row: ShadowTradeRow, every_bar: set[datetime], shown: set[datetime]
+) -> bool:
+    """Whether a TRUE TREND shadow was released after bars of its hold the sparse run did not show, among those
+    every one of which was shown before `hold_twin`: the bars reaching its first (blocked) target during the hold,
+    and those after its shortest hold level ran out."""
+    hold = row.state["exit_state"]
+    meta = meta_from_json(row.state.get("meta"))
+    if meta is None or not meta.true_trend or hold.get("released_at") is None:
+        return False
+    far = far_from_max_pain(row.entry_price, meta.max_pain_at_entry, settings.positions)
+    levels = settings.positions.hold
+    shortest = timedelta(minutes=levels.far_from_max_pain_minutes if far else levels.base_minutes)
+    released_at = datetime.fromisoformat(hold["released_at"])
+    lane = market.lanes[Symbol(row.symbol)]
+    sign = 1 if row.side == "LONG" else -1
+    extreme = lane.high if sign > 0 else lane.low
+    window = set()
+    for t in every_bar:
+        bar = int(np.searchsorted(market.tick_ns, epoch_ns(t)))
+        if t < released_at and (t >= row.opened_at + shortest or sign * (float(extreme[bar]) - row.targets[0]) >= 0):
+            window.add(t)
+    return bool(window - shown)
+
+
+@pytest.mark.parametrize("seed", [5, 19, 31])
+def test_held_shadows_are_released_as_in_every_bar_runs_after_bars_not_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """P-HOLD-1 in a sparse backtest (`hold_twin`): a TRUE TREND shadow whose hold may be released is not shown every
+    bar until it is; yet every shadow's exit, final state (its release time, level and closes) and every event equal
+    the every-bar run's, with heatmaps holding liquidation clusters (seed 5's and 19's XRP, 31's ETH) and without."""
+    settings = Settings()
+    dataset = generate(SimParams(seed=seed, start=datetime(2024, 1, 1, tzinfo=UTC)), 1)
+    market = sim_market(dataset, "sim", settings.indicators.ofi_book_levels)
+    judged = _judged_at(monkeypatch)
+    dense = run_whole_bot(settings, market, tmp_path / "dense.db", dense=True)
+    every_bar = {shadow_id: set(instants) for shadow_id, instants in judged.items()}
+    judged.clear()
+    sparse = run_whole_bot(settings, market, tmp_path / "sparse.db")
+    assert sparse.trades == dense.trades
+    assert np.array_equal(sparse.equity, dense.equity)
+    shadows = _shadows(settings, tmp_path / "sparse.db")
+    assert shadows == _shadows(settings, tmp_path / "dense.db")
+    assert _events(settings, tmp_path / "sparse.db") == _events(settings, tmp_path / "dense.db")
+    store = Store.open(settings, url=f"sqlite:///{tmp_path / 'sparse.db'}")
+    try:
+        rows = store.shadow_trades()
+    finally:
+        store.close()
+    skipped = sum(_held_past_bars_not_shown(settings, market, row, every_bar[row.id], judged[row.id]) for row in rows)
+    assert skipped > 0
