@@ -68,9 +68,9 @@ def _market(seed: int, n: int) -> tuple[Lane, HeatmapRows]:
     low = np.minimum(open_, close) * (1.0 - np.abs(rng.normal(0.0, 0.001, n)))
     prices: list[float] = []
     usd: list[float] = []
-    lo = np.zeros(n, dtype=np.int64)
-    hi = np.zeros(n, dtype=np.int64)
-    refresh = np.where(np.arange(n) < 3, -1, np.arange(n) // 5).astype(np.int64)
+    refresh = np.where(np.arange(n) < 3, -1, np.arange(n) // 5).astype(np.int32)
+    lo = np.zeros(int(refresh.max()) + 1, dtype=np.int64)
+    hi = np.zeros(int(refresh.max()) + 1, dtype=np.int64)
     for r in range(int(refresh.max()) + 1):
         around = float(close[5 * r])
         first = len(prices)
@@ -79,7 +79,7 @@ def _market(seed: int, n: int) -> tuple[Lane, HeatmapRows]:
         volumes[rng.integers(0, 20, int(rng.integers(0, 4)))] *= 20.0  # a few concentrated levels
         prices.extend(sorted(levels.tolist()))
         usd.extend(volumes.tolist())
-        lo[refresh == r], hi[refresh == r] = first, len(prices)
+        lo[r], hi[r] = first, len(prices)
     rows = HeatmapRows(refresh, lo, hi, np.array(prices), np.array(usd))
 
     def arrays(threshold: float) -> SnapshotArrays:
