@@ -121,8 +121,8 @@ def blended_ofi_columns(taker_imbalance: FloatArray, bid: FloatArray, ask: Float
     """`blended_ofi` over whole columns: the same operations, element by element (so the same floats)."""
     if weight >= 1.0:
         return taker_imbalance.copy()
-    total = bid + ask
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        total = bid + ask
         book = np.where((total != 0) & ~np.isnan(total), (bid - ask) / total, np.nan)
         value: FloatArray = np.clip(weight * taker_imbalance + (1.0 - weight) * book, -1.0, 1.0)
     return value

@@ -174,10 +174,16 @@ def aggregate_whale_trades(
     """Vectorized `whale_trade_flow` for a whole history of trades, each tagged with its bar's index."""
     notional = np.asarray(notional_usd, dtype=np.float64)
     buys = np.asarray(is_buy, dtype=np.bool_)
-    bars = np.asarray(bar_index, dtype=np.int64)
+    # The bar indices keep their integer type (a history's trades table is the largest array of a backtest: no
+    # widened copy of it); only the whale rows picked out are converted, by `bincount` itself.
+    bars = np.asarray(bar_index)
+    if not np.issubdtype(bars.dtype, np.integer):
+        bars = bars.astype(np.int64)  # an empty list comes as floats
     whale = notional >= threshold_usd
-    buy = np.bincount(bars[whale & buys], weights=notional[whale & buys], minlength=n_bars).astype(np.float64)
-    sell = np.bincount(bars[whale & ~buys], weights=notional[whale & ~buys], minlength=n_bars).astype(np.float64)
+    whale_buy = whale & buys
+    whale_sell = np.logical_and(whale, ~buys, out=whale)
+    buy = np.bincount(bars[whale_buy], weights=notional[whale_buy], minlength=n_bars).astype(np.float64)
+    sell = np.bincount(bars[whale_sell], weights=notional[whale_sell], minlength=n_bars).astype(np.float64)
     return buy[:n_bars], sell[:n_bars]
 
 
