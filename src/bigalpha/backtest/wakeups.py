@@ -213,18 +213,7 @@ class ShadowWakeups:
                 return int(lane.tick[self._held(lane, bars, start, end, shadow, meta, pain)])
             release = int(bar_ns.searchsorted(meta.opened_ns + meta.shortest_hold_ns - _EARLY_NS, side="left"))
             end = max(start, min(end, release))
-        j = first_touch(
-            lane.open,
-            lane.high,
-            lane.low,
-            start,
-            end,
-            meta.sign,
-            shadow.stop_price,
-            targets[tiers_done],
-            pain,
-            bool(pain >= shadow.entry_price),
-        )
+        j = _first_touch(lane, start, end, shadow, meta, targets[tiers_done], pain)
         if holding:
             # The hold's closes of the bars before, as if it saw every bar; the lane's last bar counts as a bar where
             # something happens (the end of data closes the shadow with the closes it then holds).
@@ -238,19 +227,7 @@ class ShadowWakeups:
         hold = shadow.state.get("exit_state", {})
         targets = shadow.targets
         # Whatever the hold: the stop, the last tier (never blocked), the max pain, the max hold, the last bar.
-        last = targets[-1]
-        found = first_touch(
-            lane.open,
-            lane.high,
-            lane.low,
-            start,
-            end,
-            meta.sign,
-            shadow.stop_price,
-            last,
-            pain,
-            bool(pain >= shadow.entry_price),
-        )
+        found = _first_touch(lane, start, end, shadow, meta, targets[-1], pain)
         held = HeldShadow(
             side=Side.LONG if meta.sign > 0 else Side.SHORT,
             entry=float(shadow.entry_price),
@@ -293,6 +270,25 @@ class ShadowWakeups:
             )
             self._meta[shadow.id] = cached
         return cached
+
+
+def _first_touch(lane: Lane, start: int, end: int, shadow: Shadow, meta: _Meta, target: float, pain: float) -> int:
+    """The first bar in [start, end) that reaches the shadow's stop, `target` or `pain` (`first_touch`); `end` if
+    none does."""
+    return int(
+        first_touch(
+            lane.open,
+            lane.high,
+            lane.low,
+            start,
+            end,
+            meta.sign,
+            shadow.stop_price,
+            target,
+            pain,
+            bool(pain >= shadow.entry_price),
+        )
+    )
 
 
 def _key(shadow: Shadow) -> tuple[object, ...]:
