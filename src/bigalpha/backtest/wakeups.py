@@ -43,9 +43,8 @@ from bigalpha.backtest.market import Lane
 from bigalpha.config.indicators import IndicatorsConfig
 from bigalpha.config.positions import PositionsConfig
 from bigalpha.domain import Side, Symbol
-from bigalpha.learning.shadow import Shadow
+from bigalpha.learning.shadow import Shadow, as_position
 from bigalpha.positions.holds import far_from_max_pain
-from bigalpha.store.mapping import meta_from_json
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -253,7 +252,9 @@ class ShadowWakeups:
     def _meta_of(self, shadow: Shadow) -> _Meta:
         cached = self._meta.get(shadow.id)
         if cached is None:
-            meta = meta_from_json(shadow.state.get("meta"))
+            # The shadow's position view parses its metadata once and is kept on the shadow: the engine's next
+            # judgement of the shadow reuses it (`as_position`).
+            meta = as_position(shadow).meta
             pain = None if meta is None else meta.max_pain_at_entry
             hold = self._config.hold
             # P-HOLD-1's levels by priority: moving toward a cluster, else far from max pain (fixed at entry), else
