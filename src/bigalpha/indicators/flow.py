@@ -182,8 +182,9 @@ def aggregate_whale_trades(
     whale = notional >= threshold_usd
     whale_buy = whale & buys
     whale_sell = np.logical_and(whale, ~buys, out=whale)
-    buy = np.bincount(bars[whale_buy], weights=notional[whale_buy], minlength=n_bars).astype(np.float64)
-    sell = np.bincount(bars[whale_sell], weights=notional[whale_sell], minlength=n_bars).astype(np.float64)
+    # Weighted counts are float64 already: `copy=False` makes no history-long copy of them.
+    buy = np.bincount(bars[whale_buy], weights=notional[whale_buy], minlength=n_bars).astype(np.float64, copy=False)
+    sell = np.bincount(bars[whale_sell], weights=notional[whale_sell], minlength=n_bars).astype(np.float64, copy=False)
     return buy[:n_bars], sell[:n_bars]
 
 
@@ -194,70 +195,91 @@ def _prior_average(volume: FloatArray, lookback: int) -> FloatArray:
     return out
 
 
+def _volume_spikes(volume: FloatArray, cfg: IndicatorsConfig) -> BoolArray:
+    """A-WHALE-1's proxy test: volume above `whale_volume_multiple` × the average of the bars before."""
+    prior = _prior_average(volume, cfg.whale_volume_lookback)
+    with np.errstate(invalid="ignore"):
+        spike: BoolArray = volume > cfg.whale_volume_multiple * prior  # NaN history compares False
+    return spike
+
+
+def _intent_columns(inputs: FlowInputs, cfg: IndicatorsConfig, last: int | None) -> FloatArray:
+    """Whale intent CVD: trade-based whale deltas over `whale_intent_window`, where every bar has trade sizes."""
+    sizes = inputs.has_trade_sizes
+    window = cfg.whale_intent_window
+    delta = np.where(sizes, inputs.trade_whale_buy_usd - inputs.trade_whale_sell_usd, 0.0)
+    total = rolling_sum(delta, window, last=last)
+    del delta
+    intent: FloatArray = np.where(rolling_sum(sizes, window, last=last) == window, total, np.nan)
+    return intent
+
+
+def _intensity_columns(
+    inputs: FlowInputs, cfg: IndicatorsConfig, whale_gross: FloatArray, whale_cvd: FloatArray, last: int | None
+) -> FloatArray:
+    """A-WHALE-2: share of gross flow that is whale flow, and how far recent volume runs above average."""
+    window = cfg.cvd_window
+    volume_usd = inputs.volume * inputs.close
+    gross = rolling_sum(volume_usd, window, last=last)
+    share = np.where(gross > 0, _ratio(whale_gross, gross), 0.0)
+    average = gross / window
+    del gross
+    recent = rolling_sum(volume_usd, cfg.whale_intensity_recent_bars, last=last) / cfg.whale_intensity_recent_bars
+    del volume_usd
+    volume_ratio = np.where(average > 0, _ratio(recent, average), 0.0)
+    del average, recent
+    spike_score = np.clip((volume_ratio - 1.0) / (cfg.whale_volume_multiple - 1.0), 0.0, 1.0)
+    share_score = np.minimum(share / cfg.whale_share_full_scale, 1.0)
+    del volume_ratio, share
+    weight = cfg.whale_intensity_share_weight
+    intensity = 100.0 * (weight * share_score + (1.0 - weight) * spike_score)
+    out: FloatArray = np.where(np.isnan(whale_cvd), np.nan, np.clip(intensity, 0.0, 100.0))
+    return out
+
+
 def flow_columns(inputs: FlowInputs, cfg: IndicatorsConfig, *, last: int | None = None) -> FlowColumns:
     """Every flow indicator at every bar (see the module docstring for the definitions); with `last`, only
     the final `last` bars are computed (the live builder asks for one) and the rest are NaN."""
+    # Over a whole history every array here is a column of the run's length: each window sum is taken on its own
+    # (`rolling_sum` sums a column at a time anyway, so the floats are those of summing them stacked) and each
+    # intermediate is released after its last use, so that a few such columns, not a dozen, are alive at once (at a
+    # million bars stacking them cost ~140 MB at the backtest's peak).
     n = len(inputs)
     close = inputs.close
+    window = cfg.cvd_window
     buy_usd = inputs.taker_buy * close
     sell_usd = (inputs.volume - inputs.taker_buy) * close
-    volume_usd = inputs.volume * close
 
     # A-WHALE-1: trade sizes where they exist, else the volume-spike proxy.
-    prior = _prior_average(inputs.volume, cfg.whale_volume_lookback)
-    with np.errstate(invalid="ignore"):
-        spike = inputs.volume > cfg.whale_volume_multiple * prior  # NaN history compares False
     sizes = inputs.has_trade_sizes
     judged = sizes | (np.arange(n) >= cfg.whale_volume_lookback)
-    proxy = judged & ~sizes & spike
+    proxy = judged & ~sizes & _volume_spikes(inputs.volume, cfg)
     whale_buy = np.where(sizes, inputs.trade_whale_buy_usd, np.where(proxy, buy_usd, 0.0))
     whale_sell = np.where(sizes, inputs.trade_whale_sell_usd, np.where(proxy, sell_usd, 0.0))
+    del proxy
+    cvd = rolling_sum(buy_usd - sell_usd, window, last=last)
     retail_buy = np.maximum(buy_usd - whale_buy, 0.0)
     retail_sell = np.maximum(sell_usd - whale_sell, 0.0)
-
-    # One strided pass per window length: the columns that share a window are summed together.
-    window = cfg.cvd_window
-    per_window = rolling_sum(
-        np.column_stack(
-            [
-                buy_usd - sell_usd,
-                whale_buy - whale_sell,
-                retail_buy - retail_sell,
-                judged,
-                whale_buy + whale_sell,
-                volume_usd,
-            ]
-        ),
-        window,
-        last=last,
-    )
-    judged_full = per_window[:, 3] == window
-    cvd = per_window[:, 0].copy()  # a copy: a view would keep every window column alive with the result
-    whale_cvd = np.where(judged_full, per_window[:, 1], np.nan)
-    retail_cvd = np.where(judged_full, per_window[:, 2], np.nan)
-    intent_delta = np.where(sizes, inputs.trade_whale_buy_usd - inputs.trade_whale_sell_usd, 0.0)
-    per_intent = rolling_sum(np.column_stack([intent_delta, sizes]), cfg.whale_intent_window, last=last)
-    intent = np.where(per_intent[:, 1] == cfg.whale_intent_window, per_intent[:, 0], np.nan)
-
-    # A-WHALE-2: share of gross flow that is whale flow, and how far recent volume runs above average.
-    gross = per_window[:, 5]
-    share = np.where(gross > 0, _ratio(per_window[:, 4], gross), 0.0)
-    average = gross / window
-    recent = rolling_sum(volume_usd, cfg.whale_intensity_recent_bars, last=last) / cfg.whale_intensity_recent_bars
-    volume_ratio = np.where(average > 0, _ratio(recent, average), 0.0)
-    # Over a whole history each is a column of the run's length (per_window six): released before more are made.
-    del buy_usd, sell_usd, whale_buy, whale_sell, per_window, gross, average, recent
-    spike_score = np.clip((volume_ratio - 1.0) / (cfg.whale_volume_multiple - 1.0), 0.0, 1.0)
-    share_score = np.minimum(share / cfg.whale_share_full_scale, 1.0)
-    weight = cfg.whale_intensity_share_weight
-    intensity = 100.0 * (weight * share_score + (1.0 - weight) * spike_score)
-    intensity = np.where(np.isnan(whale_cvd), np.nan, np.clip(intensity, 0.0, 100.0))
+    del buy_usd, sell_usd
+    judged_full = rolling_sum(judged, window, last=last) == window
+    whale_cvd = np.where(judged_full, rolling_sum(whale_buy - whale_sell, window, last=last), np.nan)
+    whale_gross = rolling_sum(whale_buy + whale_sell, window, last=last)
+    del whale_buy, whale_sell
+    retail_cvd = np.where(judged_full, rolling_sum(retail_buy - retail_sell, window, last=last), np.nan)
+    del judged_full
+    intent = _intent_columns(inputs, cfg, last)
+    intensity = _intensity_columns(inputs, cfg, whale_gross, whale_cvd, last)
+    del whale_gross
 
     # A-OFI-1: retail taker imbalance blended with top-of-book imbalance.
     ofi_window = cfg.ofi_window_minutes
-    per_ofi = rolling_sum(np.column_stack([retail_buy, retail_sell, judged]), ofi_window, last=last)
-    r_buy, r_sell = per_ofi[:, 0], per_ofi[:, 1]
-    taker_imbalance = np.where(per_ofi[:, 2] == ofi_window, _ratio(r_buy - r_sell, r_buy + r_sell), np.nan)
+    r_buy = rolling_sum(retail_buy, ofi_window, last=last)
+    del retail_buy
+    r_sell = rolling_sum(retail_sell, ofi_window, last=last)
+    del retail_sell
+    ofi_judged = rolling_sum(judged, ofi_window, last=last) == ofi_window
+    taker_imbalance = np.where(ofi_judged, _ratio(r_buy - r_sell, r_buy + r_sell), np.nan)
+    del r_buy, r_sell, ofi_judged
     w = cfg.ofi_taker_weight
     if w >= 1.0:
         ofi = taker_imbalance
@@ -268,10 +290,9 @@ def flow_columns(inputs: FlowInputs, cfg: IndicatorsConfig, *, last: int | None 
     ofi = np.clip(ofi, -1.0, 1.0)
 
     # A-TAKER-1: base-volume ratio over the taker window.
-    per_taker = rolling_sum(
-        np.column_stack([inputs.taker_buy, inputs.volume - inputs.taker_buy]), cfg.taker_window_minutes, last=last
-    )
-    taker_ratio = _ratio(per_taker[:, 0], per_taker[:, 1])
+    taker_window = cfg.taker_window_minutes
+    taker_buy = rolling_sum(inputs.taker_buy, taker_window, last=last)
+    taker_ratio = _ratio(taker_buy, rolling_sum(inputs.volume - inputs.taker_buy, taker_window, last=last))
     return FlowColumns(
         cvd_usd=cvd,
         whale_cvd_usd=whale_cvd,

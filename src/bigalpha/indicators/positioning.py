@@ -47,28 +47,35 @@ def oi_velocity(as_of_s: npt.ArrayLike, oi_usd: npt.ArrayLike, *, minutes: int, 
     t = np.asarray(as_of_s, dtype=np.float64)
     v = np.asarray(oi_usd, dtype=np.float64)
     n = t.shape[0]
+    # Over a whole history each array here is as long as the run: each is released after its last use, and the
+    # observations are the inputs themselves when every bar is one (a simulator's), so that a handful, not a dozen,
+    # are alive at once.
     fresh = new_observations(t, v)
-    obs_t = t[fresh]
-    obs_v = v[fresh]
-    latest = np.cumsum(fresh) - 1  # index of the newest observation seen up to each bar
+    obs_t, obs_v = (t, v) if fresh.all() else (t[fresh], v[fresh])
+    latest = np.cumsum(fresh, dtype=np.int64)
+    latest -= 1  # index of the newest observation seen up to each bar
+    del fresh
     valid = np.isfinite(t) & np.isfinite(v) & (latest >= 0)
     current = np.full(n, np.nan)
     delta = np.full(n, np.nan)
     change = np.full(n, np.nan)
     if obs_t.shape[0] == 0:
         return OiVelocity(current, delta, change)
-    k = np.clip(latest, 0, None)
-    now_t = obs_t[k]
+    k = np.clip(latest, 0, None, out=latest)
     now_v = obs_v[k]
-    target = now_t - 60.0 * minutes
-    past = np.searchsorted(obs_t, target, side="right") - 1
-    past_ok = past >= 0
-    past_c = np.clip(past, 0, None)
-    in_tolerance = obs_t[past_c] >= target - tolerance_s
-    known = valid & past_ok & in_tolerance
     current[valid] = now_v[valid]
-    delta[known] = now_v[known] - obs_v[past_c][known]
-    old = obs_v[past_c]
+    target = obs_t[k] - 60.0 * minutes
+    del k
+    past = np.searchsorted(obs_t, target, side="right") - 1
+    known = valid & (past >= 0)
+    del valid
+    np.clip(past, 0, None, out=past)
+    known &= obs_t[past] >= target - tolerance_s
+    del target
+    old = obs_v[past]
+    del past
+    delta[known] = now_v[known] - old[known]
+    del now_v
     with_base = known & (old != 0)
     change[with_base] = delta[with_base] / old[with_base]
     return OiVelocity(current, delta, change)

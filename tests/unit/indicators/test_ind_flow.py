@@ -14,9 +14,11 @@ from hypothesis.extra.numpy import arrays
 from bigalpha.config.indicators import IndicatorsConfig
 from bigalpha.domain import OrderSide, Trade
 from bigalpha.indicators.flow import (
+    FlowColumns,
     FlowDirection,
     FlowInputs,
     IntensityBand,
+    _ratio,
     aggregate_whale_trades,
     flow_columns,
     flow_direction,
@@ -110,6 +112,104 @@ def test_rolling_sum_a_column_at_a_time_is_bit_equal_to_all_columns_at_once(valu
     np.testing.assert_array_equal(rolling_sum(values, window, last=last), _all_columns_at_once(values, window, last))
     column = np.ascontiguousarray(values[:, 0])
     np.testing.assert_array_equal(rolling_sum(column, window, last=last), _all_columns_at_once(column, window, last))
+
+
+def _stacked_flow_columns(inputs: FlowInputs, cfg: IndicatorsConfig, last: int | None) -> FlowColumns:
+    """The former `flow_columns`: the columns sharing a window stacked and summed together (more memory)."""
+    n = len(inputs)
+    close = inputs.close
+    buy_usd = inputs.taker_buy * close
+    sell_usd = (inputs.volume - inputs.taker_buy) * close
+    volume_usd = inputs.volume * close
+    prior = np.full(n, np.nan)
+    prior[1:] = rolling_sum(inputs.volume[:-1], cfg.whale_volume_lookback) / cfg.whale_volume_lookback
+    with np.errstate(invalid="ignore"):
+        spike = inputs.volume > cfg.whale_volume_multiple * prior
+    sizes = inputs.has_trade_sizes
+    judged = sizes | (np.arange(n) >= cfg.whale_volume_lookback)
+    proxy = judged & ~sizes & spike
+    whale_buy = np.where(sizes, inputs.trade_whale_buy_usd, np.where(proxy, buy_usd, 0.0))
+    whale_sell = np.where(sizes, inputs.trade_whale_sell_usd, np.where(proxy, sell_usd, 0.0))
+    retail_buy = np.maximum(buy_usd - whale_buy, 0.0)
+    retail_sell = np.maximum(sell_usd - whale_sell, 0.0)
+    window = cfg.cvd_window
+    stacked = [buy_usd - sell_usd, whale_buy - whale_sell, retail_buy - retail_sell, judged, whale_buy + whale_sell]
+    per_window = rolling_sum(np.column_stack([*stacked, volume_usd]), window, last=last)
+    judged_full = per_window[:, 3] == window
+    whale_cvd = np.where(judged_full, per_window[:, 1], np.nan)
+    intent_delta = np.where(sizes, inputs.trade_whale_buy_usd - inputs.trade_whale_sell_usd, 0.0)
+    per_intent = rolling_sum(np.column_stack([intent_delta, sizes]), cfg.whale_intent_window, last=last)
+    gross = per_window[:, 5]
+    share = np.where(gross > 0, _ratio(per_window[:, 4], gross), 0.0)
+    average = gross / window
+    recent = rolling_sum(volume_usd, cfg.whale_intensity_recent_bars, last=last) / cfg.whale_intensity_recent_bars
+    volume_ratio = np.where(average > 0, _ratio(recent, average), 0.0)
+    spike_score = np.clip((volume_ratio - 1.0) / (cfg.whale_volume_multiple - 1.0), 0.0, 1.0)
+    share_score = np.minimum(share / cfg.whale_share_full_scale, 1.0)
+    weight = cfg.whale_intensity_share_weight
+    intensity = 100.0 * (weight * share_score + (1.0 - weight) * spike_score)
+    per_ofi = rolling_sum(np.column_stack([retail_buy, retail_sell, judged]), cfg.ofi_window_minutes, last=last)
+    r_buy, r_sell = per_ofi[:, 0], per_ofi[:, 1]
+    ofi = np.where(per_ofi[:, 2] == cfg.ofi_window_minutes, _ratio(r_buy - r_sell, r_buy + r_sell), np.nan)
+    w = cfg.ofi_taker_weight
+    if w < 1.0:
+        book = _ratio(inputs.book_bid_qty - inputs.book_ask_qty, inputs.book_bid_qty + inputs.book_ask_qty)
+        ofi = w * ofi + (1.0 - w) * book
+    per_taker = rolling_sum(
+        np.column_stack([inputs.taker_buy, inputs.volume - inputs.taker_buy]), cfg.taker_window_minutes, last=last
+    )
+    return FlowColumns(
+        cvd_usd=per_window[:, 0].copy(),
+        whale_cvd_usd=whale_cvd,
+        whale_intent_cvd_usd=np.where(per_intent[:, 1] == cfg.whale_intent_window, per_intent[:, 0], np.nan),
+        retail_cvd_usd=np.where(judged_full, per_window[:, 2], np.nan),
+        whale_intensity=np.where(np.isnan(whale_cvd), np.nan, np.clip(intensity, 0.0, 100.0)),
+        ofi=np.clip(ofi, -1.0, 1.0),
+        taker_ratio=_ratio(per_taker[:, 0], per_taker[:, 1]),
+    )
+
+
+_amounts = st.floats(0.0, 1e9) | st.just(math.nan)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    data=st.data(),
+    n=st.integers(1, 120),
+    windows=st.tuples(st.integers(1, 30), st.integers(2, 30), *(st.integers(1, 30) for _ in range(3))),
+    taker_weight=st.sampled_from([1.0, 0.6]),
+    last=st.none() | st.integers(1, 20),
+)
+def test_flow_columns_a_window_sum_at_a_time_are_the_stacked_floats(data, n, windows, taker_weight, last):
+    """A-CVD-1 … A-TAKER-1: each window summed on its own (a few history-long columns alive at once instead of
+    a dozen) gives the very floats of the stacked sums, NaN included, over a whole history or its `last` bars."""
+    column = arrays(np.float64, n, elements=_amounts)
+    inputs = FlowInputs(
+        close=data.draw(arrays(np.float64, n, elements=st.floats(0.0, 1e5))),
+        volume=data.draw(column),
+        taker_buy=data.draw(column),
+        has_trade_sizes=data.draw(arrays(np.bool_, n)),
+        trade_whale_buy_usd=data.draw(column),
+        trade_whale_sell_usd=data.draw(column),
+        book_bid_qty=data.draw(column),
+        book_ask_qty=data.draw(column),
+    )
+    cvd, lookback, intent, ofi, taker = windows
+    recent = data.draw(st.integers(1, cvd))  # the recent bars lie within the CVD window (the config checks it)
+    cfg = IndicatorsConfig(
+        cvd_window=cvd,
+        whale_volume_lookback=lookback,
+        whale_intent_window=intent,
+        whale_intensity_recent_bars=recent,
+        ofi_window_minutes=ofi,
+        taker_window_minutes=taker,
+        ofi_taker_weight=taker_weight,
+    )
+    with np.errstate(all="ignore"):
+        expected = _stacked_flow_columns(inputs, cfg, last)
+        got = flow_columns(inputs, cfg, last=last)
+    for name in FlowColumns.__slots__:
+        np.testing.assert_array_equal(getattr(got, name), getattr(expected, name), err_msg=name)
 
 
 # --- A-WHALE-1 ---------------------------------------------------------------------------------------

@@ -6,8 +6,16 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bigalpha.indicators.positioning import funding_divergence_bps, oi_velocity, true_trend
+from bigalpha.indicators.positioning import (
+    OiVelocity,
+    funding_divergence_bps,
+    new_observations,
+    oi_velocity,
+    true_trend,
+)
 
 T0 = 1_766_000_000.0
 
@@ -50,6 +58,56 @@ def test_repeated_or_missing_observations_add_nothing():
 def test_oi_velocity_without_observations_is_unknown():
     velocity = oi_velocity(np.full(3, np.nan), np.full(3, np.nan), minutes=5, tolerance_s=90.0)
     assert np.isnan(velocity.delta_usd).all()
+
+
+def _former_oi_velocity(t: np.ndarray, v: np.ndarray, minutes: int, tolerance_s: float) -> OiVelocity:
+    """The former `oi_velocity`, every intermediate kept to the end (a dozen history-long arrays at once)."""
+    n = t.shape[0]
+    fresh = new_observations(t, v)
+    obs_t = t[fresh]
+    obs_v = v[fresh]
+    latest = np.cumsum(fresh) - 1
+    valid = np.isfinite(t) & np.isfinite(v) & (latest >= 0)
+    current, delta, change = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    if obs_t.shape[0] == 0:
+        return OiVelocity(current, delta, change)
+    k = np.clip(latest, 0, None)
+    now_t = obs_t[k]
+    now_v = obs_v[k]
+    target = now_t - 60.0 * minutes
+    past = np.searchsorted(obs_t, target, side="right") - 1
+    past_c = np.clip(past, 0, None)
+    known = valid & (past >= 0) & (obs_t[past_c] >= target - tolerance_s)
+    current[valid] = now_v[valid]
+    delta[known] = now_v[known] - obs_v[past_c][known]
+    old = obs_v[past_c]
+    with_base = known & (old != 0)
+    change[with_base] = delta[with_base] / old[with_base]
+    return OiVelocity(current, delta, change)
+
+
+_gap_s = st.sampled_from([0.0, 30.0, 60.0, 60.0, 60.0, 90.0, 300.0, math.nan])
+_oi = st.sampled_from([0.0, 1e6]) | st.floats(-1e12, 1e12) | st.just(math.nan) | st.just(math.inf)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    steps=st.lists(st.tuples(_gap_s, _oi), min_size=0, max_size=60),
+    every_bar=st.booleans(),
+    minutes=st.integers(1, 6),
+    tolerance_s=st.sampled_from([0.0, 60.0, 90.0]),
+)
+def test_oi_velocity_releasing_its_intermediates_gives_the_same_floats(steps, every_bar, minutes, tolerance_s):
+    """A-OI-1: each intermediate released after its last use (and the inputs read as the observations when every
+    bar is one) leaves every value as it was: repeated, missing, stale and zero observations included."""
+    if every_bar:  # a fresh, finite observation at each bar: the simulator's open interest
+        steps = [(60.0, 1e9 + 1e6 * (i % 7)) for i in range(len(steps))]
+    t = T0 + np.cumsum([gap for gap, _ in steps]) if steps else np.empty(0)
+    v = np.array([value for _, value in steps], dtype=np.float64)
+    got = oi_velocity(t, v, minutes=minutes, tolerance_s=tolerance_s)
+    expected = _former_oi_velocity(t, v, minutes, tolerance_s)
+    for name in OiVelocity.__slots__:
+        np.testing.assert_array_equal(getattr(got, name), getattr(expected, name), err_msg=name)
 
 
 def test_funding_divergence_is_the_spread_between_exchanges_in_bps():
