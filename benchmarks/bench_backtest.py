@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from bigalpha.backtest.market import SIM_MARKET_DERIVE
 from bigalpha.backtest.sma_cross import EXIT_OPEN, SmaCrossParams, run_sma_cross
 from bigalpha.config import Settings
 from bigalpha.data.sim import SimParams, generate
@@ -41,7 +42,8 @@ def _dataset(bars: int, seed: int):  # type: ignore[no-untyped-def]
     return generate(
         SimParams(seed=seed, start=datetime(2024, 1, 1, tzinfo=UTC), symbols=symbols),
         math.ceil(bars / 1440),
-        columns=SNAPSHOT_COLUMNS,  # what `bigalpha backtest --sim` keeps: no ground-truth columns
+        columns=SNAPSHOT_COLUMNS,  # what `bigalpha backtest --sim` keeps: no ground-truth columns,
+        derive=SIM_MARKET_DERIVE,  # and the trades' notionals instead of their prices and quantities
     )
 
 

@@ -34,6 +34,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 _MINUTE_MS = 60_000
+_BAR_BLOCK = 1 << 16  # bars whose whale trades `_whale_flow` sums at once (~0.4 M simulated trades)
 
 
 class MarketError(ValueError):
@@ -146,33 +147,73 @@ class TickReader:
 
 
 def _sim_book(frames: SimDataset, code: int, close: FloatArray, tick_ms: IntArray, levels: int) -> BookTop:
+    # Each operation of `notional / (close × factor)` writes into a buffer of its own (`out=`), and the innermost
+    # level's prices are made for each wall's bars only: the same floats, without a dozen history-long temporaries.
     book = symbol_rows(frames.frames["book_depth"], code)
-    idx = np.searchsorted(book["ts"], tick_ms, "right") - 1
-    missing = idx < 0
-    k = np.maximum(idx, 0)
+    row = np.searchsorted(book["ts"], tick_ms, "right") - 1
+    missing = row < 0
+    np.maximum(row, 0, out=row)
     depth = min(levels, len(BOOK_OFFSETS_BPS))
     bid = np.zeros(close.shape[0])
     ask = np.zeros(close.shape[0])
+    price = np.empty(close.shape[0])
     for j in range(depth):
         bps = BOOK_OFFSETS_BPS[j]
-        bid += book[f"bid_usd_{j}"][k].astype(np.float64) / (close * (1.0 - bps / 1e4))
-        ask += book[f"ask_usd_{j}"][k].astype(np.float64) / (close * (1.0 + bps / 1e4))
-    inner_bid = close * (1.0 - BOOK_OFFSETS_BPS[depth - 1] / 1e4)
-    inner_ask = close * (1.0 + BOOK_OFFSETS_BPS[depth - 1] / 1e4)
+        for total, side, factor in ((bid, "bid", 1.0 - bps / 1e4), (ask, "ask", 1.0 + bps / 1e4)):
+            np.multiply(close, factor, out=price)
+            level = book[f"{side}_usd_{j}"][row].astype(np.float64)
+            np.add(total, np.divide(level, price, out=level), out=total)
+    del price, row
+    inner_bid = 1.0 - BOOK_OFFSETS_BPS[depth - 1] / 1e4
+    inner_ask = 1.0 + BOOK_OFFSETS_BPS[depth - 1] / 1e4
     uncertain = np.zeros(close.shape[0], dtype=np.bool_)
     walls = symbol_rows(frames.frames["book_walls"], code)
-    for side, price, start, end in zip(walls["side"], walls["price"], walls["start"], walls["end"], strict=True):
+    for side, wall, start, end in zip(walls["side"], walls["price"], walls["start"], walls["end"], strict=True):
         lo, hi = np.searchsorted(tick_ms, start, "right"), np.searchsorted(tick_ms, end, "right")
         if hi <= lo:
             continue
         window = slice(lo, hi)
+        near = close[window]
         if side:
-            uncertain[window] |= (price > close[window]) & (price <= inner_ask[window])
+            uncertain[window] |= (wall > near) & (wall <= near * inner_ask)
         else:
-            uncertain[window] |= (price < close[window]) & (price >= inner_bid[window])
+            uncertain[window] |= (wall < near) & (wall >= near * inner_bid)
     bid[missing] = np.nan
     ask[missing] = np.nan
     return BookTop(bid, ask, uncertain)
+
+
+def _notional(trades: Frame) -> FloatArray:
+    price = np.asarray(trades["price"], dtype=np.float64)
+    product: FloatArray = price * np.asarray(trades["quantity"], dtype=np.float64)
+    return product
+
+
+def trade_notionals(trades: Frame) -> Frame:
+    """Rows of the trades table as `sim_market` reads them: each trade's notional (the very product `sim_market`
+    makes otherwise) in place of its price and quantity."""
+    return {"symbol": trades["symbol"], "ts": trades["ts"], "notional": _notional(trades), "side": trades["side"]}
+
+
+# `generate(..., derive=SIM_MARKET_DERIVE)`: a dataset made for `sim_market` keeps its largest table a column smaller,
+# and `sim_market` makes no history-long product while holding it (at a million bars, ~100 MB off the peak).
+SIM_MARKET_DERIVE: dict[str, Callable[[Frame], Frame]] = {"trades": trade_notionals}
+
+
+def _whale_flow(
+    notional: FloatArray, is_buy: BoolArray, first_trade: IntArray, threshold: float
+) -> tuple[FloatArray, FloatArray]:
+    """`aggregate_whale_trades` of a whole history, a block of bars at a time: bar b's trades are the rows
+    [first_trade[b], first_trade[b + 1]) (trades in time order), each bar's are summed within its block in the same
+    order as in one pass (the same floats), and no per-trade bar index is kept: one block's is made when needed."""
+    n = first_trade.shape[0] - 1
+    buy, sell = np.empty(n), np.empty(n)
+    for lo in range(0, n, _BAR_BLOCK):
+        hi = min(lo + _BAR_BLOCK, n)
+        rows = slice(int(first_trade[lo]), int(first_trade[hi]))
+        bar = np.repeat(np.arange(hi - lo, dtype=np.int32), np.diff(first_trade[lo : hi + 1]))
+        buy[lo:hi], sell[lo:hi] = aggregate_whale_trades(notional[rows], is_buy[rows], bar, hi - lo, threshold)
+    return buy, sell
 
 
 def _sim_fees(fees: Frame, tick_ms: IntArray, carried: bool) -> BarFees:
@@ -227,11 +268,11 @@ def sim_market(dataset: SimDataset, source: str, book_levels: int) -> Market:
         volume = np.asarray(bars["volume"], dtype=np.float64)
         taker = np.asarray(bars["taker_buy_volume"], dtype=np.float64)
         trade_ts = np.asarray(trades["ts"], dtype=np.int64)
-        counts = np.searchsorted(trade_ts, bar_ms + _MINUTE_MS, "left") - np.searchsorted(trade_ts, bar_ms, "left")
-        sizes = (counts > 0) | (volume == 0)
-        # int32 halves the largest array a lane keeps (one entry per trade); a bar index fits many times over.
-        bar_of_trade = (np.searchsorted(bar_ms, trade_ts, "right") - 1).astype(np.int32)
-        notional = np.asarray(trades["price"], dtype=np.float64) * np.asarray(trades["quantity"], dtype=np.float64)
+        # Trades are in time order: bar b's are the rows [first_trade[b], first_trade[b + 1]) (the last bar's run to
+        # the end), 8 bytes a bar where a bar index per trade cost 4 a trade (~6 trades a bar).
+        first_trade = np.append(np.searchsorted(trade_ts, bar_ms, "left"), trade_ts.shape[0])
+        sizes = (np.searchsorted(trade_ts, ticks_ms, "left") - first_trade[:-1] > 0) | (volume == 0)
+        notional = np.asarray(trades["notional"], dtype=np.float64) if "notional" in trades else _notional(trades)
         is_buy = np.asarray(trades["side"]).astype(np.bool_)
         oi_usd = np.asarray(oi["open_interest_usd"], dtype=np.float64)
 
@@ -243,11 +284,11 @@ def sim_market(dataset: SimDataset, source: str, book_levels: int) -> Market:
             sizes: BoolArray = sizes,
             notional: FloatArray = notional,
             is_buy: BoolArray = is_buy,
-            bar_of_trade: npt.NDArray[np.int32] = bar_of_trade,
+            first_trade: IntArray = first_trade,
             ticks_ms: IntArray = ticks_ms,
             oi_usd: FloatArray = oi_usd,
         ) -> SnapshotArrays:
-            buy, sell = aggregate_whale_trades(notional, is_buy, bar_of_trade, close.shape[0], threshold)
+            buy, sell = _whale_flow(notional, is_buy, first_trade, threshold)
             # In place (fresh arrays): a bar without trade sizes has no trade whale flow. A history's columns are
             # the backtest's largest arrays, so no copies of them are made here.
             buy[~sizes] = 0.0

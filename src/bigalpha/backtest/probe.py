@@ -113,10 +113,16 @@ class ColumnWhaleProbe(WhaleProbe):
             # Each row is written in place: stacking separate rows would hold the history twice at the peak.
             delta = np.empty((len(self.multipliers), int(self._bar_ns[symbol].shape[0])))
             unsized: list[IntArray] = []
+            counted: list[BoolArray] = []  # the sizes arrays counted (a simulator's lane hands the same one each time)
             for row, multiplier in zip(delta, self.multipliers, strict=True):
                 flow = self._lanes[symbol].arrays(threshold_usd * multiplier).flow
                 np.subtract(flow.trade_whale_buy_usd, flow.trade_whale_sell_usd, out=row)
-                before = unsized_before(flow.has_trade_sizes)
+                sizes = flow.has_trade_sizes
+                del flow  # its history-long whale columns, before the next multiplier's are made
+                if any(sizes is seen for seen in counted):
+                    continue
+                counted.append(sizes)
+                before = unsized_before(sizes)
                 if not any(np.array_equal(before, known) for known in unsized):
                     unsized.append(before)  # the same bars are sized at every threshold: one array to look up
             cached = self._deltas[key] = _Deltas(delta, tuple(unsized))

@@ -69,7 +69,7 @@ def _bot_settings(settings: Settings, params: dict[str, str]) -> Settings:
 
 
 def _market(settings: Settings, data: Path | None, sim_args: dict[str, Any]) -> Market:
-    from bigalpha.backtest.market import MarketError, load_market, sim_market
+    from bigalpha.backtest.market import SIM_MARKET_DERIVE, MarketError, load_market, sim_market
     from bigalpha.data.sim import generate
     from bigalpha.data.sim.scenarios import UnknownScenarioError, build_scenario
     from bigalpha.data.sim.snapshots import SNAPSHOT_COLUMNS
@@ -94,8 +94,9 @@ def _market(settings: Settings, data: Path | None, sim_args: dict[str, Any]) -> 
         options = SimOptions(seed=sim_args["seed"], symbols=symbols, scenario=sim_args["scenario"], hurst=hurst)
         params = sim_params(settings, options)
         scenario = build_scenario(options.scenario, settings) if options.scenario else None
-        # Without the ground-truth columns no snapshot shows (about a tenth of the dataset's memory).
-        dataset = generate(params, days, scenario, columns=SNAPSHOT_COLUMNS)
+        # Without the ground-truth columns no snapshot shows (about a tenth of the dataset's memory), and with the
+        # trades' notionals only (`SIM_MARKET_DERIVE`: a tenth more).
+        dataset = generate(params, days, scenario, columns=SNAPSHOT_COLUMNS, derive=SIM_MARKET_DERIVE)
     except (BuildError, UnknownScenarioError, ValueError) as error:
         fail(f"--sim: {error}", code=2)
     return sim_market(dataset, f"sim(seed={sim_args['seed']}, days={days})", levels)

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from bigalpha import __version__
 from bigalpha.data.sim.accumulate import accumulators
@@ -25,7 +22,19 @@ from bigalpha.data.sim.book import BOOK_OFFSETS_BPS
 from bigalpha.data.sim.generator import ProgressCallback, generate_chunk, initial_state
 from bigalpha.data.sim.params import SimParams
 from bigalpha.data.sim.scenarios import Scenario
-from bigalpha.data.sim.schema import ENUM_COLUMNS, SCHEMA_VERSION, SCHEMAS, TIMESTAMP_COLUMNS, Frame, frame_rows
+from bigalpha.data.sim.schema import (
+    ENUM_COLUMNS,
+    SCHEMA_VERSION,
+    TABLES,
+    TIMESTAMP_COLUMNS,
+    Frame,
+    arrow_schemas,
+    frame_rows,
+)
+
+if TYPE_CHECKING:
+    # Arrow is imported where a dataset is written or read: one generated in memory never needs it (~40 MB).
+    import pyarrow as pa
 
 MANIFEST = "manifest.json"
 _SYMBOL_TABLES_SORT = ("symbol", "ts")
@@ -49,7 +58,7 @@ class SimDataset:
         return self.params.symbol_names()
 
     def row_counts(self) -> dict[str, int]:
-        return {name: frame_rows(self.frames[name]) for name in SCHEMAS}
+        return {name: frame_rows(self.frames[name]) for name in TABLES}
 
 
 def generate(
@@ -59,11 +68,15 @@ def generate(
     progress: ProgressCallback | None = None,
     *,
     columns: Mapping[str, Collection[str]] | None = None,
+    derive: Mapping[str, Callable[[Frame], Frame]] | None = None,
 ) -> SimDataset:
     """`days` days of every data kind for every symbol, from `params` (and the scenario, if any).
 
     `columns` keeps, for each table it names, only those columns (a backtest leaves out the ground-truth columns
-    it never reads); such a dataset is for use in memory and `write_dataset` refuses it."""
+    it never reads); `derive` replaces, for each table it names, each day's rows by what the function makes of them
+    (the same rows in the same order, `symbol` kept; a backtest keeps a trade's notional instead of its price and
+    quantity), before `columns` picks from them. A dataset without every column of the schema is for use in memory:
+    `write_dataset` refuses it."""
     if days <= 0:
         raise ValueError(f"days must be positive, got {days}")
     effective = scenario.apply(params) if scenario else params
@@ -73,15 +86,16 @@ def generate(
             raise ValueError(f"scenario {scenario.name!r} needs symbol(s) {', '.join(missing)}")
         if days < scenario.days_needed():
             raise ValueError(f"scenario {scenario.name!r} needs at least {scenario.days_needed()} day(s)")
-    unknown = sorted(set(columns or {}) - set(SCHEMAS))
+    unknown = sorted((set(columns or {}) | set(derive or {})) - set(TABLES))
     if unknown:
-        raise ValueError(f"columns names unknown table(s) {', '.join(unknown)}")
+        raise ValueError(f"columns or derive names unknown table(s) {', '.join(unknown)}")
     state = initial_state(effective)
-    tables = accumulators(SCHEMAS, len(effective.symbols), columns)
+    tables = accumulators(TABLES, len(effective.symbols), columns)
     for day in range(days):
         chunk = generate_chunk(effective, scenario, state)
         for name, table in tables.items():
-            table.append(chunk.pop(name))
+            rows = chunk.pop(name)
+            table.append(derive[name](rows) if derive is not None and name in derive else rows)
         if progress is not None:
             progress(day + 1, days)
     frames = {name: table.take() for name, table in tables.items()}
@@ -93,7 +107,9 @@ def generate(
 
 
 def frame_to_table(name: str, frame: Frame, symbols: tuple[str, ...]) -> pa.Table:
-    schema = SCHEMAS[name]
+    import pyarrow as pa
+
+    schema = arrow_schemas()[name]
     arrays: list[pa.Array] = []
     for field in schema:
         values = frame[field.name]
@@ -112,6 +128,9 @@ def frame_to_table(name: str, frame: Frame, symbols: tuple[str, ...]) -> pa.Tabl
 
 
 def _codes(table: pa.Table, column: str, labels: tuple[str, ...], where: str) -> np.ndarray:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     values = table.column(column)
     codes = pc.index_in(values, value_set=pa.array(labels))
     bad = pc.is_null(codes)
@@ -122,8 +141,11 @@ def _codes(table: pa.Table, column: str, labels: tuple[str, ...], where: str) ->
 
 
 def table_to_frame(name: str, table: pa.Table, symbols: tuple[str, ...], where: str) -> Frame:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     frame: Frame = {}
-    for field in SCHEMAS[name]:
+    for field in arrow_schemas()[name]:
         column = table.column(field.name)
         if column.null_count:
             row = int(np.flatnonzero(pc.is_null(column).to_numpy(zero_copy_only=False))[0])
@@ -165,15 +187,18 @@ def manifest_data(dataset: SimDataset, files: dict[str, dict[str, Any]]) -> dict
 
 def write_dataset(dataset: SimDataset, out_dir: Path) -> dict[str, Any]:
     """Write every table as `<name>.parquet` and `manifest.json`; returns the manifest."""
+    import pyarrow.parquet as pq
+
+    schemas = arrow_schemas()
     missing = [
-        f"{name}.{field.name}" for name in SCHEMAS for field in SCHEMAS[name] if field.name not in dataset.frames[name]
+        f"{name}.{field.name}" for name in TABLES for field in schemas[name] if field.name not in dataset.frames[name]
     ]
     if missing:
         # Checked before the first file: a partial dataset must not leave half a folder behind.
         raise DatasetError(f"cannot write a dataset generated without column(s) {', '.join(missing)}")
     out_dir.mkdir(parents=True, exist_ok=True)
     files: dict[str, dict[str, Any]] = {}
-    for name in SCHEMAS:
+    for name in TABLES:
         table = frame_to_table(name, dataset.frames[name], dataset.symbols)
         path = out_dir / f"{name}.parquet"
         pq.write_table(
@@ -213,6 +238,9 @@ def read_manifest(directory: Path) -> dict[str, Any]:
 
 def read_dataset(directory: Path, *, verify_hashes: bool = True) -> SimDataset:
     """Load a dataset written by `write_dataset`, checking every file against the manifest."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     directory = Path(directory)
     manifest = read_manifest(directory)
     where = directory / MANIFEST
@@ -224,7 +252,7 @@ def read_dataset(directory: Path, *, verify_hashes: bool = True) -> SimDataset:
         raise DatasetError(f"{where}: invalid content: {error}") from error
     symbols = params.symbol_names()
     frames: dict[str, Frame] = {}
-    for name, schema in SCHEMAS.items():
+    for name, schema in arrow_schemas().items():
         filename = f"{name}.parquet"
         path = directory / filename
         entry = files.get(filename)

@@ -1,0 +1,132 @@
+"""The simulator market's arrays, made with less memory, are the very floats of the plain whole-history formulas:
+the whale flow summed a block of bars at a time (`_whale_flow`), the top of book written into buffers, and a dataset
+generated with the trades' notionals only (`SIM_MARKET_DERIVE`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+
+from bigalpha.backtest import market as market_module
+from bigalpha.backtest.market import SIM_MARKET_DERIVE, BookTop, Market, sim_market
+from bigalpha.data.sim import SimDataset, SimParams, generate
+from bigalpha.data.sim.book import BOOK_OFFSETS_BPS
+from bigalpha.data.sim.params import default_symbols
+from bigalpha.data.sim.snapshots import SNAPSHOT_COLUMNS, symbol_rows
+from bigalpha.indicators.flow import aggregate_whale_trades
+
+THRESHOLDS = (0.0, 20_000.0, 100_000.0, 1e6, 1e12)
+
+
+@pytest.fixture(scope="module")
+def params() -> SimParams:
+    symbols = tuple(s for s in default_symbols() if s.symbol in ("ETH", "SOL"))
+    return SimParams(seed=11, start=datetime(2025, 3, 1, tzinfo=UTC), symbols=symbols)
+
+
+@pytest.fixture(scope="module")
+def full(params: SimParams) -> SimDataset:
+    return generate(params, 2)
+
+
+def _former_whale_flow(dataset: SimDataset, code: int, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """The former lane: a bar index per trade and one aggregation over the whole history."""
+    bars = symbol_rows(dataset.frames["bars"], code)
+    trades = symbol_rows(dataset.frames["trades"], code)
+    bar_ms = bars["ts"]
+    counts = np.searchsorted(trades["ts"], bar_ms + 60_000, "left") - np.searchsorted(trades["ts"], bar_ms, "left")
+    sizes = (counts > 0) | (bars["volume"] == 0)
+    bar_of_trade = (np.searchsorted(bar_ms, trades["ts"], "right") - 1).astype(np.int32)
+    notional = trades["price"] * trades["quantity"]
+    buy, sell = aggregate_whale_trades(notional, trades["side"].astype(np.bool_), bar_of_trade, bar_ms.size, threshold)
+    buy[~sizes] = 0.0
+    sell[~sizes] = 0.0
+    return buy, sell
+
+
+def _former_book(dataset: SimDataset, code: int, levels: int) -> BookTop:
+    """The former top of book: every operation on whole columns, the innermost prices made for every bar."""
+    close = symbol_rows(dataset.frames["bars"], code)["close"]
+    tick_ms = symbol_rows(dataset.frames["bars"], code)["ts"] + 60_000
+    book = symbol_rows(dataset.frames["book_depth"], code)
+    idx = np.searchsorted(book["ts"], tick_ms, "right") - 1
+    k = np.maximum(idx, 0)
+    depth = min(levels, len(BOOK_OFFSETS_BPS))
+    bid, ask = np.zeros(close.shape[0]), np.zeros(close.shape[0])
+    for j in range(depth):
+        bps = BOOK_OFFSETS_BPS[j]
+        bid += book[f"bid_usd_{j}"][k].astype(np.float64) / (close * (1.0 - bps / 1e4))
+        ask += book[f"ask_usd_{j}"][k].astype(np.float64) / (close * (1.0 + bps / 1e4))
+    inner_bid = close * (1.0 - BOOK_OFFSETS_BPS[depth - 1] / 1e4)
+    inner_ask = close * (1.0 + BOOK_OFFSETS_BPS[depth - 1] / 1e4)
+    uncertain = np.zeros(close.shape[0], dtype=np.bool_)
+    walls = symbol_rows(dataset.frames["book_walls"], code)
+    for side, price, start, end in zip(walls["side"], walls["price"], walls["start"], walls["end"], strict=True):
+        lo, hi = np.searchsorted(tick_ms, start, "right"), np.searchsorted(tick_ms, end, "right")
+        if hi <= lo:
+            continue
+        if side:
+            uncertain[lo:hi] |= (price > close[lo:hi]) & (price <= inner_ask[lo:hi])
+        else:
+            uncertain[lo:hi] |= (price < close[lo:hi]) & (price >= inner_bid[lo:hi])
+    bid[idx < 0] = np.nan
+    ask[idx < 0] = np.nan
+    return BookTop(bid, ask, uncertain)
+
+
+@pytest.mark.parametrize("block", [1, 7, 1440, 1 << 16])
+def test_whale_flow_a_block_of_bars_at_a_time_is_the_whole_history_aggregate(
+    full: SimDataset, block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A-WHALE-1: each bar's whale trades summed within its block (any block length, a bar never split) are the
+    floats of one aggregation over every trade, at any threshold (none, some or all trades whales)."""
+    monkeypatch.setattr(market_module, "_BAR_BLOCK", block)
+    market = sim_market(full, "sim", 1)
+    for code, lane in enumerate(market.lanes.values()):
+        for threshold in THRESHOLDS:
+            flow = lane.arrays(threshold).flow
+            buy, sell = _former_whale_flow(full, code, threshold)
+            np.testing.assert_array_equal(flow.trade_whale_buy_usd, buy)
+            np.testing.assert_array_equal(flow.trade_whale_sell_usd, sell)
+
+
+@pytest.mark.parametrize("levels", [1, 3, len(BOOK_OFFSETS_BPS)])
+def test_top_of_book_in_buffers_is_the_former_whole_column_formula(full: SimDataset, levels: int) -> None:
+    market = sim_market(full, "sim", levels)
+    for code, lane in enumerate(market.lanes.values()):
+        assert lane.book is not None
+        expected = _former_book(full, code, levels)
+        np.testing.assert_array_equal(lane.book.bid, expected.bid)
+        np.testing.assert_array_equal(lane.book.ask, expected.ask)
+        np.testing.assert_array_equal(lane.book.uncertain, expected.uncertain)
+
+
+def _lane_arrays(market: Market, threshold: float) -> list[np.ndarray]:
+    out: list[np.ndarray] = [market.tick_ns]
+    for lane in market.lanes.values():
+        arrays = lane.arrays(threshold)
+        flow = arrays.flow
+        out += [lane.tick, lane.open, lane.high, lane.low, lane.close, arrays.oi_as_of_s, arrays.oi_usd]
+        out += [flow.volume, flow.taker_buy, flow.has_trade_sizes, flow.trade_whale_buy_usd, flow.trade_whale_sell_usd]
+    return out
+
+
+def test_a_dataset_with_the_trades_notionals_only_makes_the_same_market(full: SimDataset, params: SimParams) -> None:
+    """`generate(..., derive=SIM_MARKET_DERIVE)`: a trade's notional made day by day is the product the market made
+    of the whole table, and the dataset keeps no price or quantity (nor can it be written)."""
+    derived = generate(params, 2, columns=SNAPSHOT_COLUMNS, derive=SIM_MARKET_DERIVE)
+    assert list(derived.frames["trades"]) == ["symbol", "ts", "notional", "side"]
+    np.testing.assert_array_equal(
+        derived.frames["trades"]["notional"], full.frames["trades"]["price"] * full.frames["trades"]["quantity"]
+    )
+    plain, lean = sim_market(full, "sim", 1), sim_market(derived, "sim", 1)
+    for threshold in THRESHOLDS:
+        for got, expected in zip(_lane_arrays(lean, threshold), _lane_arrays(plain, threshold), strict=True):
+            np.testing.assert_array_equal(got, expected)
+
+
+def test_derive_names_only_known_tables(params: SimParams) -> None:
+    with pytest.raises(ValueError, match="prints"):
+        generate(params, 1, derive={"prints": SIM_MARKET_DERIVE["trades"]})
