@@ -77,9 +77,10 @@ class BotRun:
     open_positions: list[Position] = field(default_factory=list)
 
 
-# The strategies that read no Hurst estimate (A-HURST-1) from the contexts they are shown: with only these, a context's
-# estimate is made when a decision reads it (a signal's gate, sizing and entry plan), not on every bar shown.
-_READ_NO_HURST = frozenset(
+# The strategies that read neither the Hurst estimate (A-HURST-1) nor the order-book walls (A-OB-1) of the contexts
+# they are shown: with only these, a context's estimate and walls are made when a decision reads them (a signal's
+# gate, sizing and entry plan), not on every bar shown.
+_READ_NO_DEFERRED = frozenset(
     {ALPHA_OFI, LowerBandLong.NAME, UpperBandShort.NAME, SolFeeFadeSetup.NAME, XrpSqueezeSetup.NAME}
 )
 
@@ -195,7 +196,9 @@ def run_bot(
         return out
 
     builder = ColumnContextBuilder(settings.indicators, columns, columns_in)
-    builder.defer_hurst = all(strategy.name in _READ_NO_HURST for strategy in engine.parts.strategies)
+    builder.defer_hurst = builder.defer_walls = all(
+        strategy.name in _READ_NO_DEFERRED for strategy in engine.parts.strategies
+    )
     engine.builder = builder
     engine.whale_probe = ColumnWhaleProbe(settings, market.lanes, market.tick_ns)
     engine.start()

@@ -535,6 +535,7 @@ class Engine:
         context = self.contexts.get(order.symbol)
         if signal is None or context is None:
             return None
+        context = self.builder.complete(context)  # the walls a backtest may leave for the decisions that read them
         verdict = Verdict(signal_id=signal.id, allowed=True, size_multiplier=1.0, outcomes=())
         try:
             plan = self.parts.entry_planner(signal, verdict, context, price, order.quantity, max(order.ts, context.ts))

@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -26,13 +25,14 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bigalpha.config.indicators import IndicatorsConfig
-from bigalpha.domain import LiquidationLevel, MarketSnapshot, Observed, PairedHeatmap, Regime, Symbol
+from bigalpha.domain import LiquidationLevel, MarketSnapshot, Observed, OrderBook, PairedHeatmap, Regime, Symbol
 from bigalpha.indicators.columns import book_top_quantities, has_trade_sizes
-from bigalpha.indicators.context import ContextError, MarketContext, validation_problems
+from bigalpha.indicators.context import ContextError, MarketContext, replace_context, validation_problems
 from bigalpha.indicators.flow import FlowInputs, flow_columns, flow_direction, intensity_band, whale_trade_flow
-from bigalpha.indicators.hurst import classify_regime, hurst_with_error
+from bigalpha.indicators.hurst import HurstEstimate, classify_regime, hurst_with_error
 from bigalpha.indicators.liquidity import (
     ConcentratedLevels,
+    Wall,
     book_walls,
     clusters_around,
     concentrated_levels,
@@ -189,13 +189,14 @@ def fill_hurst_oi(
     than the window: A-HURST-1 never estimates from less) and (OI, 5-minute delta, change) when observed.
 
     With `defer`, a window that could be estimated is not: the Hurst fields stay unknown with `HURST_DEFERRED` as
-    the reason, in the place the estimate's own reason would take, until `complete_hurst` estimates them."""
+    the reason, in the place the estimate's own reason would take, until `complete_deferred` estimates them."""
     oi_now, delta, change = oi if oi is not None else (None, None, None)
     if closes is not None and defer:
         unavailable["hurst"] = HURST_DEFERRED
         out.update(hurst=None, hurst_stderr=None, regime=Regime.UNKNOWN, true_trend=None)
     else:
-        _hurst_fields(cfg, out, unavailable, closes=closes, have=have, delta=delta)
+        estimate = None if closes is None else hurst_with_error(closes, window=cfg.hurst_window)
+        _hurst_fields(cfg, out, unavailable, estimate=estimate, have=have, delta=delta)
     if oi is not None and delta is None:
         unavailable["oi_delta_5m"] = f"no open-interest observation {cfg.oi_velocity_minutes} minutes back"
     elif oi is None and "open_interest" not in unavailable:
@@ -208,15 +209,15 @@ def _hurst_fields(
     out: dict[str, Any],
     unavailable: dict[str, str],
     *,
-    closes: npt.NDArray[np.float64] | None,
+    estimate: HurstEstimate | None,
     have: int,
     delta: float | None,
 ) -> None:
+    """The Hurst fields from the estimate over the last window of closes (None: fewer closes than the window)."""
     window = cfg.hurst_window
     hurst: float | None = None
     stderr: float | None = None
-    if closes is not None:
-        estimate = hurst_with_error(closes, window=window)
+    if estimate is not None:
         hurst, stderr = _finite(estimate.h), _finite(estimate.stderr)
         if hurst is None:
             unavailable["hurst"] = f"the last {window} closes do not move"
@@ -235,20 +236,39 @@ def _hurst_fields(
     )
 
 
-def complete_hurst(cfg: IndicatorsConfig, context: MarketContext, closes: npt.NDArray[np.float64]) -> MarketContext:
-    """`context` with the Hurst estimate `fill_hurst_oi(..., defer=True)` left out made from `closes` (the window
-    it was deferred on): field for field, and reason for reason in the same order, the context built at once."""
-    if context.unavailable.get("hurst") != HURST_DEFERRED:
+# A backtest whose strategies read no order-book walls ranks them, likewise, only for the contexts a decision reads
+# (the entry plan's P-WALL-1): they stay unknown with this reason, under this key, until `complete_deferred`.
+WALLS_DEFERRED = "not ranked on this bar: no decision read them (ranked when one does)"
+WALLS_KEY = "order_book_walls"
+
+
+def complete_deferred(
+    cfg: IndicatorsConfig,
+    context: MarketContext,
+    *,
+    estimate: HurstEstimate | None,
+    walls: tuple[tuple[Wall, ...], tuple[Wall, ...]] | None,
+) -> MarketContext:
+    """`context` with what `fill_hurst_oi(..., defer=True)` and a deferred wall ranking left out: the Hurst
+    `estimate` over the window it was deferred on (`hurst_with_error`'s; None when it was not deferred) and the
+    (ask, bid) `walls` (None when not deferred). Field for field, and reason for reason in the same order, the
+    context built at once."""
+    hurst = estimate is not None and context.unavailable.get("hurst") == HURST_DEFERRED
+    ranked = walls is not None and context.unavailable.get(WALLS_KEY) == WALLS_DEFERRED
+    if not (hurst or ranked):
         return context
     out: dict[str, Any] = {}
     reasons: dict[str, str] = {}
-    _hurst_fields(cfg, out, reasons, closes=closes, have=closes.shape[0], delta=context.oi_delta_5m_usd)
+    if hurst and estimate is not None:
+        _hurst_fields(cfg, out, reasons, estimate=estimate, have=cfg.hurst_window, delta=context.oi_delta_5m_usd)
+    if ranked and walls is not None:
+        out.update(ask_walls=walls[0], bid_walls=walls[1])
     unavailable = {
-        key: reasons[key] if key == "hurst" else reason
+        key: reasons[key] if hurst and key == "hurst" else reason
         for key, reason in context.unavailable.items()
-        if key != "hurst" or key in reasons
+        if not (hurst and key == "hurst" and key not in reasons) and not (ranked and key == WALLS_KEY)
     }
-    return replace(context, unavailable=unavailable, **out)
+    return replace_context(context, unavailable=unavailable, **out)
 
 
 class ContextBuilder:
@@ -398,14 +418,7 @@ class ContextBuilder:
                     short_clusters=(), long_clusters=(), major_clusters=(), top_clusters=(), nearest_cluster=None
                 )
         if snapshot.book is not None:
-            asks, bids = book_walls(
-                snapshot.book.value,
-                price,
-                range_pct=cfg.wall_range_pct,
-                top_n=cfg.wall_top_n,
-                institutional_usd=cfg.institutional_wall_usd,
-            )
-            out.update(ask_walls=asks, bid_walls=bids)
+            self._walls(snapshot, snapshot.book.value, out, unavailable)
         if snapshot.max_pain is not None:
             distance, far = max_pain_distance(price, snapshot.max_pain.value, cfg.max_pain_far_pct)
             out.update(max_pain=snapshot.max_pain.value, max_pain_distance_pct=distance, max_pain_far=far)
@@ -426,6 +439,23 @@ class ContextBuilder:
                 priority_fee_p50=snapshot.priority_fees.value.p50_micro_lamports,
                 jito_tip=snapshot.priority_fees.value.jito_tip_lamports,
             )
+
+    def _walls(
+        self, snapshot: MarketSnapshot, book: OrderBook, out: dict[str, Any], unavailable: dict[str, str]
+    ) -> None:
+        del unavailable  # a live builder ranks them on every snapshot: never unknown with a book
+        out["ask_walls"], out["bid_walls"] = self.ranked_walls(book, snapshot.price)
+
+    def ranked_walls(self, book: OrderBook, price: float) -> tuple[tuple[Wall, ...], tuple[Wall, ...]]:
+        """A-OB-1's (ask walls, bid walls) of `book` around `price`, with this builder's config."""
+        cfg = self._cfg
+        return book_walls(
+            book,
+            price,
+            range_pct=cfg.wall_range_pct,
+            top_n=cfg.wall_top_n,
+            institutional_usd=cfg.institutional_wall_usd,
+        )
 
     def _concentrated(
         self, symbol: Symbol, heatmap: Observed[tuple[LiquidationLevel, ...]]
@@ -457,7 +487,9 @@ class ContextBuilder:
             "health_factor": snapshot.health_factor,
             "priority_fees": snapshot.priority_fees,
         }
-        return {kind: part.age_s(snapshot.ts) for kind, part in parts.items() if part is not None}
+        now = snapshot.ts
+        # `Observed.age_s`, inlined: nine parts of every snapshot.
+        return {kind: (now - part.as_of).total_seconds() for kind, part in parts.items() if part is not None}
 
     def state_dict(self) -> dict[str, Any]:
         """JSON-ready state: per symbol, the last snapshot time, the buffered bars and OI observations."""

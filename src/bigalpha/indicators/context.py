@@ -11,7 +11,8 @@ refused with the field's name.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Annotated, Any, ClassVar
 
 from pydantic import AwareDatetime, ConfigDict, Field, TypeAdapter, ValidationError
@@ -92,6 +93,22 @@ class MarketContext:
 
 
 _ADAPTER: TypeAdapter[MarketContext] = TypeAdapter(MarketContext)
+
+_FIELDS = tuple(f.name for f in fields(MarketContext))  # every field is an __init__ argument, in this order
+_FIELD_INDEX = {name: i for i, name in enumerate(_FIELDS)}
+_field_values = attrgetter(*_FIELDS)
+
+
+def replace_context(context: MarketContext, **changes: Any) -> MarketContext:
+    """`dataclasses.replace(context, **changes)`: the same constructor called with the same values, passed by
+    position and read in one call (a context has some forty fields, and a backtest completes one per signal)."""
+    values = list(_field_values(context))
+    for name, value in changes.items():
+        index = _FIELD_INDEX.get(name)
+        if index is None:
+            raise TypeError(f"MarketContext has no field {name!r}")
+        values[index] = value
+    return MarketContext(*values)
 
 
 def validation_problems(error: ValidationError, prefix: str = "") -> list[str]:

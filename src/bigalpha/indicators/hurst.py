@@ -145,7 +145,11 @@ def _window_estimate(prices: FloatArray, table: _WhittleTable) -> float:
         return float(rolling_hurst(prices, table.n_returns + 1)[-1])
     returns = np.log(prices[1:] / prices[:-1])
     spectrum = scipy.fft.rfft(returns)[1 : table.n_freqs + 1]
-    periodogram = spectrum.real**2 + spectrum.imag**2
+    return _periodogram_estimate(spectrum.real**2 + spectrum.imag**2, table)
+
+
+def _periodogram_estimate(periodogram: FloatArray, table: _WhittleTable) -> float:
+    """`_window_estimate`'s steps after the periodogram (a contiguous row of ``table.n_freqs`` ordinates)."""
     # mean() is the sum over the count, as NumPy computes it for the batch's row.
     if float(np.add.reduce(periodogram)) / table.n_freqs <= _MIN_RETURN_POWER * table.n_returns:
         return math.nan
@@ -242,7 +246,10 @@ def hurst_with_error(x: npt.ArrayLike, *, window: int = DEFAULT_WINDOW) -> Hurst
     if prices.size < window:
         return _UNKNOWN
     table = _whittle_table(window - 1)
-    h = _window_estimate(prices[-window:], table)
+    return _with_error(_window_estimate(prices[-window:], table), table)
+
+
+def _with_error(h: float, table: _WhittleTable) -> HurstEstimate:
     if math.isnan(h):
         return _UNKNOWN
     stderr = float(np.interp(h, _H_GRID, table.stderr))
@@ -252,6 +259,57 @@ def hurst_with_error(x: npt.ArrayLike, *, window: int = DEFAULT_WINDOW) -> Hurst
         low=max(0.0, h - _Z_90 * stderr),
         high=min(1.0, h + _Z_90 * stderr),
     )
+
+
+class WindowEstimates:
+    """`hurst_with_error` of the trailing windows of one price series, asked for bar by bar (a backtest asks at the
+    bars its decisions read an estimate from, in increasing order).
+
+    Each estimate is the float `hurst_with_error` gives for its window. What does not depend on the window's own
+    arithmetic is made for `block` consecutive windows at once, when one of them is first asked for: the
+    log-returns (element by element, the same floats), their FFT (a batch's row is that row's one-window FFT, the
+    equality `rolling_hurst` rests on) and the periodograms; the steps after, down to the one-row BLAS product, are
+    the one-window ones on each row. A block whose prices could void a return (not all positive and finite, or a
+    ratio out of range) is estimated window by window."""
+
+    def __init__(self, prices: FloatArray, window: int, block: int) -> None:
+        _check_window(window)
+        if block < 1:
+            raise ValueError(f"block must be >= 1, got {block}")
+        self.prices = _prices_1d(prices)
+        self._window = window
+        self._block = block
+        self._table = _whittle_table(window - 1)
+        self._first = -1  # the first window end of the block held; -1: none
+        self._periodograms: FloatArray | None = None  # None with a block held: window by window
+
+    def at(self, end: int) -> HurstEstimate:
+        """The estimate over ``prices[end - window + 1 : end + 1]``; unknown when that window is not full."""
+        window = self._window
+        if not window - 1 <= end < self.prices.shape[0]:
+            return _UNKNOWN
+        row = end - self._first
+        if self._first < 0 or not 0 <= row < self._block:
+            self._load(end)
+            row = 0
+        table = self._table
+        if self._periodograms is None:
+            return _with_error(_window_estimate(self.prices[end - window + 1 : end + 1], table), table)
+        return _with_error(_periodogram_estimate(self._periodograms[row], table), table)
+
+    def _load(self, first: int) -> None:
+        stop = min(first + self._block, self.prices.shape[0])  # window ends [first, stop)
+        prices = self.prices[first - self._window + 1 : stop]
+        self._first = first
+        self._periodograms = None
+        lowest, highest = float(np.minimum.reduce(prices)), float(np.maximum.reduce(prices))
+        # Every window's extremes lie within the block's, so these bounds hold for each window (`_window_estimate`).
+        if not (lowest > 0.0 and highest < math.inf and highest / lowest < math.inf and lowest / highest > 0.0):
+            return
+        returns = np.log(prices[1:] / prices[:-1])
+        windows = np.lib.stride_tricks.sliding_window_view(returns, self._table.n_returns)
+        spectrum = scipy.fft.rfft(windows, axis=1)[:, 1 : self._table.n_freqs + 1]
+        self._periodograms = spectrum.real**2 + spectrum.imag**2
 
 
 _UNKNOWN = HurstEstimate(h=math.nan, stderr=math.nan, low=math.nan, high=math.nan)

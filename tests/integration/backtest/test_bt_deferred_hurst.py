@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bigalpha.backtest.bot import _READ_NO_HURST
+from bigalpha.backtest.bot import _READ_NO_DEFERRED
 from bigalpha.backtest.contexts import ColumnContextBuilder, symbol_columns
 from bigalpha.backtest.market import sim_market
 from bigalpha.config import Settings
@@ -29,9 +29,9 @@ def test_the_bots_strategies_signal_alike_on_deferred_and_complete_contexts() ->
         for s, lane in market.lanes.items()
     }
     builder = ColumnContextBuilder(cfg, columns)
-    builder.defer_hurst = True
+    builder.defer_hurst = builder.defer_walls = True
     deferred_run, complete_run = strategies(settings), strategies(settings)
-    assert {s.name for s in deferred_run} == _READ_NO_HURST  # no strategy of the bot is left out of the rule
+    assert {s.name for s in deferred_run} == _READ_NO_DEFERRED  # no strategy of the bot is left out of the rule
     reader = market.reader()
     signals: dict[str, int] = {}
     deferred = 0

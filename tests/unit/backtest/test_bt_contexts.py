@@ -31,7 +31,7 @@ from bigalpha.data.sim.params import default_symbols
 from bigalpha.data.sim.snapshots import SnapshotBuilder
 from bigalpha.domain import Regime, Symbol
 from bigalpha.gate.learned import GateLearnedState
-from bigalpha.indicators.builder import HURST_DEFERRED, ContextBuilder
+from bigalpha.indicators.builder import HURST_DEFERRED, WALLS_DEFERRED, WALLS_KEY, ContextBuilder
 
 
 def test_column_contexts_equal_the_live_builder_bar_by_bar() -> None:
@@ -62,10 +62,10 @@ def test_column_contexts_equal_the_live_builder_bar_by_bar() -> None:
     assert with_prints > 400
 
 
-def test_a_deferred_hurst_estimate_completes_to_the_live_context() -> None:
-    """A backtest whose strategies read no Hurst estimate defers it to the contexts a decision reads (A-HURST-1,
-    P-TREND-1): deferred, the context says so; completed, it equals the live builder's, field for field and reason
-    for reason in the same order (the order is kept in stored JSON)."""
+def test_a_deferred_hurst_estimate_and_walls_complete_to_the_live_context() -> None:
+    """A backtest whose strategies read no Hurst estimate nor walls defers them to the contexts a decision reads
+    (A-HURST-1, P-TREND-1, A-OB-1): deferred, the context says so; completed, it equals the live builder's, field
+    for field and reason for reason in the same order (the order is kept in stored JSON)."""
     settings = Settings()
     cfg = settings.indicators
     symbols = tuple(s for s in default_symbols() if s.symbol == "ETH")
@@ -77,11 +77,11 @@ def test_a_deferred_hurst_estimate_completes_to_the_live_context() -> None:
         for s, lane in market.lanes.items()
     }
     deferring = ColumnContextBuilder(cfg, columns)
-    deferring.defer_hurst = True
+    deferring.defer_hurst = deferring.defer_walls = True
     live = ContextBuilder(cfg)
     reader = market.reader()
     full = SnapshotBuilder(dataset.frames, dataset.symbols, frozenset())
-    deferred = estimated = 0
+    deferred = estimated = ranked = with_book = 0
     for i in range(300):
         for snapshot, shown in zip(full.tick(i), reader.tick(i), strict=True):
             expected = live.update(snapshot, whale_threshold_usd=threshold)
@@ -89,6 +89,10 @@ def test_a_deferred_hurst_estimate_completes_to_the_live_context() -> None:
             if got.unavailable.get("hurst") == HURST_DEFERRED:
                 deferred += 1
                 assert (got.hurst, got.regime, got.true_trend) == (None, Regime.UNKNOWN, None)
+            with_book += shown.book is not None
+            if got.unavailable.get(WALLS_KEY) == WALLS_DEFERRED:
+                ranked += 1
+                assert (got.ask_walls, got.bid_walls) == (None, None)
             completed = deferring.complete(got)
             assert completed == expected, f"bar {i}"
             assert list(completed.unavailable) == list(expected.unavailable)
@@ -96,6 +100,7 @@ def test_a_deferred_hurst_estimate_completes_to_the_live_context() -> None:
             estimated += expected.hurst is not None
     assert deferred == 300 - (cfg.hurst_window - 1)  # every bar with a full window, and only those
     assert estimated > 150
+    assert ranked == with_book > 250  # every bar with a book, and only those
 
 
 def test_column_contexts_follow_a_new_whale_threshold() -> None:

@@ -16,6 +16,7 @@ from bigalpha.indicators.fgn import fgn_autocovariance, fgn_spectral_density, fr
 from bigalpha.indicators.hurst import (
     HurstEstimate,
     Regime,
+    WindowEstimates,
     classify_regime,
     hurst_exponent,
     hurst_stderr,
@@ -290,3 +291,48 @@ def test_every_window_of_a_series_matches_the_one_row_batch(hurst: float) -> Non
     for end in range(100, prices.size + 1, 3):
         window = prices[end - 100 : end]
         assert _same(hurst_exponent(window), float(rolling_hurst(window)[-1])), end
+
+
+@st.composite
+def _series(draw: st.DrawFn) -> tuple[FloatArray, int, int, list[int]]:
+    """A price series (windows of every shape, joined), a window, a block size and the bars asked for, mostly in
+    increasing order as a backtest asks, sometimes back again."""
+    window = draw(st.integers(min_value=8, max_value=130))
+    pieces = [draw(_windows())[0] for _ in range(draw(st.integers(min_value=1, max_value=4)))]
+    prices = np.concatenate([np.resize(piece, window) for piece in pieces])
+    if draw(st.booleans()):  # one bad price somewhere: the blocks holding it go window by window
+        prices[draw(st.integers(min_value=0, max_value=prices.size - 1))] = draw(
+            st.sampled_from([math.nan, math.inf, 0.0, -1.0])
+        )
+    block = draw(st.integers(min_value=1, max_value=3 * window))
+    ends = draw(st.lists(st.integers(min_value=-1, max_value=prices.size), min_size=1, max_size=40))
+    if draw(st.booleans()):
+        ends.sort()
+    return prices, window, block, ends
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=_series())
+def test_window_estimates_are_hurst_with_error_to_the_bit(case: tuple[FloatArray, int, int, list[int]]) -> None:
+    """`WindowEstimates` (a backtest's deferred estimates, their FFTs batched by blocks) gives, at every bar,
+    `hurst_with_error` of the prices up to that bar, field for field and to the bit."""
+    prices, window, block, ends = case
+    estimates = WindowEstimates(prices, window, block)
+    for end in ends:
+        got = estimates.at(end)
+        expected = hurst_with_error(prices[: max(end + 1, 0)], window=window) if end < prices.size else None
+        if expected is None or end < window - 1:
+            assert not got.known
+            continue
+        for a, b in zip(dataclasses.astuple(got), dataclasses.astuple(expected), strict=True):
+            assert _same(a, b), (end, got, expected)
+
+
+@pytest.mark.parametrize("hurst", [0.1, 0.5, 0.9])
+def test_window_estimates_over_a_long_path_are_the_plain_estimates(hurst: float) -> None:
+    """Over a long fGn path, asked at every bar, every estimate is the one-window estimate, whatever the block."""
+    prices = fgn_prices(2500, hurst, np.random.default_rng([11, round(100 * hurst)]))
+    for block in (1, 97, 1024):
+        estimates = WindowEstimates(prices, 100, block)
+        for end in range(0, prices.size):
+            assert estimates.at(end) == hurst_with_error(prices[: end + 1]) or end < 99, (block, end)

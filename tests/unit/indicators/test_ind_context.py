@@ -19,7 +19,13 @@ from bigalpha.config.data import DataKind
 from bigalpha.domain import Bar, Regime
 from bigalpha.indicators.builder import ContextBuilder
 from bigalpha.indicators.columns import arrays_from_snapshots, indicator_columns
-from bigalpha.indicators.context import ContextError, MarketContext, context_from_dict, context_to_dict
+from bigalpha.indicators.context import (
+    ContextError,
+    MarketContext,
+    context_from_dict,
+    context_to_dict,
+    replace_context,
+)
 from bigalpha.indicators.positioning import true_trend
 
 CFG = Settings().indicators
@@ -264,3 +270,24 @@ def test_columns_cover_whole_histories():
     assert cols.cvd_usd.shape == (300,)
     assert np.isnan(cols.whale_intent_cvd_usd).all()  # no trade sizes anywhere
     assert np.isfinite(cols.whale_cvd_usd[80:]).all()  # the volume-spike proxy serves instead
+
+
+_CONTEXT_FIELDS = [f.name for f in dataclasses.fields(MarketContext)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(index=st.integers(0, 229), names=st.lists(st.sampled_from(_CONTEXT_FIELDS), unique=True, max_size=6))
+def test_replace_context_is_dataclasses_replace(mixed_stream, index, names):
+    """`replace_context` (the backtest's cheap completion of a context) makes the very context `dataclasses.replace`
+    makes: equal, field for field, with the same objects in its fields and the same reason order."""
+    _, contexts = run(mixed_stream[: index + 1])
+    context = contexts[-1]
+    donor = contexts[len(contexts) // 2]
+    changes = {name: getattr(donor, name) for name in names}
+    got = replace_context(context, **changes)
+    expected = dataclasses.replace(context, **changes)
+    assert got == expected
+    assert all(getattr(got, name) is getattr(expected, name) for name in _CONTEXT_FIELDS)
+    assert list(got.unavailable) == list(expected.unavailable)
+    with pytest.raises(TypeError):
+        replace_context(context, no_such_field=1)

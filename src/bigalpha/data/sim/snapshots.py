@@ -281,12 +281,13 @@ class SnapshotBuilder:
             self._load(block)
         tick_ms, fg_k, fee_k, hf_k = self._rows[j].tolist()
         now = _dt(tick_ms)
+        data = self._data if symbols is None else [d for d in self._data if d.symbol in symbols]
         shared = (
             self._fear_greed(fg_k),
-            self._priority_fees(fee_k),
+            # Read by the symbols with fees only: none among those asked for, none built (fees refresh every minute).
+            self._priority_fees(fee_k) if any(d.fees for d in data) else None,
             self._health_factor(hf_k),
         )
-        data = self._data if symbols is None else [d for d in self._data if d.symbol in symbols]
         return tuple([self._snapshot(d, j, now, tick_ms, shared) for d in data])
 
     def _snapshot(
