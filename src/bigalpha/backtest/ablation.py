@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from bigalpha.backtest.parallel import map_forked
 from bigalpha.backtest.results import BacktestResult
 from bigalpha.config import Settings
 from bigalpha.config.gate import GuardSwitches
@@ -114,9 +115,19 @@ def compare(baseline: BacktestResult, ablated: BacktestResult, guard: str, seed:
     )
 
 
-def ablate(settings: Settings, baseline: BacktestResult, run: RunFn, *, seed: int = 0) -> list[AblationRow]:
-    """One row per guard that is on: the bot re-run with it off (`run(settings, label)`), against `baseline`."""
-    return [
-        compare(baseline, run(without_guard(settings, guard), guard), guard, seed)
-        for guard in switchable_guards(settings)
-    ]
+def ablate(
+    settings: Settings,
+    baseline: BacktestResult,
+    run: RunFn,
+    *,
+    seed: int = 0,
+    jobs: int = 1,
+    done: Callable[[int, int], None] | None = None,
+) -> list[AblationRow]:
+    """One row per guard that is on: the bot re-run with it off (`run(settings, label)`), against `baseline`.
+
+    Up to `jobs` runs at once, each in a worker forked from this process (`parallel.map_forked`); the rows are
+    the same whatever `jobs` is. `done(finished, total)` follows the runs as they finish."""
+    guards = switchable_guards(settings)
+    ablated = map_forked(lambda guard: run(without_guard(settings, guard), guard), guards, jobs=jobs, done=done)
+    return [compare(baseline, result, guard, seed) for guard, result in zip(guards, ablated, strict=True)]

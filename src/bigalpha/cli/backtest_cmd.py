@@ -6,7 +6,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bigalpha.backtest.results import BacktestResult
     from bigalpha.config import Settings
 
+T = TypeVar("T")
 STRATEGIES = ("bot", "sma_cross")
 _SMA_PARAMS = ("fast", "slow")
 
@@ -114,6 +115,17 @@ def _with_progress(label: str, run: Callable[[Callable[[int, int], None] | None]
         return run(lambda done, total: bar.update(task, completed=done, total=total))
 
 
+def _with_progress_of_runs(label: str, total: int, run: Callable[[Callable[[int, int], None] | None], T]) -> T:
+    """`run(done)` under one progress bar counting finished runs (on a terminal)."""
+    if not sys.stdout.isatty():
+        return run(None)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console) as bar:
+        task = bar.add_task(label, total=total)
+        return run(lambda done, _total: bar.update(task, completed=done))
+
+
 def _write_outputs(
     result: BacktestResult, json_file: Path | None, trades_csv: Path | None, report: Path | None
 ) -> None:
@@ -182,6 +194,12 @@ def register(app: typer.Typer) -> None:
         ] = None,
         ablate: Annotated[bool, typer.Option("--ablate", help="bot: re-run with each guard off and compare")] = False,
         ablate_seed: Annotated[int, typer.Option("--ablate-seed", help="seed of the ablation bootstrap")] = 0,
+        jobs: Annotated[
+            int | None,
+            typer.Option(
+                "--jobs", help="--ablate: runs at once, each in a process of its own (default: the CPUs available)"
+            ),
+        ] = None,
     ) -> None:
         """Backtest the bot or sma_cross: `bigalpha backtest --sim --days 7 --json out.json`."""
         settings = state(ctx).settings()
@@ -190,6 +208,7 @@ def register(app: typer.Typer) -> None:
         if (data is None) == (not sim):
             fail("give exactly one market: --data FILE_OR_DIR or --sim", code=2)
         params = _params(param or [])
+        _check_jobs(jobs, ablate)
         if strategy == "sma_cross":
             unknown = sorted(set(params) - set(_SMA_PARAMS))
             if unknown:
@@ -213,7 +232,7 @@ def register(app: typer.Typer) -> None:
         if strategy == "sma_cross":
             result = _reference(settings, market, params, fee_bps, stop_pct, cash)
         else:
-            result = _bot(settings, market, out, ablate, ablate_seed)
+            result = _bot(settings, market, out, ablate, ablate_seed, jobs)
         _write_outputs(result, json_file, trades_csv, report)
         summary = result.summary()
         if json_file is None and not sys.stdout.isatty():
@@ -234,6 +253,13 @@ def register(app: typer.Typer) -> None:
         console.print(" ".join(f"{k}={summary.get(k)!s}" for k in keys), highlight=False)
 
 
+def _check_jobs(jobs: int | None, ablate: bool) -> None:
+    if jobs is not None and not ablate:
+        fail("--jobs: only the ablation's runs are run at once; use it with --ablate", code=2)
+    if jobs is not None and jobs < 1:
+        fail(f"--jobs: must be at least 1, got {jobs}", code=2)
+
+
 def _reference(
     settings: Settings, market: Market, params: dict[str, str], fee_bps: float | None, stop_pct: float, cash: float
 ) -> BacktestResult:
@@ -250,9 +276,13 @@ def _reference(
     return run_reference(market, chosen)
 
 
-def _bot(settings: Settings, market: Market, out: Path | None, ablate: bool, seed: int) -> BacktestResult:
+def _bot(
+    settings: Settings, market: Market, out: Path | None, ablate: bool, seed: int, jobs: int | None
+) -> BacktestResult:
     from bigalpha.backtest.ablation import ablate as run_ablation
+    from bigalpha.backtest.ablation import switchable_guards
     from bigalpha.backtest.market import MarketError
+    from bigalpha.backtest.parallel import can_fork, usable_cpus
     from bigalpha.backtest.runner import run_whole_bot
     from bigalpha.store import StoreError
 
@@ -262,11 +292,14 @@ def _bot(settings: Settings, market: Market, out: Path | None, ablate: bool, see
     except OSError as error:
         fail(f"--out: cannot create {folder}: {error}", code=2)
 
-    def run(chosen: Settings, label: str) -> BacktestResult:
+    def run(chosen: Settings, label: str, *, shown: bool = True) -> BacktestResult:
+        """One run into its own store; `shown`: with its progress bar (runs at once share one bar instead)."""
         store = folder / f"backtest-{label}.db"
         if store.exists():
             fail(f"--out: {store} exists; a backtest writes a fresh store (choose an empty folder)", code=2)
         try:
+            if not shown:
+                return run_whole_bot(chosen, market, store)
             return _with_progress(
                 f"backtest {label}", lambda progress: run_whole_bot(chosen, market, store, progress=progress)
             )
@@ -276,6 +309,21 @@ def _bot(settings: Settings, market: Market, out: Path | None, ablate: bool, see
     result = run(settings, "baseline")
     result.extra["store"] = str(folder / "backtest-baseline.db")
     if ablate:
-        rows = run_ablation(settings, result, run, seed=seed)
+        workers = usable_cpus() if jobs is None else jobs
+        if workers > 1 and can_fork():
+            rows = _with_progress_of_runs(
+                f"ablation ({workers} at once)",
+                len(switchable_guards(settings)),
+                lambda done: run_ablation(
+                    settings,
+                    result,
+                    lambda chosen, label: run(chosen, label, shown=False),
+                    seed=seed,
+                    jobs=workers,
+                    done=done,
+                ),
+            )
+        else:
+            rows = run_ablation(settings, result, run, seed=seed)
         result.extra["ablation"] = [row.to_dict() for row in rows]
     return result

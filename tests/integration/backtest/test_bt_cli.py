@@ -74,18 +74,26 @@ def test_a_simulated_week_runs_the_four_hour_jobs_and_writes_every_output(tmp_pa
     assert "Guards" in page
 
 
-def test_ablation_reports_one_row_per_guard(tmp_path: Path) -> None:
-    out = tmp_path / "o.json"
-    code, output = _run(["backtest", "--sim", "--days", "1", *QUICK, "--ablate", "--json", str(out)], tmp_path)
-    assert code == 0, output
-    data = json.loads(out.read_text())
+def test_ablation_reports_one_row_per_guard_whatever_the_runs_at_once(tmp_path: Path) -> None:
+    """The ablated runs made two at once, each in a forked worker, give the rows of the runs made one by one."""
+    rows = {}
+    for jobs in (2, 1):
+        out = tmp_path / f"o{jobs}.json"
+        args = ["backtest", "--sim", "--days", "1", *QUICK, "--ablate", "--jobs", str(jobs), "--json", str(out)]
+        code, output = _run([*args, "--out", str(tmp_path / f"store{jobs}")], tmp_path)
+        assert code == 0, output
+        rows[jobs] = json.loads(out.read_text())["ablation"]
     from bigalpha.backtest.ablation import switchable_guards
     from bigalpha.config import Settings
 
     guards = switchable_guards(Settings())
-    assert [row["guard"] for row in data["ablation"]] == guards
-    for row in data["ablation"]:
+    assert [row["guard"] for row in rows[2]] == guards
+    for row in rows[2]:
         assert {"trades_delta", "profit_factor_delta_ci95", "max_drawdown_delta_ci95"} <= set(row)
+    assert rows[2] == rows[1]
+    assert sorted(p.name for p in (tmp_path / "store2").iterdir()) == sorted(
+        ["backtest-baseline.db", *(f"backtest-{guard}.db" for guard in guards)]
+    )
 
 
 def test_sma_cross_on_a_dataset_folder(tmp_path: Path) -> None:
@@ -117,6 +125,8 @@ def test_sma_cross_on_a_dataset_folder(tmp_path: Path) -> None:
         (["--sim", "--param", "gate.liq_wall_pct=lots"], "gate.liq_wall_pct"),
         (["--sim", "--symbols", "DOGE"], "no market for DOGE"),
         ([], "exactly one market"),
+        (["--sim", "--ablate", "--jobs", "0"], "--jobs: must be at least 1, got 0"),
+        (["--sim", "--jobs", "2"], "use it with --ablate"),
     ],
 )
 def test_bad_input_fails_with_a_clear_message(tmp_path: Path, args: list[str], message: str) -> None:
