@@ -17,6 +17,7 @@ from bigalpha.backtest.results import BacktestResult, TradeRecord, guard_table
 from bigalpha.backtest.sma_cross import EXIT_REASONS, SmaCrossParams, run_sma_cross
 from bigalpha.config import Settings
 from bigalpha.domain import Position
+from bigalpha.engine.build import only_strategy
 from bigalpha.execution.portfolio import net_pnl
 
 Clock = Callable[[], float]
@@ -139,12 +140,20 @@ def bot_result(settings: Settings, market: Market, run: BotRun, elapsed: float, 
 
 
 def run_whole_bot(
-    settings: Settings, market: Market, store_path: Path, *, progress: Progress | None = None, dense: bool = False
+    settings: Settings,
+    market: Market,
+    store_path: Path,
+    *,
+    progress: Progress | None = None,
+    dense: bool = False,
+    only: str | None = None,
 ) -> BacktestResult:
-    """The bot over `market`, writing to a fresh store at `store_path` (never the live one)."""
+    """The bot over `market`, writing to a fresh store at `store_path` (never the live one); with `only`, the bot
+    trading that one of its strategies alone (`engine.build.only_strategy`: gate, risk, exits and learning as ever)."""
+    chosen = None if only is None else only_strategy(settings, only)
     began = time.perf_counter()
-    run = run_bot(settings, market, store_path, dense=dense, progress=progress)
+    run = run_bot(settings, market, store_path, dense=dense, strategies=chosen, progress=progress)
     try:
-        return bot_result(settings, market, run, time.perf_counter() - began, "bot")
+        return bot_result(settings, market, run, time.perf_counter() - began, only or "bot")
     finally:
         run.store.close()

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from bigalpha.config import Settings
 
 T = TypeVar("T")
-STRATEGIES = ("bot", "sma_cross")
+REFERENCE = "sma_cross"
 _SMA_PARAMS = ("fast", "slow")
 
 
@@ -169,7 +169,12 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--scenario", help="simulator scenario (see `bigalpha sim scenarios`)")
         ] = None,
         strategy: Annotated[
-            str, typer.Option("--strategy", help="bot (the whole bot) or sma_cross (the reference)")
+            str,
+            typer.Option(
+                "--strategy",
+                help="bot (the whole bot), one of the bot's strategies (the whole bot trading it alone: alpha_ofi, "
+                "s-btc-l, s-btc-s, s-sol-fade, s-xrp-sq) or sma_cross (the reference)",
+            ),
         ] = "bot",
         param: Annotated[
             list[str] | None,
@@ -203,13 +208,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Backtest the bot or sma_cross: `bigalpha backtest --sim --days 7 --json out.json`."""
         settings = state(ctx).settings()
-        if strategy not in STRATEGIES:
-            fail(f"--strategy {strategy!r}: unknown strategy; choose one of {', '.join(STRATEGIES)}", code=2)
+        _check_strategy(strategy)
         if (data is None) == (not sim):
             fail("give exactly one market: --data FILE_OR_DIR or --sim", code=2)
         params = _params(param or [])
         _check_jobs(jobs, ablate)
-        if strategy == "sma_cross":
+        if strategy == REFERENCE:
             unknown = sorted(set(params) - set(_SMA_PARAMS))
             if unknown:
                 fail(f"--param {unknown[0]}: sma_cross takes {', '.join(_SMA_PARAMS)}", code=2)
@@ -229,10 +233,10 @@ def register(app: typer.Typer) -> None:
             settings = _bot_settings(settings, params)
         sim_args = {"symbols": symbols, "days": days, "seed": seed, "hurst": hurst, "scenario": scenario}
         market = _market(settings, data, sim_args)
-        if strategy == "sma_cross":
+        if strategy == REFERENCE:
             result = _reference(settings, market, params, fee_bps, stop_pct, cash)
         else:
-            result = _bot(settings, market, out, ablate, ablate_seed, jobs)
+            result = _bot(settings, market, out, None if strategy == "bot" else strategy, (ablate, ablate_seed, jobs))
         _write_outputs(result, json_file, trades_csv, report)
         summary = result.summary()
         if json_file is None and not sys.stdout.isatty():
@@ -251,6 +255,14 @@ def register(app: typer.Typer) -> None:
             "bars_per_s",
         )
         console.print(" ".join(f"{k}={summary.get(k)!s}" for k in keys), highlight=False)
+
+
+def _check_strategy(strategy: str) -> None:
+    from bigalpha.engine.build import STRATEGY_SWITCHES
+
+    choices = ["bot", *STRATEGY_SWITCHES, REFERENCE]
+    if strategy not in choices:
+        fail(f"--strategy {strategy!r}: unknown strategy; choose one of {', '.join(choices)}", code=2)
 
 
 def _check_jobs(jobs: int | None, ablate: bool) -> None:
@@ -277,14 +289,23 @@ def _reference(
 
 
 def _bot(
-    settings: Settings, market: Market, out: Path | None, ablate: bool, seed: int, jobs: int | None
+    settings: Settings, market: Market, out: Path | None, only: str | None, ablation: tuple[bool, int, int | None]
 ) -> BacktestResult:
+    """The bot (or the bot trading `only`), then, with `ablation` = (on, seed, jobs), its guard ablation."""
     from bigalpha.backtest.ablation import ablate as run_ablation
     from bigalpha.backtest.ablation import switchable_guards
     from bigalpha.backtest.market import MarketError
     from bigalpha.backtest.parallel import can_fork, usable_cpus
     from bigalpha.backtest.runner import run_whole_bot
+    from bigalpha.engine.build import BuildError, only_strategy
     from bigalpha.store import StoreError
+
+    ablate, seed, jobs = ablation
+    if only is not None:
+        try:
+            only_strategy(settings, only)
+        except BuildError as error:
+            fail(f"--strategy {only}: {error}", code=2)
 
     folder = out if out is not None else Path(tempfile.mkdtemp(prefix="bigalpha-backtest-"))
     try:
@@ -299,9 +320,9 @@ def _bot(
             fail(f"--out: {store} exists; a backtest writes a fresh store (choose an empty folder)", code=2)
         try:
             if not shown:
-                return run_whole_bot(chosen, market, store)
+                return run_whole_bot(chosen, market, store, only=only)
             return _with_progress(
-                f"backtest {label}", lambda progress: run_whole_bot(chosen, market, store, progress=progress)
+                f"backtest {label}", lambda progress: run_whole_bot(chosen, market, store, progress=progress, only=only)
             )
         except (MarketError, StoreError) as error:
             fail(str(error), code=2)

@@ -28,9 +28,10 @@ from bigalpha.execution.ports import Broker
 from bigalpha.risk.ledger import ReadOnlyLedgerBroker
 from bigalpha.risk.mode_guard import ModeGuardBroker
 from bigalpha.store import Store
+from bigalpha.strategies.alpha_ofi import NAME as ALPHA_OFI
 from bigalpha.strategies.alpha_ofi import AlphaOfiStrategy
 from bigalpha.strategies.base import Strategy
-from bigalpha.strategies.setups import build_setups
+from bigalpha.strategies.setups import LowerBandLong, SolFeeFadeSetup, UpperBandShort, XrpSqueezeSetup, build_setups
 
 PAPER_BROKER_KEY = "paper_broker"
 
@@ -107,6 +108,27 @@ def _dec(value: float) -> Decimal:
 
 def strategies(settings: Settings) -> list[Strategy]:
     return [AlphaOfiStrategy(settings.setups.alpha_ofi, settings.positions.default_stop_pct), *build_setups(settings)]
+
+
+# Each of the bot's strategies by name, with the setting that switches it on.
+STRATEGY_SWITCHES: dict[str, str] = {
+    ALPHA_OFI: "setups.alpha_ofi.enabled",
+    LowerBandLong.NAME: "setups.btc_lower_band_long.enabled",
+    UpperBandShort.NAME: "setups.btc_upper_band_short.enabled",
+    SolFeeFadeSetup.NAME: "setups.sol_fee_fade.enabled",
+    XrpSqueezeSetup.NAME: "setups.xrp_squeeze.enabled",
+}
+
+
+def only_strategy(settings: Settings, name: str) -> list[Strategy]:
+    """The bot's strategy `name` alone (fresh, as `strategies` makes it), for a run of the bot that trades only it."""
+    switch = STRATEGY_SWITCHES.get(name)
+    if switch is None:
+        raise BuildError(f"the bot has no strategy {name!r}; its strategies are {', '.join(STRATEGY_SWITCHES)}")
+    section, key = switch.split(".")[1:]
+    if not getattr(getattr(settings.setups, section), key):
+        raise BuildError(f"{name} is switched off ({switch} is false); switch it on with --param {switch}=true")
+    return [strategy for strategy in strategies(settings) if strategy.name == name]
 
 
 def build_engine(

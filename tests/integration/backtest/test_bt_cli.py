@@ -96,6 +96,24 @@ def test_ablation_reports_one_row_per_guard_whatever_the_runs_at_once(tmp_path: 
     )
 
 
+def test_one_strategy_of_the_bot_alone(tmp_path: Path) -> None:
+    """On ETH only Alpha-OFI trades (the setups trade BTC, SOL and XRP): the bot trading it alone is the bot."""
+    summaries = {}
+    for strategy in ("bot", "alpha_ofi"):
+        out = tmp_path / f"{strategy}.json"
+        code, output = _run(
+            ["backtest", "--sim", "--days", "2", *QUICK, "--strategy", strategy, "--json", str(out)], tmp_path
+        )
+        assert code == 0, output
+        summaries[strategy] = json.loads(out.read_text())
+    assert summaries["alpha_ofi"]["strategy"] == "alpha_ofi"
+    assert summaries["bot"]["signals"] > 0
+    timing = {"strategy", "elapsed_s", "bars_per_s", "store"}
+    assert {k: v for k, v in summaries["alpha_ofi"].items() if k not in timing} == {
+        k: v for k, v in summaries["bot"].items() if k not in timing
+    }
+
+
 def test_sma_cross_on_a_dataset_folder(tmp_path: Path) -> None:
     dataset = tmp_path / "ds"
     code, output = _run(["sim", "--days", "1", "--symbols", "BTC,ETH", "--out", str(dataset)], tmp_path)
@@ -117,7 +135,11 @@ def test_sma_cross_on_a_dataset_folder(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--data", "/nonexistent/file.csv"], "/nonexistent/file.csv does not exist"),
-        (["--sim", "--strategy", "magic"], "unknown strategy"),
+        (["--sim", "--strategy", "magic"], "unknown strategy; choose one of bot, alpha_ofi, s-btc-l"),
+        (
+            ["--sim", "--strategy", "s-xrp-sq", "--param", "setups.xrp_squeeze.enabled=false"],
+            "switch it on with --param setups.xrp_squeeze.enabled=true",
+        ),
         (["--sim", "--strategy", "sma_cross", "--param", "fast"], "write key=value"),
         (["--sim", "--strategy", "sma_cross", "--param", "speed=3"], "sma_cross takes fast, slow"),
         (["--sim", "--strategy", "sma_cross", "--param", "fast=x"], "whole number"),
