@@ -116,14 +116,17 @@ def _with_progress(label: str, run: Callable[[Callable[[int, int], None] | None]
 
 
 def _with_progress_of_runs(label: str, total: int, run: Callable[[Callable[[int, int], None] | None], T]) -> T:
-    """`run(done)` under one progress bar counting finished runs (on a terminal)."""
+    """`run(done)` under one progress bar counting finished runs (on a terminal). The bar is redrawn only when a
+    run finishes: a bar that refreshed itself would run a thread while `run` forks its workers."""
     if not sys.stdout.isatty():
         return run(None)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console) as bar:
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, auto_refresh=False) as bar:
         task = bar.add_task(label, total=total)
-        return run(lambda done, _total: bar.update(task, completed=done))
+        bar.refresh()
+        return run(lambda done, _total: bar.update(task, completed=done, refresh=True))
 
 
 def _write_outputs(
