@@ -14,6 +14,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 Item = TypeVar("Item")
@@ -21,6 +22,10 @@ Result = TypeVar("Result")
 
 # The task of the pool this process works for, under "task": set in each worker, right after the fork, by `_adopt`.
 _ADOPTED: dict[str, Callable[[Any], Any]] = {}
+
+
+class WorkerLost(RuntimeError):
+    """A worker process ended without finishing its item (killed, for one by the system when memory ran out)."""
 
 
 def usable_cpus() -> int:
@@ -44,7 +49,8 @@ def map_forked(
     """`[task(item) for item in items]`, with up to `jobs` items running at once in forked workers.
 
     `done(finished, total)` is called in this process as items finish. The first item whose task raises stops the
-    rest (those not yet started never start) and its exception is raised here.
+    rest (those not yet started never start) and its exception is raised here; a worker that dies raises
+    `WorkerLost`.
 
     The workers are forked when the first item is handed out, before the pool starts a thread of its own: a fork
     copies only the thread that makes it, so the caller should have no other thread running then (a progress
@@ -70,6 +76,11 @@ def map_forked(
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 error = future.exception()
+                if isinstance(error, BrokenProcessPool):
+                    raise WorkerLost(
+                        f"a worker process ended before finishing its item, {len(pending)} item(s) still to make"
+                        " (killed, or out of memory?)"
+                    ) from error
                 if error is not None:
                     raise error
             if done is not None:

@@ -298,7 +298,7 @@ def _bot(
     from bigalpha.backtest.ablation import ablate as run_ablation
     from bigalpha.backtest.ablation import switchable_guards
     from bigalpha.backtest.market import MarketError
-    from bigalpha.backtest.parallel import can_fork, usable_cpus
+    from bigalpha.backtest.parallel import WorkerLost, can_fork, usable_cpus
     from bigalpha.backtest.runner import run_whole_bot
     from bigalpha.engine.build import BuildError, only_strategy
     from bigalpha.store import StoreError
@@ -335,18 +335,21 @@ def _bot(
     if ablate:
         workers = usable_cpus() if jobs is None else jobs
         if workers > 1 and can_fork():
-            rows = _with_progress_of_runs(
-                f"ablation ({workers} at once)",
-                len(switchable_guards(settings)),
-                lambda done: run_ablation(
-                    settings,
-                    result,
-                    lambda chosen, label: run(chosen, label, shown=False),
-                    seed=seed,
-                    jobs=workers,
-                    done=done,
-                ),
-            )
+            try:
+                rows = _with_progress_of_runs(
+                    f"ablation ({workers} at once)",
+                    len(switchable_guards(settings)),
+                    lambda done: run_ablation(
+                        settings,
+                        result,
+                        lambda chosen, label: run(chosen, label, shown=False),
+                        seed=seed,
+                        jobs=workers,
+                        done=done,
+                    ),
+                )
+            except WorkerLost as error:
+                fail(f"--ablate: {error}; run fewer at once with --jobs (each worker holds one run)", code=1)
         else:
             rows = run_ablation(settings, result, run, seed=seed)
         result.extra["ablation"] = [row.to_dict() for row in rows]

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from bigalpha.backtest.parallel import can_fork, map_forked, usable_cpus
+from bigalpha.backtest.parallel import WorkerLost, can_fork, map_forked, usable_cpus
 
 needs_fork = pytest.mark.skipif(not can_fork(), reason="this system cannot fork a process")
 
@@ -40,6 +40,17 @@ def test_a_failing_item_raises_its_own_error_here() -> None:
 
     with pytest.raises(ValueError, match="item 4 is bad input"):
         map_forked(task, list(range(8)), jobs=2)
+
+
+@needs_fork
+def test_a_worker_that_dies_is_reported_as_lost() -> None:
+    def task(item: int) -> int:
+        if item == 2:
+            os._exit(9)  # as the system's out-of-memory killer would end it: no exception, no result
+        return item
+
+    with pytest.raises(WorkerLost, match=r"a worker process ended before finishing its item.*out of memory"):
+        map_forked(task, list(range(6)), jobs=2)
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
