@@ -24,6 +24,7 @@ from bigalpha.config.gate import GuardSwitches
 FloatArray = npt.NDArray[np.float64]
 RunFn = Callable[[Settings, str], BacktestResult]
 RESAMPLES = 1000
+BASELINE = "baseline"  # the label of the run with every configured guard on
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,17 +118,22 @@ def compare(baseline: BacktestResult, ablated: BacktestResult, guard: str, seed:
 
 def ablate(
     settings: Settings,
-    baseline: BacktestResult,
     run: RunFn,
     *,
     seed: int = 0,
     jobs: int = 1,
     done: Callable[[int, int], None] | None = None,
-) -> list[AblationRow]:
-    """One row per guard that is on: the bot re-run with it off (`run(settings, label)`), against `baseline`.
+) -> tuple[BacktestResult, list[AblationRow]]:
+    """The baseline run (`run(settings, BASELINE)`, every configured guard on) and one row per guard that is on:
+    the bot re-run with that guard off (`run(settings without it, guard)`), against the baseline.
 
-    Up to `jobs` runs at once, each in a worker forked from this process (`parallel.map_forked`); the rows are
-    the same whatever `jobs` is. `done(finished, total)` follows the runs as they finish."""
+    The baseline and the ablated runs are made up to `jobs` at once, each in a worker forked from this process
+    (`parallel.map_forked`); the results are the same whatever `jobs` is. `done(finished, total)` follows the runs
+    as they finish."""
     guards = switchable_guards(settings)
-    ablated = map_forked(lambda guard: run(without_guard(settings, guard), guard), guards, jobs=jobs, done=done)
-    return [compare(baseline, result, guard, seed) for guard, result in zip(guards, ablated, strict=True)]
+
+    def one(guard: str | None) -> BacktestResult:
+        return run(settings, BASELINE) if guard is None else run(without_guard(settings, guard), guard)
+
+    baseline, *ablated = map_forked(one, [None, *guards], jobs=jobs, done=done)
+    return baseline, [compare(baseline, result, guard, seed) for guard, result in zip(guards, ablated, strict=True)]

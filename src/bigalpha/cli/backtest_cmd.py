@@ -295,8 +295,8 @@ def _bot(
     settings: Settings, market: Market, out: Path | None, only: str | None, ablation: tuple[bool, int, int | None]
 ) -> BacktestResult:
     """The bot (or the bot trading `only`), then, with `ablation` = (on, seed, jobs), its guard ablation."""
+    from bigalpha.backtest.ablation import BASELINE, switchable_guards
     from bigalpha.backtest.ablation import ablate as run_ablation
-    from bigalpha.backtest.ablation import switchable_guards
     from bigalpha.backtest.market import MarketError
     from bigalpha.backtest.parallel import WorkerLost, can_fork, usable_cpus
     from bigalpha.backtest.runner import run_whole_bot
@@ -330,18 +330,17 @@ def _bot(
         except (MarketError, StoreError) as error:
             fail(str(error), code=2)
 
-    result = run(settings, "baseline")
-    result.extra["store"] = str(folder / "backtest-baseline.db")
-    if ablate:
+    if not ablate:
+        result = run(settings, BASELINE)
+    else:
         workers = usable_cpus() if jobs is None else jobs
         if workers > 1 and can_fork():
             try:
-                rows = _with_progress_of_runs(
-                    f"ablation ({workers} at once)",
-                    len(switchable_guards(settings)),
+                result, rows = _with_progress_of_runs(
+                    f"backtest and ablation ({workers} at once)",
+                    len(switchable_guards(settings)) + 1,
                     lambda done: run_ablation(
                         settings,
-                        result,
                         lambda chosen, label: run(chosen, label, shown=False),
                         seed=seed,
                         jobs=workers,
@@ -351,6 +350,7 @@ def _bot(
             except WorkerLost as error:
                 fail(f"--ablate: {error}; run fewer at once with --jobs (each worker holds one run)", code=1)
         else:
-            rows = run_ablation(settings, result, run, seed=seed)
+            result, rows = run_ablation(settings, run, seed=seed)
         result.extra["ablation"] = [row.to_dict() for row in rows]
+    result.extra["store"] = str(folder / f"backtest-{BASELINE}.db")
     return result

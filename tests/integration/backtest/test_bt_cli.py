@@ -75,22 +75,27 @@ def test_a_simulated_week_runs_the_four_hour_jobs_and_writes_every_output(tmp_pa
 
 
 def test_ablation_reports_one_row_per_guard_whatever_the_runs_at_once(tmp_path: Path) -> None:
-    """The ablated runs made two at once, each in a forked worker, give the rows of the runs made one by one."""
-    rows = {}
+    """The baseline and the ablated runs made two at once, each in a forked worker, give the summary and the rows of
+    the runs made one by one."""
+    summaries = {}
     for jobs in (2, 1):
         out = tmp_path / f"o{jobs}.json"
         args = ["backtest", "--sim", "--days", "1", *QUICK, "--ablate", "--jobs", str(jobs), "--json", str(out)]
         code, output = _run([*args, "--out", str(tmp_path / f"store{jobs}")], tmp_path)
         assert code == 0, output
-        rows[jobs] = json.loads(out.read_text())["ablation"]
+        summaries[jobs] = json.loads(out.read_text())
     from bigalpha.backtest.ablation import switchable_guards
     from bigalpha.config import Settings
 
     guards = switchable_guards(Settings())
-    assert [row["guard"] for row in rows[2]] == guards
-    for row in rows[2]:
+    assert [row["guard"] for row in summaries[2]["ablation"]] == guards
+    for row in summaries[2]["ablation"]:
         assert {"trades_delta", "profit_factor_delta_ci95", "max_drawdown_delta_ci95"} <= set(row)
-    assert rows[2] == rows[1]
+    timing = {"elapsed_s", "bars_per_s", "store"}
+    assert {k: v for k, v in summaries[2].items() if k not in timing} == {
+        k: v for k, v in summaries[1].items() if k not in timing
+    }
+    assert summaries[2]["store"] == str(tmp_path / "store2" / "backtest-baseline.db")
     assert sorted(p.name for p in (tmp_path / "store2").iterdir()) == sorted(
         ["backtest-baseline.db", *(f"backtest-{guard}.db" for guard in guards)]
     )
