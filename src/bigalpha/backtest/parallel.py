@@ -1,10 +1,10 @@
 """Independent backtests at once: one worker process per CPU, each forked from this one.
 
 A guard ablation is a dozen runs of the bot over the same market that share nothing but their inputs. Each
-worker is forked after the market is built, so it starts with the market already in memory (the pages are
-shared until written, and a run never writes its market) and with the task itself, a closure that could not be
-sent to a freshly spawned interpreter. Only each item (a guard name) goes to a worker and each result comes back,
-pickled. Where forking is not available (Windows), or one worker is asked for, the items run here one after the
+worker is forked after the market is built, so it starts with the market already in memory (its pages shared
+until written; a run only reads its market) and with the task itself, a closure that could not be sent to a
+freshly spawned interpreter. Only each item (a guard's name, or None for the baseline) goes to a worker, and
+each result comes back, pickled. Where forking is not available (Windows), or one worker is asked for, the items run here one after the
 other; either way the results are the same, in the items' order.
 """
 
