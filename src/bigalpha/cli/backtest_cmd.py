@@ -6,7 +6,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeVar
 
 import typer
 
@@ -19,6 +19,16 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 REFERENCE = "sma_cross"
+
+
+class _Ablation(NamedTuple):
+    """What `--ablate`, `--ablate-seed` and `--jobs` ask of a bot backtest."""
+
+    on: bool
+    seed: int
+    jobs: int | None  # None: the CPUs available
+
+
 _SMA_PARAMS = ("fast", "slow")
 
 
@@ -239,7 +249,9 @@ def register(app: typer.Typer) -> None:
         if strategy == REFERENCE:
             result = _reference(settings, market, params, fee_bps, stop_pct, cash)
         else:
-            result = _bot(settings, market, out, None if strategy == "bot" else strategy, (ablate, ablate_seed, jobs))
+            result = _bot(
+                settings, market, out, None if strategy == "bot" else strategy, _Ablation(ablate, ablate_seed, jobs)
+            )
         _write_outputs(result, json_file, trades_csv, report)
         summary = result.summary()
         if json_file is None and not sys.stdout.isatty():
@@ -291,10 +303,8 @@ def _reference(
     return run_reference(market, chosen)
 
 
-def _bot(
-    settings: Settings, market: Market, out: Path | None, only: str | None, ablation: tuple[bool, int, int | None]
-) -> BacktestResult:
-    """The bot (or the bot trading `only`), then, with `ablation` = (on, seed, jobs), its guard ablation."""
+def _bot(settings: Settings, market: Market, out: Path | None, only: str | None, ablation: _Ablation) -> BacktestResult:
+    """The bot (or the bot trading `only`), with its guard ablation when `ablation.on`."""
     from bigalpha.backtest.ablation import BASELINE, switchable_guards
     from bigalpha.backtest.ablation import ablate as run_ablation
     from bigalpha.backtest.market import MarketError
@@ -303,7 +313,6 @@ def _bot(
     from bigalpha.engine.build import BuildError, only_strategy
     from bigalpha.store import StoreError
 
-    ablate, seed, jobs = ablation
     if only is not None:
         try:
             only_strategy(settings, only)
@@ -330,10 +339,10 @@ def _bot(
         except (MarketError, StoreError) as error:
             fail(str(error), code=2)
 
-    if not ablate:
+    if not ablation.on:
         result = run(settings, BASELINE)
     else:
-        workers = usable_cpus() if jobs is None else jobs
+        workers = usable_cpus() if ablation.jobs is None else ablation.jobs
         if workers > 1 and can_fork():
             try:
                 result, rows = _with_progress_of_runs(
@@ -342,7 +351,7 @@ def _bot(
                     lambda done: run_ablation(
                         settings,
                         lambda chosen, label: run(chosen, label, shown=False),
-                        seed=seed,
+                        seed=ablation.seed,
                         jobs=workers,
                         done=done,
                     ),
@@ -350,7 +359,7 @@ def _bot(
             except WorkerLost as error:
                 fail(f"--ablate: {error}; run fewer at once with --jobs (each worker holds one run)", code=1)
         else:
-            result, rows = run_ablation(settings, run, seed=seed)
+            result, rows = run_ablation(settings, run, seed=ablation.seed)
         result.extra["ablation"] = [row.to_dict() for row in rows]
     result.extra["store"] = str(folder / f"backtest-{BASELINE}.db")
     return result

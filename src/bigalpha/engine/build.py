@@ -110,23 +110,23 @@ def strategies(settings: Settings) -> list[Strategy]:
     return [AlphaOfiStrategy(settings.setups.alpha_ofi, settings.positions.default_stop_pct), *build_setups(settings)]
 
 
-# Each of the bot's strategies by name, with the setting that switches it on.
+# Each of the bot's strategies by name, with its section of `settings.setups` (whose `enabled` switches it on).
 STRATEGY_SWITCHES: dict[str, str] = {
-    ALPHA_OFI: "setups.alpha_ofi.enabled",
-    LowerBandLong.NAME: "setups.btc_lower_band_long.enabled",
-    UpperBandShort.NAME: "setups.btc_upper_band_short.enabled",
-    SolFeeFadeSetup.NAME: "setups.sol_fee_fade.enabled",
-    XrpSqueezeSetup.NAME: "setups.xrp_squeeze.enabled",
+    ALPHA_OFI: "alpha_ofi",
+    LowerBandLong.NAME: "btc_lower_band_long",
+    UpperBandShort.NAME: "btc_upper_band_short",
+    SolFeeFadeSetup.NAME: "sol_fee_fade",
+    XrpSqueezeSetup.NAME: "xrp_squeeze",
 }
 
 
 def only_strategy(settings: Settings, name: str) -> list[Strategy]:
     """The bot's strategy `name` alone (fresh, as `strategies` makes it), for a run of the bot that trades only it."""
-    switch = STRATEGY_SWITCHES.get(name)
-    if switch is None:
+    section = STRATEGY_SWITCHES.get(name)
+    if section is None:
         raise BuildError(f"the bot has no strategy {name!r}; its strategies are {', '.join(STRATEGY_SWITCHES)}")
-    section, key = switch.split(".")[1:]
-    if not getattr(getattr(settings.setups, section), key):
+    if not getattr(settings.setups, section).enabled:
+        switch = f"setups.{section}.enabled"
         raise BuildError(f"{name} is switched off ({switch} is false); switch it on with --param {switch}=true")
     return [strategy for strategy in strategies(settings) if strategy.name == name]
 

@@ -487,9 +487,7 @@ class ContextBuilder:
             "health_factor": snapshot.health_factor,
             "priority_fees": snapshot.priority_fees,
         }
-        now = snapshot.ts
-        # `Observed.age_s`, inlined: nine parts of every snapshot.
-        return {kind: (now - part.as_of).total_seconds() for kind, part in parts.items() if part is not None}
+        return {kind: part.age_s(snapshot.ts) for kind, part in parts.items() if part is not None}
 
     def state_dict(self) -> dict[str, Any]:
         """JSON-ready state: per symbol, the last snapshot time, the buffered bars and OI observations."""
