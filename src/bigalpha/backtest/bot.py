@@ -43,10 +43,11 @@ from bigalpha.backtest.contexts import (
 from bigalpha.backtest.market import Lane, Market, MarketError
 from bigalpha.backtest.probe import ColumnWhaleProbe
 from bigalpha.backtest.setup_filters import TOLERANCE, SetupFilter, setup_filters
+from bigalpha.backtest.supervision import Supervision, Supervisor
 from bigalpha.backtest.wakeups import ShadowWakeups
 from bigalpha.clock import SimulatedClock
 from bigalpha.config import Settings
-from bigalpha.data.ports import Tick
+from bigalpha.data.ports import Tick, tick_time
 from bigalpha.domain import Mode, Position, Symbol
 from bigalpha.engine.build import build_engine
 from bigalpha.engine.core import Engine
@@ -153,8 +154,10 @@ def run_bot(
     dense: bool = False,
     strategies: list[Strategy] | None = None,
     progress: Progress | None = None,
+    supervision: Supervision | None = None,
 ) -> BotRun:
-    """Run the bot (or `strategies`) over `market`, writing to a fresh SQLite store at `store_path`."""
+    """Run the bot (or `strategies`) over `market`, writing to a fresh SQLite store at `store_path`; `supervision`:
+    a simulated person who resumes a pause and resets the kill switch (none by default, `backtest.supervision`)."""
     missing = [str(s) for s, lane in market.lanes.items() if not lane.has_taker_volume]
     if missing:
         raise MarketError(
@@ -179,6 +182,9 @@ def run_bot(
     )
     engine = built.engine
     engine.parts.exit_policy = TriggerRecordingExitPolicy(engine.parts.exit_policy, triggers)
+    supervisor = None
+    if supervision is not None and supervision.attended:
+        supervisor = Supervisor(supervision, engine.bus, engine.parts.risk.latches_changed)
 
     threshold = GateLearnedState.initial(settings).whale_threshold_usd
     columns = {
@@ -203,7 +209,12 @@ def run_bot(
     engine.whale_probe = ColumnWhaleProbe(settings, market.lanes, market.tick_ns)
     engine.start()
     filters = {} if dense else _filters(market, engine.parts.strategies, threshold)
-    run = _Loop(settings, market, engine, broker, columns, filters, dense, progress).run(store)
+    loop = _Loop(settings, market, engine, broker, columns, filters, dense, progress)
+    try:
+        run = loop.run(store, supervisor)
+    finally:
+        if supervisor is not None:
+            supervisor.close()
     store.flush()  # the run's records on disk when it returns, as if each transaction had been committed
     return run
 
@@ -307,7 +318,7 @@ class _Loop:
         self.scheduled = np.flatnonzero(any_ofi | always_any | self.forced | final)
         self.wakeups = ShadowWakeups(market.lanes, market.tick_ns, n, settings.positions, settings.indicators)
 
-    def run(self, store: Store) -> BotRun:
+    def run(self, store: Store, supervisor: Supervisor | None = None) -> BotRun:
         engine, market = self.engine, self.market
         reader = market.reader()
         n = market.tick_ns.shape[0]
@@ -333,6 +344,8 @@ class _Loop:
                 tick = reader.tick(i, chosen)
                 self._catch_up(i, (snap.symbol for snap in tick))
                 if tick:
+                    if supervisor is not None and supervisor.next_due_ns <= self.market.tick_ns[i]:
+                        supervisor.act(tick_time(tick))  # before the engine sees the tick, as a person between ticks
                     due = None if self.dense else self.wakeups.due_ids(i)
                     engine.process_tick(tick, due_shadows=due)
                     self.wakeups.after_tick(i, (snap.symbol for snap in tick), engine.open_shadows, due)

@@ -15,6 +15,7 @@ from bigalpha.backtest.bot import BotRun, Progress, run_bot
 from bigalpha.backtest.market import Market
 from bigalpha.backtest.results import BacktestResult, TradeRecord, guard_table
 from bigalpha.backtest.sma_cross import EXIT_REASONS, SmaCrossParams, run_sma_cross
+from bigalpha.backtest.supervision import Supervision, latch_summary
 from bigalpha.config import Settings
 from bigalpha.domain import Position
 from bigalpha.engine.build import only_strategy
@@ -106,9 +107,17 @@ def _trade(position: Position, exit_price: Decimal, reason: str, at: datetime) -
     )
 
 
-def bot_result(settings: Settings, market: Market, run: BotRun, elapsed: float, strategy: str) -> BacktestResult:
+def bot_result(
+    settings: Settings,
+    market: Market,
+    run: BotRun,
+    elapsed: float,
+    strategy: str,
+    supervision: Supervision | None = None,
+) -> BacktestResult:
     store = run.store
     end = _dt(int(market.tick_ns[-1])) if market.tick_ns.size else datetime.now(UTC)
+    start = _dt(int(market.tick_ns[0])) if market.tick_ns.size else end
     trades = [_trade(p, Decimal(0), p.exit_reason or "closed", end) for p in store.closed_positions()]
     for position in run.open_positions:
         trades.append(_trade(position, run.last_marks.get(position.symbol, position.entry_price), "open", end))
@@ -135,6 +144,9 @@ def bot_result(settings: Settings, market: Market, run: BotRun, elapsed: float, 
             "ticks_processed": run.ticks_processed,
             "lanes_processed": run.lanes_processed,
             "jobs": {name: run.jobs.count(name) for name in sorted(set(run.jobs))},
+            # R-M-3 and the kill switch: how often each latched and the share of the run it held
+            **latch_summary(store, start, end),
+            "supervision": (supervision or Supervision()).to_dict(),
         },
     )
 
@@ -147,13 +159,17 @@ def run_whole_bot(
     progress: Progress | None = None,
     dense: bool = False,
     only: str | None = None,
+    supervision: Supervision | None = None,
 ) -> BacktestResult:
     """The bot over `market`, writing to a fresh store at `store_path` (never the live one); with `only`, the bot
-    trading that one of its strategies alone (`engine.build.only_strategy`: gate, risk, exits and learning as ever)."""
+    trading that one of its strategies alone (`engine.build.only_strategy`: gate, risk, exits and learning as ever);
+    with `supervision`, a simulated person resumes pauses and resets the kill switch (`backtest.supervision`)."""
     chosen = None if only is None else only_strategy(settings, only)
     began = time.perf_counter()
-    run = run_bot(settings, market, store_path, dense=dense, strategies=chosen, progress=progress)
+    run = run_bot(
+        settings, market, store_path, dense=dense, strategies=chosen, progress=progress, supervision=supervision
+    )
     try:
-        return bot_result(settings, market, run, time.perf_counter() - began, only or "bot")
+        return bot_result(settings, market, run, time.perf_counter() - began, only or "bot", supervision)
     finally:
         run.store.close()

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeVar
 
 import typer
 
-from bigalpha.cli.context import console, fail, print_json, state
+from bigalpha.cli.context import console, fail, parse_duration, print_json, state
 
 if TYPE_CHECKING:
     from bigalpha.backtest.market import Market
     from bigalpha.backtest.results import BacktestResult
+    from bigalpha.backtest.supervision import Supervision
     from bigalpha.config import Settings
 
 T = TypeVar("T")
@@ -218,6 +219,22 @@ def register(app: typer.Typer) -> None:
                 "--jobs", help="--ablate: runs at once, each in a process of its own (default: the CPUs available)"
             ),
         ] = None,
+        resume_after: Annotated[
+            str | None,
+            typer.Option(
+                "--resume-after",
+                help="bot: a simulated person resumes trading this long after an R-M-3 pause, e.g. 24h "
+                "(default: never, as with nobody at the desk)",
+            ),
+        ] = None,
+        reset_after: Annotated[
+            str | None,
+            typer.Option(
+                "--reset-after",
+                help="bot: a simulated person resets a tripped kill switch this long after the trip, e.g. 24h "
+                "(default: never)",
+            ),
+        ] = None,
     ) -> None:
         """Backtest the bot or sma_cross: `bigalpha backtest --sim --days 7 --json out.json`."""
         settings = state(ctx).settings()
@@ -227,11 +244,7 @@ def register(app: typer.Typer) -> None:
         params = _params(param or [])
         _check_jobs(jobs, ablate)
         if strategy == REFERENCE:
-            unknown = sorted(set(params) - set(_SMA_PARAMS))
-            if unknown:
-                fail(f"--param {unknown[0]}: sma_cross takes {', '.join(_SMA_PARAMS)}", code=2)
-            if ablate:
-                fail("--ablate: ablation switches the bot's guards; use it with --strategy bot", code=2)
+            _check_reference_options(params, ablate, resume_after, reset_after)
         else:
             for option, value, default in (
                 ("--fee-bps", fee_bps, None),
@@ -244,14 +257,14 @@ def register(app: typer.Typer) -> None:
                         code=2,
                     )
             settings = _bot_settings(settings, params)
+        supervision = _supervision(resume_after, reset_after)
         sim_args = {"symbols": symbols, "days": days, "seed": seed, "hurst": hurst, "scenario": scenario}
         market = _market(settings, data, sim_args)
         if strategy == REFERENCE:
             result = _reference(settings, market, params, fee_bps, stop_pct, cash)
         else:
-            result = _bot(
-                settings, market, out, None if strategy == "bot" else strategy, _Ablation(ablate, ablate_seed, jobs)
-            )
+            only = None if strategy == "bot" else strategy
+            result = _bot(settings, market, out, only, _Ablation(ablate, ablate_seed, jobs), supervision)
         _write_outputs(result, json_file, trades_csv, report)
         summary = result.summary()
         if json_file is None and not sys.stdout.isatty():
@@ -270,6 +283,56 @@ def register(app: typer.Typer) -> None:
             "bars_per_s",
         )
         console.print(" ".join(f"{k}={summary.get(k)!s}" for k in keys), highlight=False)
+        note = _latch_note(summary)
+        if note:
+            console.print(note, highlight=False)
+
+
+def _supervision(resume_after: str | None, reset_after: str | None) -> Supervision:
+    from bigalpha.backtest.supervision import Supervision
+
+    delays = {}
+    for option, text in (("--resume-after", resume_after), ("--reset-after", reset_after)):
+        if text is not None:
+            try:
+                delays[option] = parse_duration(text)
+            except typer.BadParameter as error:
+                fail(f"{option}: {error}", code=2)
+    return Supervision(resume_after=delays.get("--resume-after"), reset_after=delays.get("--reset-after"))
+
+
+def _latch_note(summary: dict[str, Any]) -> str:
+    """A line on how long the pause (R-M-3) and the kill switch held, when either did, and for a latch that nobody
+    was modelled to lift (it then held to the end of the run), the option that models a person."""
+    supervision = summary.get("supervision") or {}
+    parts, options = [], []
+    for what, key, option, delay in (
+        ("trading paused (R-M-3)", "paused", "--resume-after", "resume_after_s"),
+        ("kill switch tripped", "kill_switch", "--reset-after", "reset_after_s"),
+    ):
+        times = summary.get(key + "_times") or 0
+        if times:
+            parts.append(f"{what} {times}x, {summary[key + '_pct']:.1f}% of the run")
+            if supervision.get(delay) is None:
+                options.append(option)
+    if not parts:
+        return ""
+    hint = f" (nobody lifts it in a backtest unless {' / '.join(options)} models a person)" if options else ""
+    return "; ".join(parts) + hint
+
+
+def _check_reference_options(
+    params: dict[str, str], ablate: bool, resume_after: str | None, reset_after: str | None
+) -> None:
+    """sma_cross's own parameters only, and none of the bot's options."""
+    unknown = sorted(set(params) - set(_SMA_PARAMS))
+    if unknown:
+        fail(f"--param {unknown[0]}: sma_cross takes {', '.join(_SMA_PARAMS)}", code=2)
+    if ablate:
+        fail("--ablate: ablation switches the bot's guards; use it with --strategy bot", code=2)
+    for option, given in (("--resume-after", resume_after), ("--reset-after", reset_after)):
+        if given is not None:
+            fail(f"{option}: sma_cross has no risk gate to pause or trip; use it with the bot", code=2)
 
 
 def _check_strategy(strategy: str) -> None:
@@ -303,8 +366,16 @@ def _reference(
     return run_reference(market, chosen)
 
 
-def _bot(settings: Settings, market: Market, out: Path | None, only: str | None, ablation: _Ablation) -> BacktestResult:
-    """The bot (or the bot trading `only`), with its guard ablation when `ablation.on`."""
+def _bot(
+    settings: Settings,
+    market: Market,
+    out: Path | None,
+    only: str | None,
+    ablation: _Ablation,
+    supervision: Supervision,
+) -> BacktestResult:
+    """The bot (or the bot trading `only`), with its guard ablation when `ablation.on`; every run under the same
+    `supervision`."""
     from bigalpha.backtest.ablation import BASELINE, switchable_guards
     from bigalpha.backtest.ablation import ablate as run_ablation
     from bigalpha.backtest.market import MarketError
@@ -332,9 +403,12 @@ def _bot(settings: Settings, market: Market, out: Path | None, only: str | None,
             fail(f"--out: {store} exists; a backtest writes a fresh store (choose an empty folder)", code=2)
         try:
             if not shown:
-                return run_whole_bot(chosen, market, store, only=only)
+                return run_whole_bot(chosen, market, store, only=only, supervision=supervision)
             return _with_progress(
-                f"backtest {label}", lambda progress: run_whole_bot(chosen, market, store, progress=progress, only=only)
+                f"backtest {label}",
+                lambda progress: run_whole_bot(
+                    chosen, market, store, progress=progress, only=only, supervision=supervision
+                ),
             )
         except (MarketError, StoreError) as error:
             fail(str(error), code=2)

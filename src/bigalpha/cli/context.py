@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -50,3 +52,15 @@ def fail(message: str, *, code: int = 1) -> NoReturn:
 def print_json(data: Any) -> None:
     """Machine output: plain JSON on stdout, nothing else."""
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+DURATION = re.compile(r"^(\d+)([smhd])$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """'90s', '45m', '2h', '7d' as a timedelta; anything else is refused with the accepted forms."""
+    match = DURATION.match(text.strip())
+    if match is None:
+        raise typer.BadParameter(f"{text!r}: give a duration such as 90s, 45m, 2h or 7d")
+    amount, unit = int(match.group(1)), match.group(2)
+    return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]: amount})

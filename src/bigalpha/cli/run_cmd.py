@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import signal
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bigalpha.cli.context import console, fail, print_json, state
+from bigalpha.cli.context import DURATION, console, fail, parse_duration, print_json, state
 from bigalpha.domain import Mode
 
 if TYPE_CHECKING:
@@ -19,18 +18,8 @@ if TYPE_CHECKING:
     from bigalpha.data.ports import Feed
     from bigalpha.engine.core import Engine
 
-_DURATION = re.compile(r"^(\d+)([smhd])$")
 # The simulated clock starts here and is moved to each tick's time by the engine.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def parse_duration(text: str) -> timedelta:
-    """'90s', '45m', '2h', '7d' as a timedelta; anything else is refused with the accepted forms."""
-    match = _DURATION.match(text.strip())
-    if match is None:
-        raise typer.BadParameter(f"{text!r}: give a duration such as 90s, 45m, 2h or 7d")
-    amount, unit = int(match.group(1)), match.group(2)
-    return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
 
 
 class _Interrupt:
@@ -87,7 +76,7 @@ def _until(text: str | None) -> tuple[timedelta | None, datetime | None]:
     """`--until` as a duration of market time, or as an absolute market time (UTC when no zone is given)."""
     if text is None:
         return None, None
-    if _DURATION.match(text.strip()):
+    if DURATION.match(text.strip()):
         return parse_duration(text), None
     try:
         moment = datetime.fromisoformat(text)

@@ -101,3 +101,8 @@ class RiskPolicy(Protocol):
     def snapshot(self) -> Mapping[str, Any]:
         """The account's state as JSON data (for the terminal view, the report and the API)."""
         ...
+
+    def latches_changed(self) -> None:
+        """A caller in this process changed a latch in the store (a trip, a reset, a resume): re-read the latches
+        at the next tick."""
+        ...

@@ -154,6 +154,9 @@ def test_sma_cross_on_a_dataset_folder(tmp_path: Path) -> None:
         ([], "exactly one market"),
         (["--sim", "--ablate", "--jobs", "0"], "--jobs: must be at least 1, got 0"),
         (["--sim", "--jobs", "2"], "use it with --ablate"),
+        (["--sim", "--resume-after", "tomorrow"], "--resume-after: 'tomorrow': give a duration such as 90s"),
+        (["--sim", "--reset-after", "-2h"], "--reset-after: '-2h': give a duration"),
+        (["--sim", "--strategy", "sma_cross", "--resume-after", "1h"], "sma_cross has no risk gate"),
     ],
 )
 def test_bad_input_fails_with_a_clear_message(tmp_path: Path, args: list[str], message: str) -> None:
@@ -161,3 +164,32 @@ def test_bad_input_fails_with_a_clear_message(tmp_path: Path, args: list[str], m
     assert code == 2
     assert message in output.replace("\n", " ")
     assert "Traceback" not in output
+
+
+def test_a_person_modelled_at_the_desk_lifts_the_latches(tmp_path: Path) -> None:
+    """R-M-3, R-K-4: unattended, the first pause holds to the end and the summary says so with the option that
+    models a person; with `--resume-after` and `--reset-after`, the run trades on and the JSON records the delays."""
+    args = ["backtest", "--sim", "--symbols", "ETH", "--days", "5"]
+    out = tmp_path / "alone.json"
+    code, output = _run([*args, "--json", str(out), "--out", str(tmp_path / "alone")], tmp_path)
+    assert code == 0, output
+    alone = json.loads(out.read_text())
+    assert alone["paused_times"] == 1
+    assert alone["paused_pct"] > 50.0
+    assert alone["supervision"] == {"resume_after_s": None, "reset_after_s": None}
+    text = output.replace("\n", " ")
+    assert "trading paused (R-M-3) 1x" in text
+    assert "unless --resume-after models a person" in text
+
+    out = tmp_path / "attended.json"
+    code, output = _run(
+        [*args, "--resume-after", "1h", "--reset-after", "2h", "--json", str(out), "--out", str(tmp_path / "at")],
+        tmp_path,
+    )
+    assert code == 0, output
+    attended = json.loads(out.read_text())
+    assert attended["supervision"] == {"resume_after_s": 3600.0, "reset_after_s": 7200.0}
+    assert attended["paused_times"] > 1
+    assert attended["paused_pct"] < alone["paused_pct"]
+    assert attended["trades"] > alone["trades"]
+    assert "models a person" not in output.replace("\n", " ")
