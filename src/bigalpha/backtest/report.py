@@ -1,5 +1,6 @@
 """`--report FILE.html`: one self-contained page (Plotly inlined, no CDN: it opens on a machine without
-internet) with the equity curve, the drawdown, per-symbol and per-exit-reason tables and the guard table."""
+internet) with the equity curve (the spells when a pause or the kill switch held shaded), the drawdown, per-symbol and
+per-exit-reason tables, the latch spells and the guard table."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from bigalpha.backtest.results import BacktestResult, TradeRecord
 from bigalpha.learning.review import profit_factor
 
 _MAX_POINTS = 5_000  # the curve is decimated to this many points: a page for 1M bars stays small
+_MAX_SHADED = 500  # latch spells shaded on the curve (each is a shape the browser draws)
+_MAX_LATCH_ROWS = 200  # latch spells listed in the table (all of them are in the JSON)
 
 
 def _table(title: str, header: list[str], rows: list[list[Any]]) -> str:
@@ -54,6 +57,15 @@ def write_report(result: BacktestResult, path: Path) -> None:
     figure.add_trace(
         go.Scatter(x=times, y=drawdown, name="drawdown %", fill="tozeroy", line={"width": 1}), row=2, col=1
     )
+    latches = result.extra.get("latches")
+    latches = latches if isinstance(latches, list) else []
+    end = str(times[-1]) if times.size else None
+    for period in latches[:_MAX_SHADED]:
+        # Where the account could not enter: a pause amber, a tripped kill switch red.
+        colour = "#f0ad4e" if period["latch"] == "paused" else "#d9534f"
+        figure.add_vrect(
+            x0=period["from"], x1=period["to"] or end, fillcolor=colour, opacity=0.15, line_width=0, row=1, col=1
+        )
     figure.update_layout(height=600, margin={"l": 40, "r": 20, "t": 30, "b": 30}, title=f"{result.strategy} equity")
     chart = figure.to_html(full_html=False, include_plotlyjs=True)
     summary = result.summary()
@@ -77,6 +89,18 @@ def write_report(result: BacktestResult, path: Path) -> None:
                 "Guards (L-GUARD-1: blocked signals and their shadow returns)",
                 ["guard", "blocked", "resized", "shadow P&L (% of entry, summed)"],
                 [[g.guard, g.blocked, g.resized, g.shadow_pnl] for g in result.guards],
+            )
+        )
+    if latches:
+        shown = latches[:_MAX_LATCH_ROWS]
+        title = "Trading halts (R-M-3 pauses, kill-switch trips; shaded on the equity curve)"
+        if len(latches) > len(shown):
+            title += f": the first {len(shown)} of {len(latches)}"
+        parts.append(
+            _table(
+                title,
+                ["latch", "from", "to", "reason", "lifted by"],
+                [[p["latch"], p["from"], p["to"] or "end of run", p["reason"], p["lifted_by"]] for p in shown],
             )
         )
     ablation = result.extra.get("ablation")

@@ -15,7 +15,7 @@ from bigalpha.backtest.bot import BotRun, Progress, run_bot
 from bigalpha.backtest.market import Market
 from bigalpha.backtest.results import BacktestResult, TradeRecord, guard_table
 from bigalpha.backtest.sma_cross import EXIT_REASONS, SmaCrossParams, run_sma_cross
-from bigalpha.backtest.supervision import Supervision, latch_summary
+from bigalpha.backtest.supervision import Supervision, latch_periods, latch_summary
 from bigalpha.config import Settings
 from bigalpha.domain import Position
 from bigalpha.engine.build import only_strategy
@@ -125,6 +125,7 @@ def bot_result(
     # Every shadow is closed by now (end of data); the guard table reads their outcomes only, and the verdicts'
     # guard outcomes are streamed: a million bars' rows as table objects would set the run's peak memory.
     shadows = store.shadow_outcomes()
+    latches = latch_periods(store)
     return BacktestResult(
         strategy=strategy,
         source=market.source,
@@ -145,8 +146,9 @@ def bot_result(
             "lanes_processed": run.lanes_processed,
             "jobs": {name: run.jobs.count(name) for name in sorted(set(run.jobs))},
             # R-M-3 and the kill switch: how often each latched and the share of the run it held
-            **latch_summary(store, start, end),
+            **latch_summary(latches, start, end),
             "supervision": (supervision or Supervision()).to_dict(),
+            "latches": [period.to_dict() for period in latches],
         },
     )
 

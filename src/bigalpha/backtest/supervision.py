@@ -110,23 +110,61 @@ class Supervisor:
             self._unsubscribe = None
 
 
-def latch_summary(store: Store, start: datetime, end: datetime) -> dict[str, float | int]:
+@dataclass(frozen=True)
+class LatchPeriod:
+    """One spell of a latch: from the event that set it to the one that lifted it (None: held to the end)."""
+
+    latch: str  # "paused" (R-M-3) or "kill_switch" (R-K-1…4)
+    began: datetime
+    ended: datetime | None
+    reason: str
+    lifted_by: str | None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {
+            "latch": self.latch,
+            "from": self.began.isoformat(),
+            "to": None if self.ended is None else self.ended.isoformat(),
+            "reason": self.reason,
+            "lifted_by": self.lifted_by,
+        }
+
+
+def latch_periods(store: Store) -> list[LatchPeriod]:
+    """Every spell of the R-M-3 pause and of the kill switch in the store's events, by start time."""
+    periods: list[LatchPeriod] = []
+    for name, (on, off) in _LATCH_EVENTS.items():
+        began: Event | None = None
+        for event in _events(store, (on, off)):
+            if event.type is on and began is None:
+                began = event
+            elif event.type is off and began is not None:
+                periods.append(_period(name, began, event))
+                began = None
+        if began is not None:
+            periods.append(_period(name, began, None))
+    return sorted(periods, key=lambda period: period.began)
+
+
+def _period(name: str, began: Event, ended: Event | None) -> LatchPeriod:
+    reason = str(began.data.get("reason") or began.message)
+    lifted_by = None
+    if ended is not None:
+        lifted_by = str(ended.data.get("resumed_by") or ended.data.get("reset_by") or "") or None
+    return LatchPeriod(name, began.ts, None if ended is None else ended.ts, reason, lifted_by)
+
+
+def latch_summary(periods: list[LatchPeriod], start: datetime, end: datetime) -> dict[str, float | int]:
     """How often the R-M-3 pause and the kill switch latched over [start, end], and the share of that span each
-    held (a latch still held at `end` counts to `end`), from the run's own events."""
+    held (a spell still held at the end counts to `end`)."""
     span = (end - start).total_seconds()
     out: dict[str, float | int] = {}
-    for name, (on, off) in _LATCH_EVENTS.items():
-        latched, held_s = 0, 0.0
-        since: datetime | None = None
-        for event in _events(store, (on, off)):
-            if event.type is on and since is None:
-                latched, since = latched + 1, event.ts
-            elif event.type is off and since is not None:
-                held_s += (min(event.ts, end) - max(since, start)).total_seconds()
-                since = None
-        if since is not None:
-            held_s += max(0.0, (end - max(since, start)).total_seconds())
-        out[f"{name}_times"] = latched
+    for name in _LATCH_EVENTS:
+        spells = [period for period in periods if period.latch == name]
+        held_s = sum(
+            max(0.0, (min(period.ended or end, end) - max(period.began, start)).total_seconds()) for period in spells
+        )
+        out[f"{name}_times"] = len(spells)
         out[f"{name}_pct"] = 100.0 * held_s / span if span > 0 else 0.0
     return out
 

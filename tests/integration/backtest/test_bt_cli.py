@@ -183,9 +183,10 @@ def test_a_person_modelled_at_the_desk_lifts_the_latches(tmp_path: Path) -> None
 
     out = tmp_path / "attended.json"
     code, output = _run(
-        [*args, "--resume-after", "1h", "--reset-after", "2h", "--json", str(out), "--out", str(tmp_path / "at")],
+        [*args, "--resume-after", "1h", "--reset-after", "2h", "--json", str(out), "--out", str(tmp_path / "at"),
+         "--report", str(tmp_path / "at.html")],
         tmp_path,
-    )
+    )  # fmt: skip
     assert code == 0, output
     attended = json.loads(out.read_text())
     assert attended["supervision"] == {"resume_after_s": 3600.0, "reset_after_s": 7200.0}
@@ -193,3 +194,9 @@ def test_a_person_modelled_at_the_desk_lifts_the_latches(tmp_path: Path) -> None
     assert attended["paused_pct"] < alone["paused_pct"]
     assert attended["trades"] > alone["trades"]
     assert "models a person" not in output.replace("\n", " ")
+    spells = attended["latches"]
+    assert len(spells) == attended["paused_times"] + attended["kill_switch_times"]
+    assert {spell["lifted_by"] for spell in spells if spell["to"] is not None} == {"backtest:supervisor"}
+    page = (tmp_path / "at.html").read_text()
+    assert "Trading halts" in page
+    assert page.count("backtest:supervisor") >= attended["paused_times"] - 1

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bigalpha.backtest.supervision import SUPERVISOR, Supervision, Supervisor, latch_summary
+from bigalpha.backtest.supervision import SUPERVISOR, Supervision, Supervisor, latch_periods, latch_summary
 from bigalpha.bus import SignalBus
 from bigalpha.config import Settings
 from bigalpha.domain import Event, EventId, EventType
@@ -61,6 +61,9 @@ def test_the_supervisor_acts_once_the_delay_has_passed_at_the_moment_it_ends(bus
     lifted = [e.type for _seq, e in bus.store.events(types=["KILL_SWITCH_RESET", "TRADING_RESUMED"])]
     assert lifted == [EventType.KILL_SWITCH_RESET, EventType.TRADING_RESUMED]  # in the order they fell due
     assert supervisor.act(T0 + timedelta(days=1)) == 0
+    periods = latch_periods(bus.store)
+    assert [(p.latch, p.lifted_by) for p in periods] == [("paused", SUPERVISOR), ("kill_switch", SUPERVISOR)]
+    assert periods[1].reason == "R-K-1 test"
 
 
 def test_a_latch_without_a_delay_is_left_to_hold(bus: SignalBus) -> None:
@@ -80,10 +83,16 @@ def test_the_latch_summary_counts_each_latch_and_the_share_of_the_span_it_held(b
     _latch(bus, EventType.TRADING_PAUSED, T0 + timedelta(hours=9))  # held to the end
     _latch(bus, EventType.KILL_SWITCH_TRIPPED, T0 + timedelta(hours=5))
     _latch(bus, EventType.KILL_SWITCH_RESET, T0 + timedelta(hours=6))
-    assert latch_summary(bus.store, start, end) == {
+    periods = latch_periods(bus.store)
+    assert [(p.latch, p.began, p.ended) for p in periods] == [
+        ("paused", T0 + timedelta(hours=1), T0 + timedelta(hours=3)),
+        ("kill_switch", T0 + timedelta(hours=5), T0 + timedelta(hours=6)),
+        ("paused", T0 + timedelta(hours=9), None),
+    ]
+    assert latch_summary(periods, start, end) == {
         "paused_times": 2,
         "paused_pct": pytest.approx(30.0),
         "kill_switch_times": 1,
         "kill_switch_pct": pytest.approx(10.0),
     }
-    assert latch_summary(bus.store, end, end)["paused_pct"] == 0.0  # an empty span holds nothing
+    assert latch_summary(periods, end, end)["paused_pct"] == 0.0  # an empty span holds nothing
