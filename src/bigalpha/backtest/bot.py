@@ -332,19 +332,21 @@ class _Loop:
         i = 0
         while i < n:
             if not active:
-                k = int(np.searchsorted(self.scheduled, i))
-                nxt = min(int(self.scheduled[k]) if k < self.scheduled.shape[0] else n, self.wakeups.earliest())
+                nxt = self._next_shown(i, supervisor)
                 if nxt > i:
                     equity[i:nxt] = level
                     i = nxt
                     if i >= n:
                         break
-            chosen = self._symbols_at(i, active)
+            # The first tick at or after a person's act shows every symbol, as a run shown every bar does: a kill
+            # switch reset while the health factor is still critical trips again on that tick (R-K-3).
+            attend = supervisor is not None and supervisor.next_due_ns <= market.tick_ns[i]
+            chosen = self._symbols_at(i, active, every=attend)
             if chosen:
                 tick = reader.tick(i, chosen)
                 self._catch_up(i, (snap.symbol for snap in tick))
                 if tick:
-                    if supervisor is not None and supervisor.next_due_ns <= self.market.tick_ns[i]:
+                    if attend and supervisor is not None:
                         supervisor.act(tick_time(tick))  # before the engine sees the tick, as a person between ticks
                     due = None if self.dense else self.wakeups.due_ids(i)
                     engine.process_tick(tick, due_shadows=due)
@@ -380,13 +382,25 @@ class _Loop:
             open_positions=list(engine.book.positions.values()),
         )
 
+    def _next_shown(self, i: int, supervisor: Supervisor | None) -> int:
+        """With no position or order open, the first tick from i on where something can happen (n: none)."""
+        n = self.market.tick_ns.shape[0]
+        k = int(np.searchsorted(self.scheduled, i))
+        nxt = min(int(self.scheduled[k]) if k < self.scheduled.shape[0] else n, self.wakeups.earliest())
+        if supervisor is not None:
+            nxt = min(nxt, int(np.searchsorted(self.market.tick_ns, supervisor.next_due_ns)))
+        return nxt
+
     def _catch_up(self, i: int, shown: Iterable[Symbol]) -> None:
         """Tick i shows these symbols: their filtered setups first take in the bars they were not shown."""
         for symbol in shown:
             for setup_filter, lane_tick in self.catch_ups.get(symbol, ()):
                 setup_filter.before_shown(int(np.searchsorted(lane_tick, i)))
 
-    def _symbols_at(self, i: int, active: set[Symbol]) -> set[Symbol]:
+    def _symbols_at(self, i: int, active: set[Symbol], *, every: bool = False) -> set[Symbol]:
+        """The symbols tick i shows the engine; `every`: all those with a bar at i."""
+        if every:
+            return {s for s in self.market.symbols if self.present[s][i]}
         now = int(self.market.tick_ns[i])
         chosen = {s for s in active | self.always if self.present[s][i]} | self.wakeups.due(i)
         chosen |= {s for s, shown in self.setup_shown.items() if shown[i]}

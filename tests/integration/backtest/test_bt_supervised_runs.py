@@ -96,3 +96,26 @@ def test_a_supervised_run_shown_decision_bars_equals_one_shown_every_bar(market:
         return sorted((e.ts, str(e.type), e.message) for e in _events(path))
 
     assert kinds(tmp_path / "sparse.db") == kinds(tmp_path / "dense.db")
+
+
+def test_a_reset_while_the_health_factor_is_still_critical_trips_again_as_in_a_run_shown_every_bar(
+    tmp_path: Path,
+) -> None:
+    """R-K-3 and R-K-4: seed 29's health factor stays below 2.00 for nine minutes; a person resetting the switch
+    five minutes after it tripped finds it still critical, and the switch trips again at that very moment, in the
+    run shown only its decision bars as in the run shown every bar (that tick shows every symbol)."""
+    settings = Settings()
+    symbols = tuple(s for s in default_symbols() if s.symbol == "ETH")
+    dataset = generate(SimParams(seed=29, start=datetime(2024, 1, 1, tzinfo=UTC), symbols=symbols), 2)
+    market = sim_market(dataset, "sim", settings.indicators.ofi_book_levels)
+    supervision = Supervision(resume_after=RESUME, reset_after=timedelta(minutes=5))
+    sparse = run_whole_bot(settings, market, tmp_path / "sparse.db", supervision=supervision)
+    dense = run_whole_bot(settings, market, tmp_path / "dense.db", supervision=supervision, dense=True)
+    latches = [(e.ts, e.type) for e in _events(tmp_path / "dense.db", LATCHES)]
+    trips = [ts for ts, kind in latches if kind is EventType.KILL_SWITCH_TRIPPED]
+    resets = [ts for ts, kind in latches if kind is EventType.KILL_SWITCH_RESET]
+    assert len(trips) >= 2
+    assert trips[1] == resets[0] == trips[0] + timedelta(minutes=5)
+    assert [(e.ts, e.type) for e in _events(tmp_path / "sparse.db", LATCHES)] == latches
+    assert sparse.trades == dense.trades
+    assert sparse.extra["kill_switch_pct"] == dense.extra["kill_switch_pct"]
