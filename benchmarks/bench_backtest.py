@@ -5,7 +5,9 @@ Run alone: `.venv/bin/python benchmarks/bench_backtest.py` (defaults: 1,000,000 
 come from the simulator (one symbol, ETH, 1-minute bars; the data generation is not timed). Each comparison runs
 in its own fresh interpreter, so each peak RSS is that phase's alone (the phase's imports, data and run). Prints
 one JSON object: the times, the two ratios (bars per second relative to backtesting.py's sma_cross), whether the
-trade lists agree, and the peak RSS of each phase and the larger of the two.
+trade lists agree, and the peak RSS of each phase and the larger of the two. The bot runs with nobody at the desk,
+as the CLI does by default, so R-M-3's pause holds from its second loss to the end (`bot_paused_pct` says how long);
+`--supervised HOURS` models a person who resumes a pause and resets a tripped kill switch HOURS later.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -97,14 +99,18 @@ def sma_phase(bars: int, seed: int) -> dict[str, Any]:
     }
 
 
-def bot_phase(bars: int, seed: int) -> dict[str, Any]:
+def bot_phase(bars: int, seed: int, supervised_hours: float | None = None) -> dict[str, Any]:
     from bigalpha.backtest.market import sim_market
     from bigalpha.backtest.runner import run_whole_bot
+    from bigalpha.backtest.supervision import Supervision
 
     settings = Settings()
     market = sim_market(_dataset(bars, seed), "sim ETH", settings.indicators.ofi_book_levels)
+    delay = None if supervised_hours is None else timedelta(hours=supervised_hours)
     with tempfile.TemporaryDirectory() as folder:
-        bot = run_whole_bot(settings, market, Path(folder) / "bench.db")
+        bot = run_whole_bot(
+            settings, market, Path(folder) / "bench.db", supervision=Supervision(resume_after=delay, reset_after=delay)
+        )
     return {
         "bot_bars": market.bars,
         "bot_symbols": [str(s) for s in market.symbols],
@@ -113,6 +119,10 @@ def bot_phase(bars: int, seed: int) -> dict[str, Any]:
         "bot_ticks_processed": bot.extra["ticks_processed"],
         "bot_trades": bot.metrics.trades,
         "bot_signals": bot.extra["signals"],
+        # Unsupervised, R-M-3 pauses trading for good at the second loss: the run then mostly refuses and shadows.
+        "bot_paused_pct": round(bot.extra["paused_pct"], 1),
+        "bot_kill_switch_pct": round(bot.extra["kill_switch_pct"], 1),
+        "bot_supervised_hours": supervised_hours,
         "bot_phase_peak_rss_mb": _peak_rss_mb(),
     }
 
@@ -121,6 +131,8 @@ def _child(phase: str, args: argparse.Namespace) -> dict[str, Any]:
     """One phase in a fresh interpreter: each peak RSS is that phase's own (backtesting.py's pandas and bokeh
     never sit in the bot's process, nor the bot's dataset in backtesting.py's)."""
     command = [sys.executable, __file__, "--phase", phase, "--bars", str(args.bars), "--bot-bars", str(args.bot_bars)]
+    if args.supervised is not None:
+        command += ["--supervised", str(args.supervised)]
     done = subprocess.run([*command, "--seed", str(args.seed)], check=True, capture_output=True, text=True)
     result: dict[str, Any] = json.loads(done.stdout)
     return result
@@ -132,11 +144,17 @@ def main() -> None:
     parser.add_argument("--bot-bars", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--phase", choices=("sma", "bot"), help="run one phase in this process (used internally)")
+    parser.add_argument(
+        "--supervised",
+        type=float,
+        metavar="HOURS",
+        help="the bot with a person resuming each R-M-3 pause and resetting each kill-switch trip HOURS later",
+    )
     args = parser.parse_args()
     if args.phase == "sma":
         result = sma_phase(args.bars, args.seed)
     elif args.phase == "bot":
-        result = bot_phase(args.bot_bars, args.seed)
+        result = bot_phase(args.bot_bars, args.seed, args.supervised)
     else:
         result = {**_child("sma", args), **_child("bot", args)}
         bt_rate = result["bars"] / result["backtesting_py_s"]
