@@ -71,9 +71,16 @@ def learning_jobs(settings: Settings, engine: Callable[[], Engine]) -> list[Job]
     def review(now: datetime) -> None:
         current = engine()
         window_start = now - timedelta(hours=settings.learning.review_interval_hours)
-        closed_shadows = current.store.shadow_outcomes(since=window_start - timedelta(days=1))
+        lookback = window_start - timedelta(days=1)
+        closed_shadows = current.store.shadow_outcomes(since=lookback)
         trades = current.store.closed_positions()
-        learned, slippage = slippage_review(closed_shadows, trades[-200:], current.learned, settings)
+        # L-SHADOW-1 pairs each live trade closed in this window with its shadow, opened at the trade's signal: a
+        # trade held longer than the lookback needs its shadow read from further back.
+        held_since = min((p.opened_at for p in trades if p.closed_at and p.closed_at > window_start), default=None)
+        paired = closed_shadows
+        if held_since is not None and held_since - timedelta(days=1) < lookback:
+            paired = current.store.shadow_outcomes(since=held_since - timedelta(days=1))
+        learned, slippage = slippage_review(paired, trades, current.learned, settings, window_start=window_start)
         learned, probation = probation_review(trades, learned, settings)
         guards = guard_effectiveness(closed_shadows)
         magnet = _max_pain_review(current, trades, settings)

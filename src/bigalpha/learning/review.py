@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
@@ -34,6 +35,16 @@ class ShadowResult(Protocol):
     def return_pct(self) -> float | None: ...
 
 
+class PairedShadowResult(ShadowResult, Protocol):
+    """A closed shadow as L-SHADOW-1 reads it: also the live trade it became (taken signals) and when it closed."""
+
+    @property
+    def position_id(self) -> str | None: ...
+
+    @property
+    def closed_at(self) -> datetime | None: ...
+
+
 def profit_factor(returns: Iterable[float]) -> float | None:
     """Gross gains / gross losses; infinity with gains and no loss; None with neither."""
     values = list(returns)
@@ -55,24 +66,42 @@ class SlippageChange:
 
 
 def slippage_review(
-    shadows: Sequence[ShadowResult], trades: Sequence[Position], learned: GateLearnedState, settings: Settings
+    shadows: Sequence[PairedShadowResult],
+    trades: Sequence[Position],
+    learned: GateLearnedState,
+    settings: Settings,
+    *,
+    window_start: datetime | None = None,
 ) -> tuple[GateLearnedState, list[SlippageChange]]:
-    """L-SHADOW-1: per strategy and symbol, when shadow PF > 1.15 × live PF, the symbol's slippage buffer
-    rises by 2 bps (capped). Only shadows of taken signals are compared with the live trades they became."""
+    """L-SHADOW-1: per strategy and symbol, the shadows of the taken signals (ideal fills) against the live trades
+    they became; when shadow PF > 1.15 × live PF, the symbol's slippage buffer rises by 2 bps (capped).
+
+    Like is compared with like, once: each shadow with its own live trade (matched by position id, both closed),
+    the live trade's return taken from its fills before fees and funding (what fills cost is what the buffer
+    stands for; G-FEE-1 counts the fees itself), and each pair judged by one review only, the first whose window
+    (after `window_start`) holds the later of the two closes. None judges every pair given."""
+    live: dict[str, Position] = {position.id: position for position in trades if position.closed_at is not None}
     shadow_returns: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for row in shadows:
-        if row.taken and row.return_pct is not None:
-            shadow_returns[(row.strategy, row.symbol)].append(row.return_pct)
     live_returns: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for position in trades:
+    for row in shadows:
+        if not row.taken or row.return_pct is None or row.position_id is None or row.closed_at is None:
+            continue
+        position = live.get(row.position_id)
+        if position is None or position.closed_at is None:
+            continue  # still open: judged once it has closed
+        if window_start is not None and max(row.closed_at, position.closed_at) <= window_start:
+            continue  # judged by an earlier review
         notional = position.entry_price * position.initial_quantity
-        if notional > 0:
-            live_returns[(position.strategy, position.symbol)].append(float(net_pnl(position) / notional))
+        if notional <= 0:
+            continue
+        key = (row.strategy, row.symbol)
+        shadow_returns[key].append(row.return_pct)
+        live_returns[key].append(float(position.realized_pnl / notional))
     config = settings.learning
     buffers = dict(learned.slippage_bps)
     changes = []
     for key, returns in sorted(shadow_returns.items()):
-        shadow_pf, live_pf = profit_factor(returns), profit_factor(live_returns.get(key, []))
+        shadow_pf, live_pf = profit_factor(returns), profit_factor(live_returns[key])
         if shadow_pf is None or live_pf is None or not shadow_pf > config.shadow_pf_ratio * live_pf:
             continue
         strategy, symbol = key

@@ -12,13 +12,16 @@ from typing import Any, NamedTuple
 @dataclass(frozen=True, slots=True)
 class ShadowOutcome:
     """What a closed shadow trade earned and why it was not (or was) taken: the columns the 4-hour review
-    (L-SHADOW-1, L-GUARD-1) reads, and nothing else."""
+    (L-SHADOW-1, L-GUARD-1) reads, and nothing else (L-SHADOW-1 pairs a taken signal's shadow with its live trade
+    by `position_id`, and judges the pair once, after the later of their closes)."""
 
     strategy: str
     symbol: str
     taken: bool
     blocked_by: str | None
     return_pct: float | None
+    position_id: str | None
+    closed_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -27,7 +28,7 @@ from bigalpha.positions import HoldState, max_pain_hit_rate, max_pain_record
 from bigalpha.store import Store, StoreTx
 from bigalpha.store.mapping import dumps
 from bigalpha.store.tables import StateRow
-from store_cases import T0, make_position
+from store_cases import T0, make_position, make_shadow, make_signal
 
 SETTINGS = load_settings(env={})
 
@@ -218,3 +219,38 @@ def test_the_max_pain_review_reads_only_the_states_that_count(
         if p.meta is not None and p.meta.true_trend and p.meta.max_pain_at_entry is not None
     ]
     assert reads.asked == ([counted] if counted else [])
+
+
+def test_the_review_pairs_a_trade_held_for_days_with_its_shadow_and_judges_it_once(tmp_path: Path) -> None:
+    """L-SHADOW-1: a live trade that closes in the review's window after three days is compared with its shadow,
+    opened at its signal three days before (further back than the day the review otherwise reads), and the
+    next review leaves the pair alone."""
+    store = _open(tmp_path / "store.db")
+    review = {name: run for name, _, run in learning_jobs(SETTINGS, lambda: holder.engine)}["learning_review"]
+    holder = SimpleNamespace(engine=_engine(store))
+    opened, closed = T0 - timedelta(days=3), T0 - timedelta(hours=1)
+    with store.transaction() as tx:
+        for n, (shadow_return, live_pnl) in enumerate(((0.02, "8.3"), (-0.01, "-8.3"))):
+            signal = dataclasses.replace(make_signal(n), ts=opened)
+            position = dataclasses.replace(
+                make_position(),
+                id=PositionId(f"pos-{n}"),
+                signal_id=signal.id,
+                opened_at=opened,
+                quantity=make_position().quantity * 0,
+                realized_pnl=Decimal(live_pnl),  # on 415 USD: +2 % and -2 %
+                closed_at=closed,
+            )
+            shadow = make_shadow(signal, blocked_by=None)
+            shadow.position_id = position.id
+            shadow.closed_at = closed - timedelta(minutes=5)
+            shadow.return_pct = shadow_return
+            tx.add_signal(signal)
+            tx.save_position(position)
+            tx.add_shadow(shadow)
+    review(T0)
+    raised = holder.engine.learned.slippage_bps
+    assert raised == {"BTC": SETTINGS.gate.default_slippage_bps + SETTINGS.learning.slippage_step_bps}
+    review(T0 + timedelta(hours=4))
+    assert holder.engine.learned.slippage_bps == raised
+    store.close()

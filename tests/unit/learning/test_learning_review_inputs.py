@@ -26,6 +26,8 @@ outcomes = st.builds(
     taken=st.booleans(),
     blocked_by=st.sampled_from((None, "WHALE_INTENT", "GOLDEN_HOUR")),
     return_pct=st.one_of(st.none(), st.floats(min_value=-0.2, max_value=0.2, allow_nan=False)),
+    position_id=st.sampled_from((None, "pos-0", "pos-1", "pos-2")),
+    closed_at=st.just(T0),
 )
 
 
@@ -34,12 +36,10 @@ def _row(outcome: ShadowOutcome, n: int) -> ShadowTradeRow:
         id=f"shd-{n}",
         signal_id=f"sig-{n}",
         side="long",
-        position_id=None,
         opened_at=T0,
         entry_price=100.0,
         stop_price=99.0,
         targets=[101.0],
-        closed_at=T0,
         **dataclasses.asdict(outcome),
     )
 

@@ -88,7 +88,10 @@ def test_shadow_outcomes_are_the_closed_shadows_outcome_columns_in_the_same_orde
 ) -> None:
     _write_shadows(store, specs)
     rows = store.shadow_trades(closed_only=True, since=since, with_plan=False)
-    expected = [ShadowOutcome(r.strategy, r.symbol, r.taken, r.blocked_by, r.return_pct) for r in rows]
+    expected = [
+        ShadowOutcome(r.strategy, r.symbol, r.taken, r.blocked_by, r.return_pct, r.position_id, r.closed_at)
+        for r in rows
+    ]
     assert store.shadow_outcomes(since=since) == expected
 
 
@@ -97,7 +100,10 @@ def test_shadow_outcomes_are_the_closed_shadows_outcome_columns_in_the_same_orde
 def test_shadow_outcomes_without_since_are_every_closed_shadow(store: Store, specs: list[ShadowSpec]) -> None:
     _write_shadows(store, specs)
     rows = store.shadow_trades(closed_only=True, with_plan=False)
-    expected = [ShadowOutcome(r.strategy, r.symbol, r.taken, r.blocked_by, r.return_pct) for r in rows]
+    expected = [
+        ShadowOutcome(r.strategy, r.symbol, r.taken, r.blocked_by, r.return_pct, r.position_id, r.closed_at)
+        for r in rows
+    ]
     assert store.shadow_outcomes() == expected
 
 
