@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, Text, bindparam, cast, func, select
+from sqlalchemy import Connection, Engine, Select, Text, bindparam, cast, func, literal_column, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, defer
 
@@ -167,16 +167,12 @@ class Store:
     def working_position_ids(self) -> set[str]:
         """The positions with an order still working: the position ids of `open_orders()`, without building the
         orders (the engine asks on every tick a position is open, to leave those positions alone)."""
-        with self._core() as connection:
-            rows = connection.execute(_WORKING_POSITION_IDS).all()
-            return {position_id for (position_id,) in rows if position_id is not None}  # None: refused by the query
+        rows = self._prepared(_WORKING_POSITION_IDS)
+        return {position_id for (position_id,) in rows if position_id is not None}  # None: refused by the query
 
     def count_orders(self, *, position_id: str) -> int:
-        with self._read() as session:
-            return int(
-                session.scalar(select(func.count()).select_from(OrderRow).where(OrderRow.position_id == position_id))
-                or 0
-            )
+        [(count,)] = self._prepared(_COUNT_ORDERS, {"position_id": position_id})
+        return int(count)
 
     def get_signal(self, signal_id: str) -> Signal | None:
         with self._read() as session:
@@ -365,12 +361,15 @@ _STATE_VALUES = select(StateRow.key, StateRow.value).where(StateRow.key.in_(bind
 _VERDICT_RISKS = select(VerdictRow.signal_id, VerdictRow.risk).where(
     VerdictRow.signal_id.in_(bindparam("ids", expanding=True))
 )
+# The engine asks on every tick a position is open. The statuses are the enum's own values, written into the SQL
+# text (an IN list of parameters is rendered only when it runs, so it could not be prepared).
 _WORKING_POSITION_IDS = (
     select(OrderRow.position_id)
-    .where(OrderRow.status.in_([s.value for s in OPEN_ORDER_STATUSES]))
+    .where(OrderRow.status.in_([literal_column(f"'{s.value}'") for s in OPEN_ORDER_STATUSES]))
     .where(OrderRow.position_id.is_not(None))
     .distinct()
 )
+_COUNT_ORDERS = select(func.count()).select_from(OrderRow).where(OrderRow.position_id == bindparam("position_id"))
 _CLOSED_POSITIONS = (
     select(PositionRow.__table__).where(PositionRow.closed_at.is_not(None)).order_by(PositionRow.closed_at)
 )
