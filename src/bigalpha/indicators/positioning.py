@@ -77,7 +77,9 @@ def oi_velocity(as_of_s: npt.ArrayLike, oi_usd: npt.ArrayLike, *, minutes: int, 
     delta[known] = now_v[known] - old[known]
     del now_v
     with_base = known & (old != 0)
-    change[with_base] = delta[with_base] / old[with_base]
+    # A base so small that the ratio overflows (a subnormal OI) gives inf, which every reader takes as unknown.
+    with np.errstate(over="ignore"):
+        change[with_base] = delta[with_base] / old[with_base]
     return OiVelocity(current, delta, change)
 
 

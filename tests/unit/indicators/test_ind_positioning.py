@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bigalpha.indicators.positioning import (
@@ -82,7 +82,8 @@ def _former_oi_velocity(t: np.ndarray, v: np.ndarray, minutes: int, tolerance_s:
     delta[known] = now_v[known] - obs_v[past_c][known]
     old = obs_v[past_c]
     with_base = known & (old != 0)
-    change[with_base] = delta[with_base] / old[with_base]
+    with np.errstate(over="ignore"):
+        change[with_base] = delta[with_base] / old[with_base]
     return OiVelocity(current, delta, change)
 
 
@@ -91,6 +92,7 @@ _oi = st.sampled_from([0.0, 1e6]) | st.floats(-1e12, 1e12) | st.just(math.nan) |
 
 
 @settings(max_examples=150, deadline=None)
+@example(steps=[(0.0, 2.2250738585072014e-308), (300.0, 1e6)], every_bar=False, minutes=4, tolerance_s=60.0)
 @given(
     steps=st.lists(st.tuples(_gap_s, _oi), min_size=0, max_size=60),
     every_bar=st.booleans(),
