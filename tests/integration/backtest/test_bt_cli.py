@@ -200,3 +200,19 @@ def test_a_person_modelled_at_the_desk_lifts_the_latches(tmp_path: Path) -> None
     page = (tmp_path / "at.html").read_text()
     assert "Trading halts" in page
     assert page.count("backtest:supervisor") >= attended["paused_times"] - 1
+
+
+def test_every_ablation_run_has_the_same_person_at_the_desk(tmp_path: Path) -> None:
+    """R-M-3 and the ablation: each guard-off run, made in a worker of its own, is lifted by the same simulated person
+    as the baseline, so none of them stops trading at the first pause (alone, the baseline trades twice)."""
+    out = tmp_path / "ablation.json"
+    code, output = _run(
+        ["backtest", "--sim", "--symbols", "ETH", "--days", "5", "--resume-after", "1h", "--reset-after", "2h",
+         "--ablate", "--jobs", "2", "--json", str(out), "--out", str(tmp_path / "abl")],
+        tmp_path,
+    )  # fmt: skip
+    assert code == 0, output
+    data = json.loads(out.read_text())
+    assert data["supervision"] == {"resume_after_s": 3600.0, "reset_after_s": 7200.0}
+    assert data["paused_times"] > 1
+    assert min(row["trades"] for row in data["ablation"]) > 2
