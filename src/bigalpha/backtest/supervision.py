@@ -8,9 +8,11 @@ who resumes trading `resume_after` after a pause began and resets the kill switc
 tripped, through the functions those CLI commands call, each act stamped with its own moment.
 
 `Supervisor` hears each pause and trip as the engine publishes it (the signal bus) and acts before the engine is
-shown the first tick at or after the moment its delay ends. A backtest shows the engine only the ticks where
-something can happen, and nothing a latch governs (an entry) happens on a tick it is not shown, so acting there
-is acting at that moment: a run shown every bar acts on the same moments.
+shown the first tick at or after the moment its delay ends; the backtest shows that tick with every symbol, as a
+run shown every bar does (a switch reset while the health factor is still critical trips again there). A
+backtest shows the engine only the ticks where something can happen, and nothing a latch governs (an entry)
+happens on a tick it is not shown, so acting there is acting at that moment: a run shown every bar acts on the
+same moments.
 """
 
 from __future__ import annotations
