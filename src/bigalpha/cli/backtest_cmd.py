@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeVar
 
@@ -291,14 +292,16 @@ def register(app: typer.Typer) -> None:
 def _supervision(resume_after: str | None, reset_after: str | None) -> Supervision:
     from bigalpha.backtest.supervision import Supervision
 
-    delays = {}
-    for option, text in (("--resume-after", resume_after), ("--reset-after", reset_after)):
-        if text is not None:
-            try:
-                delays[option] = parse_duration(text)
-            except typer.BadParameter as error:
-                fail(f"{option}: {error}", code=2)
-    return Supervision(resume_after=delays.get("--resume-after"), reset_after=delays.get("--reset-after"))
+    return Supervision(_delay("--resume-after", resume_after), _delay("--reset-after", reset_after))
+
+
+def _delay(option: str, text: str | None) -> timedelta | None:
+    if text is None:
+        return None
+    try:
+        return parse_duration(text)
+    except typer.BadParameter as error:
+        fail(f"{option}: {error}", code=2)
 
 
 def _latch_note(summary: dict[str, Any]) -> str:

@@ -166,10 +166,16 @@ def test_bad_input_fails_with_a_clear_message(tmp_path: Path, args: list[str], m
     assert "Traceback" not in output
 
 
+# ETH over five days pauses (R-M-3) on the first and, with a person resuming an hour later, trips R-K-2 on the fourth.
+SUPERVISED = ["--sim", "--symbols", "ETH", "--days", "5"]
+PERSON = ["--resume-after", "1h", "--reset-after", "2h"]
+PERSON_DELAYS = {"resume_after_s": 3600.0, "reset_after_s": 7200.0}
+
+
 def test_a_person_modelled_at_the_desk_lifts_the_latches(tmp_path: Path) -> None:
     """R-M-3, R-K-4: unattended, the first pause holds to the end and the summary says so with the option that
     models a person; with `--resume-after` and `--reset-after`, the run trades on and the JSON records the delays."""
-    args = ["backtest", "--sim", "--symbols", "ETH", "--days", "5"]
+    args = ["backtest", *SUPERVISED]
     out = tmp_path / "alone.json"
     code, output = _run([*args, "--json", str(out), "--out", str(tmp_path / "alone")], tmp_path)
     assert code == 0, output
@@ -183,13 +189,12 @@ def test_a_person_modelled_at_the_desk_lifts_the_latches(tmp_path: Path) -> None
 
     out = tmp_path / "attended.json"
     code, output = _run(
-        [*args, "--resume-after", "1h", "--reset-after", "2h", "--json", str(out), "--out", str(tmp_path / "at"),
-         "--report", str(tmp_path / "at.html")],
+        [*args, *PERSON, "--json", str(out), "--out", str(tmp_path / "at"), "--report", str(tmp_path / "at.html")],
         tmp_path,
     )  # fmt: skip
     assert code == 0, output
     attended = json.loads(out.read_text())
-    assert attended["supervision"] == {"resume_after_s": 3600.0, "reset_after_s": 7200.0}
+    assert attended["supervision"] == PERSON_DELAYS
     assert attended["paused_times"] > 1
     assert attended["paused_pct"] < alone["paused_pct"]
     assert attended["trades"] > alone["trades"]
@@ -207,12 +212,11 @@ def test_every_ablation_run_has_the_same_person_at_the_desk(tmp_path: Path) -> N
     as the baseline, so none of them stops trading at the first pause (alone, the baseline trades twice)."""
     out = tmp_path / "ablation.json"
     code, output = _run(
-        ["backtest", "--sim", "--symbols", "ETH", "--days", "5", "--resume-after", "1h", "--reset-after", "2h",
-         "--ablate", "--jobs", "2", "--json", str(out), "--out", str(tmp_path / "abl")],
+        ["backtest", *SUPERVISED, *PERSON, "--ablate", "--jobs", "2", "--json", str(out), "--out", str(tmp_path / "abl")],
         tmp_path,
     )  # fmt: skip
     assert code == 0, output
     data = json.loads(out.read_text())
-    assert data["supervision"] == {"resume_after_s": 3600.0, "reset_after_s": 7200.0}
+    assert data["supervision"] == PERSON_DELAYS
     assert data["paused_times"] > 1
     assert min(row["trades"] for row in data["ablation"]) > 2
