@@ -44,7 +44,7 @@ from bigalpha.backtest.market import Lane, Market, MarketError
 from bigalpha.backtest.probe import ColumnWhaleProbe
 from bigalpha.backtest.setup_filters import TOLERANCE, SetupFilter, setup_filters
 from bigalpha.backtest.supervision import Supervision, Supervisor
-from bigalpha.backtest.wakeups import ShadowWakeups
+from bigalpha.backtest.wakeups import PositionWakeups, ShadowWakeups, Waker
 from bigalpha.clock import SimulatedClock
 from bigalpha.config import Settings
 from bigalpha.data.ports import Tick, tick_time
@@ -53,6 +53,7 @@ from bigalpha.engine.build import build_engine
 from bigalpha.engine.core import Engine
 from bigalpha.gate.learned import GateLearnedState
 from bigalpha.indicators.flow import FlowInputs
+from bigalpha.risk import period_at
 from bigalpha.store import Store
 from bigalpha.strategies.alpha_ofi import NAME as ALPHA_OFI
 from bigalpha.strategies.base import Strategy
@@ -63,6 +64,7 @@ FloatArray = npt.NDArray[np.float64]
 Progress = Callable[[int, int], None]
 _NEVER = 10**9  # ticks between checkpoints: only the final one is written
 _TOLERANCE = 1e-9  # the candidate filter is a superset: a bar within rounding of the threshold is shown
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -134,6 +136,24 @@ def _health_critical(settings: Settings, market: Market) -> BoolArray:
     starts = critical.copy()
     starts[1:] &= ~critical[:-1]
     return starts | near
+
+
+def _period_starts(tick_ns: npt.NDArray[np.int64], settings: Settings) -> npt.NDArray[np.int64]:
+    """The first tick of each new trading day or session after the first tick: where the risk account rolls, and
+    R-K-1's session drawdown takes a new base and limit."""
+    if tick_ns.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    hour, hours = settings.risk.day_start_utc_hour, settings.setups.session.session_hours
+    period = period_at(_utc(int(tick_ns[0])), hour, hours)
+    starts = []
+    while (start := epoch_ns(period.until)) <= int(tick_ns[-1]):
+        starts.append(start)
+        period = period_at(period.until, hour, hours)
+    return np.unique(np.searchsorted(tick_ns, np.asarray(starts, dtype=np.int64), side="left"))
+
+
+def _utc(ns: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=ns // 1000)
 
 
 def _boundaries(tick_ns: npt.NDArray[np.int64], periods: list[timedelta]) -> BoolArray:
@@ -316,7 +336,14 @@ class _Loop:
         final = np.zeros(n, dtype=np.bool_)
         final[-1:] = True
         self.scheduled = np.flatnonzero(any_ofi | always_any | self.forced | final)
-        self.wakeups = ShadowWakeups(market.lanes, market.tick_ns, n, settings.positions, settings.indicators)
+        waker = Waker(market.lanes, market.tick_ns, n, settings.positions, settings.indicators)
+        self.wakeups = ShadowWakeups(waker)
+        self.position_wakeups = PositionWakeups(waker)
+        self.period_starts = _period_starts(market.tick_ns, settings)
+        self.period_start = _mask(n, self.period_starts)
+        # The tick after a close: the risk account learns of a close after that tick's kill-switch check, and the
+        # next check may trip it on the new streak (R-K-2) or the realized drawdown (R-K-1).
+        self.recheck = n
 
     def run(self, store: Store, supervisor: Supervisor | None = None) -> BotRun:
         engine, market = self.engine, self.market
@@ -332,9 +359,9 @@ class _Loop:
         i = 0
         while i < n:
             if not active:
-                nxt = self._next_shown(i, supervisor)
+                nxt = min(self._next_shown(i, supervisor), n)
                 if nxt > i:
-                    equity[i:nxt] = level
+                    in_market += self._between(equity, i, nxt, level)
                     i = nxt
                     if i >= n:
                         break
@@ -342,25 +369,23 @@ class _Loop:
             # switch reset while the health factor is still critical trips again on that tick (R-K-3).
             attend = supervisor is not None and supervisor.next_due_ns <= market.tick_ns[i]
             chosen = self._symbols_at(i, active, every=attend)
-            if chosen:
-                tick = reader.tick(i, chosen)
-                self._catch_up(i, (snap.symbol for snap in tick))
-                if tick:
-                    if attend and supervisor is not None:
-                        supervisor.act(tick_time(tick))  # before the engine sees the tick, as a person between ticks
-                    due = None if self.dense else self.wakeups.due_ids(i)
-                    engine.process_tick(tick, due_shadows=due)
-                    self.wakeups.after_tick(i, (snap.symbol for snap in tick), engine.open_shadows, due)
-                    ticks += 1
-                    lanes += len(tick)
-                    if engine.summary.signals != signals:
-                        signals = engine.summary.signals
-                        self._cooldowns()
-                    active = self._active()
-                    level = float(engine.equity())
-            if engine.book.positions:
-                in_market += 1
-            equity[i] = level
+            tick = reader.tick(i, chosen) if chosen else ()
+            self._catch_up(i, (snap.symbol for snap in tick))
+            if tick:
+                if attend and supervisor is not None:
+                    supervisor.act(tick_time(tick))  # before the engine sees the tick, as a person between ticks
+                self._process(i, tick)
+                ticks += 1
+                lanes += len(tick)
+                if engine.summary.signals != signals:
+                    signals = engine.summary.signals
+                    self._cooldowns()
+                active = self._active()
+                level = float(engine.equity())
+                in_market += 1 if engine.book.positions else 0
+                equity[i] = level
+            else:
+                in_market += self._between(equity, i, i + 1, level)  # a candidate bar a cool-down kept from showing
             i += 1
             if self.progress is not None and i % report_every == 0:
                 self.progress(i, n)
@@ -382,14 +407,57 @@ class _Loop:
             open_positions=list(engine.book.positions.values()),
         )
 
+    def _process(self, i: int, tick: Tick) -> None:
+        """Show the engine tick i, telling it which shadows and positions the tick's bars can change; then the next
+        wake-ups of those it judged."""
+        engine = self.engine
+        closed = engine.summary.closed
+        if self.dense:
+            engine.process_tick(tick)
+            self.wakeups.after_tick(i, (snap.symbol for snap in tick), engine.open_shadows)
+            return
+        due = self.wakeups.due_ids(i)
+        quiet = self.position_wakeups.quiet(i, self.broker.pending_positions())
+        engine.process_tick(tick, due_shadows=due, quiet_positions=quiet)
+        self.wakeups.after_tick(i, (snap.symbol for snap in tick), engine.open_shadows, due)
+        floor = engine.parts.risk.unrealized_floor()
+        self.position_wakeups.after_tick(i, engine.book.positions.values(), engine.exit_states, floor, quiet)
+        if engine.summary.closed != closed:
+            self.recheck = i + 1
+
     def _next_shown(self, i: int, supervisor: Supervisor | None) -> int:
-        """With no position or order open, the first tick from i on where something can happen (n: none)."""
+        """With no order waiting for a fill, the first tick from i on where something can happen (n: none)."""
         n = self.market.tick_ns.shape[0]
         k = int(np.searchsorted(self.scheduled, i))
         nxt = min(int(self.scheduled[k]) if k < self.scheduled.shape[0] else n, self.wakeups.earliest())
+        if self.engine.book.positions:
+            nxt = min(nxt, self.position_wakeups.earliest())
+            k = int(np.searchsorted(self.period_starts, i))
+            if k < self.period_starts.shape[0]:
+                nxt = min(nxt, int(self.period_starts[k]))
         if supervisor is not None:
             nxt = min(nxt, int(np.searchsorted(self.market.tick_ns, supervisor.next_due_ns)))
-        return nxt
+        return min(nxt, self.recheck) if self.recheck >= i else nxt
+
+    def _between(self, equity: FloatArray, start: int, end: int, level: float) -> int:
+        """Ticks [start, end) are not shown: their equity, the open positions marked at each tick's closes as the
+        engine marks them (`Engine.equity`); and how many of them have a position open."""
+        book = self.engine.book
+        if not book.positions:
+            equity[start:end] = level
+            return 0
+        ticks = np.arange(start, end, dtype=np.int64)
+        closes: dict[Symbol, list[float]] = {}
+        for symbol in {p.symbol for p in book.positions.values()}:
+            lane = self.market.lanes[symbol]
+            bar = np.searchsorted(lane.tick, ticks, side="right") - 1
+            if bar[0] < 0:
+                continue  # not yet a bar of its own: marked at its entry, as the engine marks it
+            closes[symbol] = lane.close[bar].tolist()
+        for k in range(end - start):
+            marks = {symbol: Decimal(repr(column[k])) for symbol, column in closes.items()}
+            equity[start + k] = float(book.equity(marks))
+        return end - start
 
     def _catch_up(self, i: int, shown: Iterable[Symbol]) -> None:
         """Tick i shows these symbols: their filtered setups first take in the bars they were not shown."""
@@ -407,16 +475,21 @@ class _Loop:
         for s, mask in self.ofi.items():
             if mask[i] and now >= self.next_allowed.get(s, -1):
                 chosen.add(s)
-        if (not chosen and self.forced[i]) or i == self.market.tick_ns.shape[0] - 1:
+        held = {p.symbol for p in self.engine.book.positions.values()}
+        chosen |= self.position_wakeups.due(i) if held else set()
+        last = i == self.market.tick_ns.shape[0] - 1
+        forced = self.forced[i] or i == self.recheck or (held and self.period_start[i])
+        if (not chosen and forced) or last:
             # the last tick shows every symbol: open shadows close, and positions are marked, at the last close
             chosen = {s for s in self.market.symbols if self.present[s][i]}
+        elif chosen:
+            # Every open position is marked at its symbol's close of the tick (the kill switch's drawdown, R-K-1).
+            chosen |= {s for s in held if self.present[s][i]}
         return chosen
 
     def _active(self) -> set[Symbol]:
-        engine = self.engine
-        active = {p.symbol for p in engine.book.positions.values()}
-        active |= {s for s in self.market.symbols if self.broker.has_pending(str(s))}
-        return active
+        """The symbols shown every bar: those with an order waiting for the next bar's open."""
+        return {s for s in self.market.symbols if self.broker.has_pending(str(s))}
 
     def _cooldowns(self) -> None:
         if self.ofi_strategy is None:

@@ -146,6 +146,15 @@ class BacktestBroker:
     def has_pending(self, symbol: str) -> bool:
         return bool(self._pending.get(symbol))
 
+    def pending_positions(self) -> set[str]:
+        """The positions with an order waiting for the next bar's open."""
+        return {
+            str(working.order.position_id)
+            for pending in self._pending.values()
+            for working in pending
+            if working.order.position_id is not None
+        }
+
     def _reducible(self, order: Order) -> Decimal:
         net = self._net.get((order.account, order.symbol), Decimal(0))
         return max(net, Decimal(0)) if order.side is OrderSide.SELL else max(-net, Decimal(0))

@@ -230,10 +230,17 @@ class Engine:
         self._checkpoint(force=True)
         return self.summary
 
-    def process_tick(self, tick: Tick, *, due_shadows: Collection[str] | None = None) -> None:
-        """Process one tick. `due_shadows`, when given, are the only open shadows this tick's bars can change (a
-        backtest knows them in advance, `bigalpha.backtest.wakeups`); None judges every shadow of the tick's
-        symbols."""
+    def process_tick(
+        self,
+        tick: Tick,
+        *,
+        due_shadows: Collection[str] | None = None,
+        quiet_positions: Collection[str] = (),
+    ) -> None:
+        """Process one tick. `due_shadows`, when given, are the only open shadows this tick's bars can change, and
+        `quiet_positions` open positions they cannot change (a backtest knows both in advance,
+        `bigalpha.backtest.wakeups`): the exit policy does not judge those. By default every shadow of the tick's
+        symbols and every position is judged."""
         now = tick_time(tick)
         if self.last_tick is not None and now <= self.last_tick:
             return  # already processed before a restart
@@ -251,7 +258,7 @@ class Engine:
         self._send_unsent(now)
         self._pay_funding(now)
         self._check_kill_switch(now)
-        self._manage_positions(now)
+        self._manage_positions(now, quiet_positions)
         # Strategies run even while the kill switch holds: their signals are refused by the risk gate with the
         # reason, stored and shadowed (L-SHADOW-1 follows every signal), so a halt is visible, not silent.
         for strategy in self.parts.strategies:
@@ -310,12 +317,12 @@ class Engine:
                 self._exit(position, position.quantity, "flatten", now)
 
     # -- exits -----------------------------------------------------------------------------------
-    def _manage_positions(self, now: datetime) -> None:
+    def _manage_positions(self, now: datetime, quiet: Collection[str] = ()) -> None:
         if not self.book.positions:
             return  # nothing to manage: skip the store query (a backtest's flat bars stay cheap)
         working = self.store.working_position_ids()
         for position in list(self.book.positions.values()):
-            if position.id in working or position.quantity <= 0:
+            if position.id in working or position.id in quiet or position.quantity <= 0:
                 continue
             context = self.contexts.get(position.symbol)
             snapshot = self.snapshots.get(position.symbol)

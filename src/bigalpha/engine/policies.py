@@ -106,3 +106,8 @@ class RiskPolicy(Protocol):
         """A caller in this process changed a latch in the store (a trip, a reset, a resume): re-read the latches
         at the next tick."""
         ...
+
+    def unrealized_floor(self) -> Decimal | None:
+        """The open positions' total unrealized P&L below which the kill switch trips on the account as it stands
+        (R-K-1); None when no mark can trip it. It changes only on a close, a latch, or a new day or session."""
+        ...

@@ -38,6 +38,7 @@ from bigalpha.risk import (
     risk_events,
     roll_to,
     trip_kill_switch,
+    unrealized_floor,
     with_kill_switch,
 )
 from bigalpha.store import Store
@@ -174,6 +175,9 @@ class RiskGatePolicy:
         """Re-read the latches at the next tick: for callers in this process (an API request that trips the
         kill switch) that need not wait for the once-a-second poll."""
         self._latches_read_at = None
+
+    def unrealized_floor(self) -> Decimal | None:
+        return unrealized_floor(self._account(), self.settings.risk)
 
     def _latches_due(self) -> bool:
         self._fresh = False

@@ -30,6 +30,7 @@ from bigalpha.risk.kill_switch import (
     request_flatten,
     reset_kill_switch,
     trip_kill_switch,
+    unrealized_floor,
 )
 from bigalpha.risk.latches import (
     FLATTEN_KEY,
@@ -102,5 +103,6 @@ __all__ = [
     "roll_to",
     "session_start",
     "trip_kill_switch",
+    "unrealized_floor",
     "with_kill_switch",
 ]

@@ -185,6 +185,17 @@ def kill_switch_verdict(  # noqa: PLR0911 - one exit per rule, in priority order
     )
 
 
+def unrealized_floor(account: AccountState, config: RiskConfig) -> Decimal | None:
+    """The open positions' total unrealized P&L below which R-K-1 trips on the account as it stands: the session
+    drawdown `drawdown_base − (equity + unrealized)` exceeds its limit exactly when the unrealized P&L is below
+    `drawdown_base − equity − limit`. None when no mark can trip it: the switch is already tripped, or the
+    session-start equity is not positive (R-K-1 then blocks entries without tripping)."""
+    start = account.equity_at_session_start_usd
+    if account.kill_switch.tripped or start <= 0:
+        return None
+    return account.drawdown_base_usd - account.equity_usd - start * _decimal(config.kill_drawdown_pct)
+
+
 @functools.lru_cache(maxsize=8, typed=True)
 def _decimal(value: float) -> Decimal:
     # The configured fraction, asked for on every tick: its Decimal is made once (Decimal is immutable).

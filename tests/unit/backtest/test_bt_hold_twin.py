@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from bigalpha.backtest.hold_twin import LaneClusters
 from bigalpha.backtest.market import HeatmapRows, Lane, sim_market
-from bigalpha.backtest.wakeups import ShadowWakeups
+from bigalpha.backtest.wakeups import ShadowWakeups, Waker
 from bigalpha.config import Settings
 from bigalpha.data.sim import SimParams, generate
 from bigalpha.domain import Bar, PositionMeta, Regime, Symbol
@@ -154,7 +154,7 @@ def test_a_held_shadow_shown_on_its_wake_ups_ends_as_one_shown_every_bar(
         if _judge(dense, policy, lane, rows, clusters, bar):
             break
     tick_ns = int(START.timestamp()) * 1_000_000_000 + MINUTE_NS * (1 + np.arange(n, dtype=np.int64))
-    wakeups = ShadowWakeups({SYMBOL: lane}, tick_ns, n, cfg.positions, cfg.indicators)
+    wakeups = ShadowWakeups(Waker({SYMBOL: lane}, tick_ns, n, cfg.positions, cfg.indicators))
     wakeups.after_tick(0, [SYMBOL], {sparse.id: sparse}, set())
     policy = PositionExitPolicy(cfg)
     bar = wakeups.earliest()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import numpy as np
 import pytest
@@ -13,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bigalpha.backtest.market import Lane
-from bigalpha.backtest.wakeups import ShadowWakeups, first_touch
+from bigalpha.backtest.wakeups import PositionWakeups, ShadowWakeups, Waker, first_touch
 from bigalpha.config.positions import HoldConfig, PositionsConfig
-from bigalpha.domain import Symbol
+from bigalpha.domain import AccountName, Position, PositionId, Side, Symbol
 from bigalpha.indicators.columns import SnapshotArrays
 from bigalpha.learning.shadow import Shadow
 
@@ -131,7 +132,7 @@ START_NS = int(datetime(2024, 1, 1, tzinfo=UTC).timestamp()) * 1_000_000_000
 def _wakeups(rows: list[tuple[float, float, float]], hold: HoldConfig | None = None) -> ShadowWakeups:
     lane = _lane(rows)
     tick_ns = START_NS + MINUTE_NS * (1 + np.arange(len(rows), dtype=np.int64))
-    return ShadowWakeups({Symbol("ETH"): lane}, tick_ns, len(rows), PositionsConfig(hold=hold or HoldConfig()))
+    return ShadowWakeups(Waker({Symbol("ETH"): lane}, tick_ns, len(rows), PositionsConfig(hold=hold or HoldConfig())))
 
 
 def test_a_shadow_wakes_on_the_bar_that_reaches_its_next_target() -> None:
@@ -240,3 +241,69 @@ def _meta(values: dict[str, object]) -> dict[str, object]:
         "nearest_cluster_usd": None,
         "verdict_evidence": [],
     }
+
+
+def _position(
+    position_id: str, *, quantity: str = "1", stop: str = "99", targets: tuple[str, ...] = ("101", "102")
+) -> Position:
+    return Position(
+        id=PositionId(position_id),
+        symbol=Symbol("ETH"),
+        side=Side.LONG,
+        account=AccountName("hot"),
+        opened_at=datetime(2024, 1, 1, 0, 0, tzinfo=UTC),
+        entry_price=Decimal(100),
+        quantity=Decimal(quantity),
+        initial_quantity=Decimal(quantity),
+        leverage=3,
+        margin=Decimal(33),
+        stop_price=Decimal(stop),
+        targets=tuple(Decimal(t) for t in targets),
+    )
+
+
+def _position_wakeups(rows: list[tuple[float, float, float]]) -> PositionWakeups:
+    tick_ns = START_NS + MINUTE_NS * (1 + np.arange(len(rows), dtype=np.int64))
+    return PositionWakeups(Waker({Symbol("ETH"): _lane(rows)}, tick_ns, len(rows), PositionsConfig()))
+
+
+QUIET = [(100.0, 100.4, 99.6)] * 8
+
+
+def test_a_position_wakes_on_the_bar_that_reaches_its_stop_and_is_quiet_before() -> None:
+    """P-STOP-1: a position is judged where `evaluate_exits` can act on it, and nowhere else, unless an order of its
+    own waits for a fill."""
+    rows = [*QUIET[:4], (100.0, 100.4, 99.0), *QUIET[:3]]
+    wakeups = _position_wakeups(rows)
+    wakeups.after_tick(0, [_position("pos-1")], {}, None, quiet=())
+    assert wakeups.earliest() == 4
+    assert wakeups.quiet(3, pending=()) == {"pos-1"}
+    assert wakeups.quiet(3, pending={"pos-1"}) == set()
+    assert wakeups.quiet(4, pending=()) == set()
+    assert wakeups.due(4) == {Symbol("ETH")}
+    wakeups.after_tick(4, [], {}, None, quiet=())
+    assert wakeups.earliest() == len(rows)  # closed: never again
+
+
+def test_a_position_wakes_where_its_loss_can_trip_the_session_drawdown() -> None:
+    """R-K-1: with 0.7 USD of unrealized loss left before the kill switch trips, a one-unit long from 100 is shown
+    from the first bar that reaches 99.3, before its stop at 99."""
+    rows = [*QUIET[:2], (100.0, 100.4, 99.3), *QUIET[:2], (100.0, 100.4, 99.0), *QUIET[:2]]
+    wakeups = _position_wakeups(rows)
+    wakeups.after_tick(0, [_position("pos-1")], {}, Decimal("-0.7"), quiet=())
+    assert wakeups.earliest() == 2
+    wakeups.after_tick(0, [_position("pos-1")], {}, None, quiet={"pos-1"})  # the switch tripped: the stop alone
+    assert wakeups.earliest() == 5
+
+
+def test_two_positions_each_wake_where_their_share_of_the_floor_is_lost() -> None:
+    """R-K-1 over k positions: their total loss passes the floor only if one of them loses a k-th of it, so with a
+    floor of −1 USD two one-unit longs from 100 are shown from the first bar reaching 99.5, not 99."""
+    rows = [*QUIET[:3], (100.0, 100.4, 99.45), *QUIET[:4]]
+    wakeups = _position_wakeups(rows)
+    one, two = _position("pos-1"), _position("pos-2")
+    wakeups.after_tick(0, [one], {}, Decimal(-1), quiet=())
+    assert wakeups.earliest() == len(rows)  # alone, its loss never reaches 1 USD on these bars
+    wakeups.after_tick(0, [one, two], {}, Decimal(-1), quiet={"pos-1"})  # a second position: the level is redone
+    assert wakeups.earliest() == 3
+    assert wakeups.quiet(3, pending=()) == set()

@@ -9,6 +9,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from risk_factories import T0, account, context, minutes, position, settings, signal
 
 from bigalpha.bus import SignalBus
@@ -22,6 +25,7 @@ from bigalpha.risk import (
     RiskStateError,
     evaluate_kill_switch,
     evaluate_risk,
+    kill_switch_verdict,
     load_kill_switch,
     on_position_closed,
     on_resume,
@@ -29,6 +33,7 @@ from bigalpha.risk import (
     request_flatten,
     reset_kill_switch,
     trip_kill_switch,
+    unrealized_floor,
     with_kill_switch,
 )
 from bigalpha.store import Store
@@ -210,3 +215,29 @@ def test_damaged_record_is_a_clear_error_and_reset_rewrites_it(bus: SignalBus) -
         load_kill_switch(bus.store)
     reset_kill_switch(bus, "cli", "repair", T0)
     assert not load_kill_switch(bus.store).tripped
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(
+    equity=st.decimals(Decimal(1000), Decimal(2000), places=2),
+    base=st.decimals(Decimal(1000), Decimal(2000), places=2),
+    unrealized=st.decimals(Decimal(-100), Decimal(100), places=4),
+    pct=st.sampled_from([0.012, 0.001, 0.00001]),
+)
+def test_the_unrealized_floor_is_where_the_session_drawdown_trips(
+    equity: Decimal, base: Decimal, unrealized: Decimal, pct: float
+) -> None:
+    """R-K-1 as a price level: an account trips on its marks exactly when the open positions' unrealized P&L is
+    below `unrealized_floor` (a backtest shows a position from the bar whose close could take it there)."""
+    cfg = RISK.model_copy(update={"kill_drawdown_pct": pct})
+    acct = account(equity_usd=equity, drawdown_base_usd=base, unrealized_pnl_usd=unrealized)
+    floor = unrealized_floor(acct, cfg)
+    assert floor is not None
+    decision = kill_switch_verdict(acct, None, None, cfg)
+    assert (decision.trip is KillCause.SESSION_DRAWDOWN) == (unrealized < floor)
+
+
+def test_no_mark_trips_a_tripped_switch_or_an_account_without_session_equity() -> None:
+    tripped = with_kill_switch(account(), KillSwitchState(tripped=True, cause=KillCause.MANUAL, reason="test"))
+    assert unrealized_floor(tripped, RISK) is None
+    assert unrealized_floor(account(equity_at_session_start_usd=Decimal(0)), RISK) is None
