@@ -13,7 +13,7 @@ from bigalpha.domain import Event, EventId, EventType, GuardName, LogTag, new_id
 from bigalpha.engine.book import EXIT_STATE_PREFIX
 from bigalpha.learning.review import guard_effectiveness, probation_review, slippage_review
 from bigalpha.learning.whale_tuning import WhaleIntentAnswers, adopt, tune_whale_threshold
-from bigalpha.positions import HoldState, max_pain_hit_rate, max_pain_record
+from bigalpha.positions import HoldState, MaxPainRecord, max_pain_hit_rate, max_pain_record
 from bigalpha.store.mapping import JsonText, dumps, json_list_text, json_object_text
 
 if TYPE_CHECKING:
@@ -58,6 +58,53 @@ class TuningHistory:
         self._source = (engine, engine.store)
 
 
+class ClosedTrades:
+    """The closed positions the 4-hour review reads, kept from one run to the next, with their L-MP-1 records.
+
+    A closed position is final: the engine is the only writer of positions and never changes one once it is closed,
+    nor its exit state. So a run reads from the store only the positions closed since the latest it holds, and the
+    max-pain record of each new one; a long backtest's review no longer reads every trade of the run again every
+    4 hours. The first read by an engine comes from the store whole, and so does the first after the engine or its
+    store is another object (a restart in the same process)."""
+
+    def __init__(self) -> None:
+        self._source: tuple[Engine, Store] | None = None
+        self._positions: list[Position] = []
+        self._ids: set[str] = set()
+        self._records: list[MaxPainRecord] = []
+        self._recorded = 0  # how many of the positions' records are in `_records`
+
+    def positions(self, engine: Engine) -> list[Position]:
+        """Every closed position, by closing time, as `Store.closed_positions` reads them."""
+        store = engine.store
+        if self._source is None or self._source[0] is not engine or self._source[1] is not store:
+            self._source = (engine, store)
+            self._positions, self._ids, self._records, self._recorded = [], set(), [], 0
+        latest = self._positions[-1].closed_at if self._positions else None
+        for position in store.closed_positions(since=latest):
+            if position.id not in self._ids:  # closed at the latest instant held: read again, kept once
+                self._positions.append(position)
+                self._ids.add(position.id)
+        return list(self._positions)
+
+    def max_pain_records(self, engine: Engine) -> list[MaxPainRecord]:
+        """L-MP-1's record of each TRUE TREND position with a known max pain at entry, among those `positions` read
+        last, with the hold state its exit state stored."""
+        fresh = self._positions[self._recorded :]
+        # Whether a trade has a record depends on its metadata only (TRUE TREND, a known max pain at entry), never on
+        # its hold state: only those trades' states are read, most trades' not at all.
+        recorded = [position for position in fresh if max_pain_record(position, HoldState()) is not None]
+        keys = [EXIT_STATE_PREFIX + position.id for position in recorded]
+        states = engine.store.get_states(keys) if keys else {}
+        for position in recorded:
+            state = states.get(EXIT_STATE_PREFIX + position.id)
+            record = max_pain_record(position, HoldState.from_dict(state) if state else HoldState())
+            if record is not None:
+                self._records.append(record)
+        self._recorded = len(self._positions)
+        return list(self._records)
+
+
 def history_text(texts: list[str]) -> JsonText:
     """The stored history `{"runs": [...]}` of runs with these texts: the text `dumps` writes of it."""
     return JsonText(json_object_text([("runs", json_list_text(texts))]))
@@ -66,6 +113,7 @@ def history_text(texts: list[str]) -> JsonText:
 def learning_jobs(settings: Settings, engine: Callable[[], Engine]) -> list[Job]:
     """The 4-hour review; it reads the store and updates the gate's learned state (persisted by the engine)."""
     history = TuningHistory()
+    closed = ClosedTrades()
     answers = WhaleIntentAnswers(settings)  # G-WHALE-3's answers, from one tuning run to the next
 
     def review(now: datetime) -> None:
@@ -73,7 +121,7 @@ def learning_jobs(settings: Settings, engine: Callable[[], Engine]) -> list[Job]
         window_start = now - timedelta(hours=settings.learning.review_interval_hours)
         lookback = window_start - timedelta(days=1)
         closed_shadows = current.store.shadow_outcomes(since=lookback)
-        trades = current.store.closed_positions()
+        trades = closed.positions(current)
         # L-SHADOW-1 pairs each live trade closed in this window with its shadow, opened at the trade's signal: a
         # trade held longer than the lookback needs its shadow read from further back.
         held_since = min((p.opened_at for p in trades if p.closed_at and p.closed_at > window_start), default=None)
@@ -83,7 +131,7 @@ def learning_jobs(settings: Settings, engine: Callable[[], Engine]) -> list[Job]
         learned, slippage = slippage_review(paired, trades, current.learned, settings, window_start=window_start)
         learned, probation = probation_review(trades, learned, settings)
         guards = guard_effectiveness(closed_shadows)
-        magnet = _max_pain_review(current, trades, settings)
+        magnet = _max_pain_review(closed.max_pain_records(current), settings)
         changed = learned != current.learned
         current.learned = learned
         with current.bus.transaction() as tx:
@@ -157,19 +205,9 @@ def learning_jobs(settings: Settings, engine: Callable[[], Engine]) -> list[Job]
     ]
 
 
-def _max_pain_review(current: Engine, trades: list[Position], settings: Settings) -> dict[str, object]:
+def _max_pain_review(records: list[MaxPainRecord], settings: Settings) -> dict[str, object]:
     """L-MP-1: the max-pain target hit rate of TRUE TREND trades; above 60% it recommends raising the
     conviction of magnet-aligned trades (a recommendation in the review event; nothing is changed)."""
-    records = []
-    # Whether a trade has a record depends on its metadata only (TRUE TREND, a known max pain at entry), never on its
-    # hold state: only those trades' states are read, most trades' not at all.
-    recorded = [position for position in trades if max_pain_record(position, HoldState()) is not None]
-    states = current.store.get_states([EXIT_STATE_PREFIX + position.id for position in recorded]) if recorded else {}
-    for position in recorded:
-        state = states.get(EXIT_STATE_PREFIX + position.id)
-        record = max_pain_record(position, HoldState.from_dict(state) if state else HoldState())
-        if record is not None:
-            records.append(record)
     rate = max_pain_hit_rate(records)
     recommend = rate is not None and rate > settings.learning.max_pain_hit_rate
     return {

@@ -147,7 +147,7 @@ def probation_review(
     changes: dict[str, str] = {}
     for symbol, positions in by_symbol.items():
         pnls = [float(net_pnl(p)) for p in positions]
-        golden = [float(net_pnl(p)) for p in positions if _in_golden_hour(p, settings)]
+        golden = [pnl for p, pnl in zip(positions, pnls, strict=True) if _in_golden_hour(p, settings)]
         if symbol in probation:
             recent = pnls[-config.probation_release_trades :]
             pf = profit_factor(recent)

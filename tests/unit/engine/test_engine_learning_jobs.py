@@ -27,7 +27,7 @@ from bigalpha.gate.learned import GateLearnedState
 from bigalpha.positions import HoldState, max_pain_hit_rate, max_pain_record
 from bigalpha.store import Store, StoreTx
 from bigalpha.store.mapping import dumps
-from bigalpha.store.tables import StateRow
+from bigalpha.store.tables import PositionRow, StateRow
 from store_cases import T0, make_position, make_shadow, make_signal
 
 SETTINGS = load_settings(env={})
@@ -158,6 +158,9 @@ class _NotingReads:
         self.asked.append(list(keys))
         return self.store.get_states(keys)
 
+    def closed_positions(self, since: datetime | None = None) -> list[Position]:
+        return self.store.closed_positions(since)
+
 
 def _reference_review(store: Store, trades: list[Position], settings: Settings) -> dict[str, object]:
     """The review as it was: every trade's hold state read, each record built from it."""
@@ -194,10 +197,12 @@ def test_the_max_pain_review_reads_only_the_states_that_count(
     store: Store, trades: list[tuple[bool, bool, float | None, bool | None]]
 ) -> None:
     """Whether a trade has a max-pain record depends on its metadata only: the states of the others are not read,
-    and the report is the one made from every trade's state."""
+    and the report is the one made from every trade's state. A trade's state is read once: the next review reads
+    only the trades closed since (a closed position and its exit state are final)."""
     with store.transaction() as tx:
         tx.connection.execute(delete(StateRow))
-    base = make_position()
+        tx.connection.execute(delete(PositionRow))
+    base = dataclasses.replace(make_position(), signal_id=None)
     positions = []
     for n, (has_meta, true_trend, max_pain, hit) in enumerate(trades):
         meta = (
@@ -205,20 +210,31 @@ def test_the_max_pain_review_reads_only_the_states_that_count(
             if has_meta and base.meta is not None
             else None
         )
-        position = dataclasses.replace(base, id=PositionId(f"pos-{n}"), meta=meta)
+        closed_at = T0 + timedelta(minutes=n // 2)  # two closes at each instant
+        position = dataclasses.replace(
+            base, id=PositionId(f"pos-{n}"), meta=meta, quantity=Decimal(0), closed_at=closed_at
+        )
         positions.append(position)
         if hit is not None:
             state = HoldState(max_pain_hit=hit, max_pain_hit_at=T0 if hit else None)
             store.set_state(EXIT_STATE_PREFIX + position.id, state.to_dict(), T0)
-    expected = _reference_review(store, positions, SETTINGS)
-    reads = _NotingReads(store)
-    assert jobs._max_pain_review(SimpleNamespace(store=reads), positions, SETTINGS) == expected  # type: ignore[arg-type]
     counted = [
         EXIT_STATE_PREFIX + p.id
         for p in positions
         if p.meta is not None and p.meta.true_trend and p.meta.max_pain_at_entry is not None
     ]
-    assert reads.asked == ([counted] if counted else [])
+    half = len(positions) // 2
+    engine = SimpleNamespace(store=_NotingReads(store))
+    closed = jobs.ClosedTrades()
+    for batch in (positions[:half], positions[half:]):
+        with store.transaction() as tx:
+            for position in batch:
+                tx.save_position(position)
+        assert closed.positions(engine) == store.closed_positions()  # type: ignore[arg-type]
+        expected = _reference_review(store, store.closed_positions(), SETTINGS)
+        assert jobs._max_pain_review(closed.max_pain_records(engine), SETTINGS) == expected  # type: ignore[arg-type]
+    asked = [key for keys in engine.store.asked for key in keys]
+    assert sorted(asked) == sorted(counted)  # each read once
 
 
 def test_the_review_pairs_a_trade_held_for_days_with_its_shadow_and_judges_it_once(tmp_path: Path) -> None:
