@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Any
 from bigalpha.config import Settings
 from bigalpha.domain import Event, EventId, EventType, GuardName, LogTag, new_id
 from bigalpha.engine.book import EXIT_STATE_PREFIX
-from bigalpha.learning.review import guard_effectiveness, probation_review, slippage_review
+from bigalpha.learning.review import (
+    SymbolResults,
+    add_result,
+    guard_effectiveness,
+    probation_changes,
+    slippage_review,
+)
 from bigalpha.learning.whale_tuning import WhaleIntentAnswers, adopt, tune_whale_threshold
 from bigalpha.positions import HoldState, MaxPainRecord, max_pain_hit_rate, max_pain_record
 from bigalpha.store.mapping import JsonText, dumps, json_list_text, json_object_text
@@ -59,7 +65,8 @@ class TuningHistory:
 
 
 class ClosedTrades:
-    """The closed positions the 4-hour review reads, kept from one run to the next, with their L-MP-1 records.
+    """The closed positions the 4-hour review reads, kept from one run to the next, with their L-MP-1 records and
+    their L-PROB-1 results per symbol.
 
     A closed position is final: the engine is the only writer of positions and never changes one once it is closed,
     nor its exit state. So a run reads from the store only the positions closed since the latest it holds, and the
@@ -67,10 +74,12 @@ class ClosedTrades:
     4 hours. The first read by an engine comes from the store whole, and so does the first after the engine or its
     store is another object (a restart in the same process)."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
         self._source: tuple[Engine, Store] | None = None
         self._positions: list[Position] = []
         self._ids: set[str] = set()
+        self._pnls: dict[str, tuple[list[float], list[float]]] = {}  # symbol → (net P&Ls, golden-hour ones)
         self._records: list[MaxPainRecord] = []
         self._recorded = 0  # how many of the positions' records are in `_records`
 
@@ -79,13 +88,19 @@ class ClosedTrades:
         store = engine.store
         if self._source is None or self._source[0] is not engine or self._source[1] is not store:
             self._source = (engine, store)
-            self._positions, self._ids, self._records, self._recorded = [], set(), [], 0
+            self._positions, self._ids, self._records, self._recorded, self._pnls = [], set(), [], 0, {}
         latest = self._positions[-1].closed_at if self._positions else None
         for position in store.closed_positions(since=latest):
             if position.id not in self._ids:  # closed at the latest instant held: read again, kept once
                 self._positions.append(position)
                 self._ids.add(position.id)
+                pnls, golden = self._pnls.setdefault(position.symbol, ([], []))
+                add_result(position, self._settings, pnls, golden)
         return list(self._positions)
+
+    def results(self) -> dict[str, SymbolResults]:
+        """`symbol_results` of the positions `positions` read last (a store gives them in closing order)."""
+        return {symbol: SymbolResults(list(pnls), list(golden)) for symbol, (pnls, golden) in self._pnls.items()}
 
     def max_pain_records(self, engine: Engine) -> list[MaxPainRecord]:
         """L-MP-1's record of each TRUE TREND position with a known max pain at entry, among those `positions` read
@@ -113,7 +128,7 @@ def history_text(texts: list[str]) -> JsonText:
 def learning_jobs(settings: Settings, engine: Callable[[], Engine]) -> list[Job]:
     """The 4-hour review; it reads the store and updates the gate's learned state (persisted by the engine)."""
     history = TuningHistory()
-    closed = ClosedTrades()
+    closed = ClosedTrades(settings)
     answers = WhaleIntentAnswers(settings)  # G-WHALE-3's answers, from one tuning run to the next
 
     def review(now: datetime) -> None:
@@ -129,7 +144,7 @@ def learning_jobs(settings: Settings, engine: Callable[[], Engine]) -> list[Job]
         if held_since is not None and held_since - timedelta(days=1) < lookback:
             paired = current.store.shadow_outcomes(since=held_since - timedelta(days=1))
         learned, slippage = slippage_review(paired, trades, current.learned, settings, window_start=window_start)
-        learned, probation = probation_review(trades, learned, settings)
+        learned, probation = probation_changes(closed.results(), learned, settings)
         guards = guard_effectiveness(closed_shadows)
         magnet = _max_pain_review(closed.max_pain_records(current), settings)
         changed = learned != current.learned

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -134,28 +134,56 @@ def _in_golden_hour(position: Position, settings: Settings) -> bool:
     return settings.gate.golden_hour_start_utc <= hour < settings.gate.golden_hour_end_utc
 
 
+@dataclass(frozen=True, slots=True)
+class SymbolResults:
+    """One symbol's closed trades as L-PROB-1 reads them: each trade's net P&L in closing order, and those of the
+    trades opened in golden hour."""
+
+    pnls: Sequence[float]
+    golden: Sequence[float]
+
+
+def symbol_results(trades: Sequence[Position], settings: Settings) -> dict[str, SymbolResults]:
+    """`trades`' results per symbol, the symbols in the order their first trade closed."""
+    pnls: dict[str, list[float]] = defaultdict(list)
+    golden: dict[str, list[float]] = defaultdict(list)
+    for position in sorted(trades, key=lambda p: p.closed_at or p.opened_at):
+        add_result(position, settings, pnls[position.symbol], golden[position.symbol])
+    return {symbol: SymbolResults(values, golden[symbol]) for symbol, values in pnls.items()}
+
+
+def add_result(position: Position, settings: Settings, pnls: list[float], golden: list[float]) -> None:
+    """Append a closed trade's net P&L to its symbol's results (and to the golden-hour ones if it opened then)."""
+    pnl = float(net_pnl(position))
+    pnls.append(pnl)
+    if _in_golden_hour(position, settings):
+        golden.append(pnl)
+
+
 def probation_review(
     trades: Sequence[Position], learned: GateLearnedState, settings: Settings
 ) -> tuple[GateLearnedState, dict[str, str]]:
     """L-PROB-1: a symbol whose golden-hour PF is below 0.8 goes on probation (once it has enough trades);
     it is released when the PF of its last 20 trades is at least 1.0. Returns the changes with reasons."""
+    return probation_changes(symbol_results(trades, settings), learned, settings)
+
+
+def probation_changes(
+    results: Mapping[str, SymbolResults], learned: GateLearnedState, settings: Settings
+) -> tuple[GateLearnedState, dict[str, str]]:
+    """`probation_review` over the trades' results per symbol (`symbol_results`)."""
     config = settings.learning
-    by_symbol: dict[str, list[Position]] = defaultdict(list)
-    for position in sorted(trades, key=lambda p: p.closed_at or p.opened_at):
-        by_symbol[position.symbol].append(position)
     probation = set(learned.probation)
     changes: dict[str, str] = {}
-    for symbol, positions in by_symbol.items():
-        pnls = [float(net_pnl(p)) for p in positions]
-        golden = [pnl for p, pnl in zip(positions, pnls, strict=True) if _in_golden_hour(p, settings)]
+    for symbol, result in results.items():
         if symbol in probation:
-            recent = pnls[-config.probation_release_trades :]
+            recent = result.pnls[-config.probation_release_trades :]
             pf = profit_factor(recent)
             if len(recent) >= config.probation_release_trades and pf is not None and pf >= config.probation_release_pf:
                 probation.discard(symbol)
                 changes[symbol] = f"released: PF {pf:.2f} over its last {len(recent)} trades"
-        elif len(golden) >= config.probation_min_trades:
-            pf = profit_factor(golden)
+        elif len(result.golden) >= config.probation_min_trades:
+            pf = profit_factor(result.golden)
             if pf is not None and pf < config.probation_pf_below:
                 probation.add(symbol)
                 changes[symbol] = f"probation: golden-hour PF {pf:.2f} < {config.probation_pf_below}"

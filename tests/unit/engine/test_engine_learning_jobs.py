@@ -19,11 +19,12 @@ from sqlalchemy import delete, select
 
 from bigalpha.bus import SignalBus
 from bigalpha.config import Settings, load_settings
-from bigalpha.domain import Event, Position, PositionId
+from bigalpha.domain import Event, Position, PositionId, Symbol
 from bigalpha.engine import learning_jobs as jobs
 from bigalpha.engine.book import EXIT_STATE_PREFIX
 from bigalpha.engine.learning_jobs import TUNING_HISTORY, TUNING_KEY, learning_jobs
 from bigalpha.gate.learned import GateLearnedState
+from bigalpha.learning.review import probation_changes, probation_review, symbol_results
 from bigalpha.positions import HoldState, max_pain_hit_rate, max_pain_record
 from bigalpha.store import Store, StoreTx
 from bigalpha.store.mapping import dumps
@@ -225,7 +226,7 @@ def test_the_max_pain_review_reads_only_the_states_that_count(
     ]
     half = len(positions) // 2
     engine = SimpleNamespace(store=_NotingReads(store))
-    closed = jobs.ClosedTrades()
+    closed = jobs.ClosedTrades(SETTINGS)
     for batch in (positions[:half], positions[half:]):
         with store.transaction() as tx:
             for position in batch:
@@ -270,3 +271,47 @@ def test_the_review_pairs_a_trade_held_for_days_with_its_shadow_and_judges_it_on
     review(T0 + timedelta(hours=4))
     assert holder.engine.learned.slippage_bps == raised
     store.close()
+
+
+_RESULTS = st.lists(
+    st.tuples(
+        st.sampled_from(["BTC", "ETH"]),
+        st.integers(min_value=0, max_value=23),  # hour opened (golden hour or not)
+        st.decimals(min_value=-50, max_value=50, places=2),  # realized P&L
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(trades=_RESULTS)
+def test_the_probation_review_reads_each_closed_trade_once_and_judges_as_over_all_of_them(
+    store: Store, trades: list[tuple[str, int, Decimal]]
+) -> None:
+    """L-PROB-1: the review's results per symbol, kept from one run to the next, are those of every trade closed so
+    far, and so are its probation changes."""
+    with store.transaction() as tx:
+        tx.connection.execute(delete(PositionRow))
+    base = dataclasses.replace(make_position(), signal_id=None, quantity=Decimal(0))
+    positions = [
+        dataclasses.replace(
+            base,
+            id=PositionId(f"pos-{n}"),
+            symbol=Symbol(symbol),
+            opened_at=T0.replace(hour=hour),
+            closed_at=T0 + timedelta(days=1, minutes=n // 3),
+            realized_pnl=pnl,
+        )
+        for n, (symbol, hour, pnl) in enumerate(trades)
+    ]
+    engine = SimpleNamespace(store=store)
+    closed = jobs.ClosedTrades(SETTINGS)
+    learned = GateLearnedState.initial(SETTINGS)
+    for batch in (positions[: len(positions) // 3], positions[len(positions) // 3 :]):
+        with store.transaction() as tx:
+            for position in batch:
+                tx.save_position(position)
+        everything = store.closed_positions()
+        assert closed.positions(engine) == everything  # type: ignore[arg-type]
+        assert closed.results() == symbol_results(everything, SETTINGS)
+        assert probation_changes(closed.results(), learned, SETTINGS) == probation_review(everything, learned, SETTINGS)
