@@ -356,6 +356,7 @@ class _Loop:
         active: set[Symbol] = set()
         signals = engine.summary.signals
         report_every = max(n // 200, 1)
+        report_at = report_every  # the next bar count to report: reached by a step or jumped over by a skip
         i = 0
         while i < n:
             if not active:
@@ -387,8 +388,9 @@ class _Loop:
             else:
                 in_market += self._between(equity, i, i + 1, level)  # a candidate bar a cool-down kept from showing
             i += 1
-            if self.progress is not None and i % report_every == 0:
+            if self.progress is not None and i >= report_at:
                 self.progress(i, n)
+                report_at = (i // report_every + 1) * report_every
         if self.progress is not None:
             self.progress(n, n)
         last = engine.last_tick

@@ -185,3 +185,22 @@ def test_held_shadows_are_released_as_in_every_bar_runs_after_bars_not_shown(
         store.close()
     skipped = sum(_held_past_bars_not_shown(settings, market, row, every_bar[row.id], judged[row.id]) for row in rows)
     assert skipped > 0
+
+
+def test_progress_is_reported_through_the_bars_the_engine_is_not_shown(tmp_path: Path) -> None:
+    """The progress bar of a long run: a report each time the run passes another 1/200 of its bars, whether it
+    stepped onto that bar or skipped over it, and the last report is the whole run."""
+    settings = Settings()
+    symbols = tuple(s for s in default_symbols() if s.symbol == "ETH")
+    dataset = generate(SimParams(seed=7, start=datetime(2024, 1, 1, tzinfo=UTC), symbols=symbols), 1)
+    market = sim_market(dataset, "sim", settings.indicators.ofi_book_levels)
+    reports: list[tuple[int, int]] = []
+    result = run_whole_bot(
+        settings, market, tmp_path / "run.db", progress=lambda done, total: reports.append((done, total))
+    )
+    bars = market.tick_ns.shape[0]
+    assert result.extra["ticks_processed"] < bars / 4  # most bars skipped
+    assert reports[-1] == (bars, bars)
+    done = [d for d, _ in reports]
+    assert done == sorted(set(done))
+    assert len(done) >= 50  # of the 200 steps of 1/200 (a skip over several reports once)
