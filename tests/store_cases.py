@@ -135,6 +135,10 @@ def check_round_trips(store: Store) -> None:
     assert store.signals()[0] == signal
     assert store.get_order(order.client_order_id) == order
     assert store.fills(order.client_order_id) == [fill]
+    assert store.fill_trade_ids(order.client_order_id) == {fill.trade_id}
+    assert store.fill_trade_ids("ord-unknown") == set()
+    assert store.order_status(order.client_order_id) is order.status
+    assert store.order_status("ord-unknown") is None
     assert store.get_position(position.id) == position
     assert store.open_positions() == [position]
     assert store.working_position_ids() == set()  # the open order is not tied to a position
@@ -151,6 +155,7 @@ def check_round_trips(store: Store) -> None:
     assert store.open_positions() == []
     assert store.closed_positions() == [closed]
     assert store.order_filled_quantity(order.client_order_id) == Decimal("0.00415")
+    assert store.order_status(order.client_order_id) is OrderStatus.FILLED
     assert store.open_orders() == []
     exit_order = dataclasses.replace(make_order(2), position_id=position.id, reduce_only=True)
     with store.transaction() as tx:

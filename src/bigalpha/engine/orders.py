@@ -59,10 +59,9 @@ class OrderRouter:
 
     def record(self, order: Order, report: OrderReport, *, at: datetime) -> list[Fill]:
         """Record the fills of `report` not yet stored, and the order's status, in one transaction."""
-        known = {fill.trade_id for fill in self.store.fills(order.client_order_id)}
+        known = self.store.fill_trade_ids(order.client_order_id)
         new_fills = [fill for fill in report.fills if fill.trade_id not in known]
-        stored = self.store.get_order(order.client_order_id)
-        if not new_fills and stored is not None and stored.status is report.status:
+        if not new_fills and self.store.order_status(order.client_order_id) is report.status:
             return []
         with self.bus.transaction() as tx:
             tx.tx.save_order(

@@ -170,6 +170,15 @@ class Store:
         rows = self._prepared(_WORKING_POSITION_IDS)
         return {position_id for (position_id,) in rows if position_id is not None}  # None: refused by the query
 
+    def order_status(self, client_order_id: str) -> OrderStatus | None:
+        """The stored status of an order; None when the store does not have it."""
+        rows = self._prepared(_ORDER_STATUS, {"client_order_id": client_order_id})
+        return OrderStatus(rows[0][0]) if rows else None
+
+    def fill_trade_ids(self, client_order_id: str) -> set[str]:
+        """The trade ids of an order's stored fills (the router records each fill once, by its trade id)."""
+        return {trade_id for (trade_id,) in self._prepared(_FILL_TRADE_IDS, {"client_order_id": client_order_id})}
+
     def count_orders(self, *, position_id: str) -> int:
         [(count,)] = self._prepared(_COUNT_ORDERS, {"position_id": position_id})
         return int(count)
@@ -369,6 +378,8 @@ _WORKING_POSITION_IDS = (
     .where(OrderRow.position_id.is_not(None))
     .distinct()
 )
+_ORDER_STATUS = select(OrderRow.status).where(OrderRow.client_order_id == bindparam("client_order_id"))
+_FILL_TRADE_IDS = select(FillRow.trade_id).where(FillRow.client_order_id == bindparam("client_order_id"))
 _COUNT_ORDERS = select(func.count()).select_from(OrderRow).where(OrderRow.position_id == bindparam("position_id"))
 _CLOSED_POSITIONS = (
     select(PositionRow.__table__).where(PositionRow.closed_at.is_not(None)).order_by(PositionRow.closed_at)
