@@ -42,7 +42,7 @@ from bigalpha.backtest.contexts import (
 )
 from bigalpha.backtest.market import Lane, Market, MarketError
 from bigalpha.backtest.probe import ColumnWhaleProbe
-from bigalpha.backtest.setup_filters import TOLERANCE, SetupFilter, setup_filters
+from bigalpha.backtest.setup_filters import TOLERANCE, SetupFilter, bar_time, setup_filters
 from bigalpha.backtest.supervision import Supervision, Supervisor
 from bigalpha.backtest.wakeups import PositionWakeups, ShadowWakeups, Waker
 from bigalpha.clock import SimulatedClock
@@ -64,7 +64,6 @@ FloatArray = npt.NDArray[np.float64]
 Progress = Callable[[int, int], None]
 _NEVER = 10**9  # ticks between checkpoints: only the final one is written
 _TOLERANCE = 1e-9  # the candidate filter is a superset: a bar within rounding of the threshold is shown
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -144,16 +143,12 @@ def _period_starts(tick_ns: npt.NDArray[np.int64], settings: Settings) -> npt.ND
     if tick_ns.shape[0] == 0:
         return np.zeros(0, dtype=np.int64)
     hour, hours = settings.risk.day_start_utc_hour, settings.setups.session.session_hours
-    period = period_at(_utc(int(tick_ns[0])), hour, hours)
+    period = period_at(bar_time(int(tick_ns[0])), hour, hours)
     starts = []
     while (start := epoch_ns(period.until)) <= int(tick_ns[-1]):
         starts.append(start)
         period = period_at(period.until, hour, hours)
     return np.unique(np.searchsorted(tick_ns, np.asarray(starts, dtype=np.int64), side="left"))
-
-
-def _utc(ns: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=ns // 1000)
 
 
 def _boundaries(tick_ns: npt.NDArray[np.int64], periods: list[timedelta]) -> BoolArray:
