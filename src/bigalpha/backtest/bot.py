@@ -8,11 +8,13 @@
 2. a symbol's bar reaches the engine only when something can happen on it: a strategy may signal there (for
    Alpha-OFI, bars whose OFI and CVD pass its threshold and whose time is past its cool-down; for the tactical
    setups, the bars `setup_filters` keeps, the left-out ones handed from arrays to a setup that needs them; a
-   strategy the backtester knows no filter for sees every bar of the symbols it trades), a position or a working order is
-   open on the symbol, an open shadow trade (L-SHADOW-1) can change on the bar (`wakeups`: its stop, its next
-   target or its max pain is reached, its max hold runs out, or its TRUE TREND hold is still being judged), a
-   scheduled job or a funding time falls on the tick, or the kill switch may trip on it (R-K-3: the health
-   factor turns critical);
+   strategy the backtester knows no filter for sees every bar of the symbols it trades), an order waits on the
+   symbol for the next bar's open, an open shadow trade (L-SHADOW-1) or position can change on the bar (`wakeups`:
+   its stop, its next target or its max pain is reached, its max hold runs out, or its TRUE TREND hold is still
+   being judged; for a position also a mark that could trip R-K-1, and each new day or session while it is open),
+   a scheduled job or a funding time falls on the tick, a position closed on the tick before (the kill switch
+   judges the close then), or the kill switch may trip on it (R-K-3: the health factor turns critical); every tick
+   shown marks every open position;
 3. the resume point is saved once, at the end (`checkpoint_every`), since a backtest is re-run, not resumed.
 
 The filters only ever skip a bar on which the engine would have done nothing; `dense=True` shows every bar
