@@ -12,9 +12,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+from bigalpha.backtest.bot import _period_starts
 from bigalpha.backtest.market import Market, sim_market
 from bigalpha.backtest.results import BacktestResult
 from bigalpha.backtest.runner import run_whole_bot
+from bigalpha.backtest.setup_filters import bar_time
 from bigalpha.backtest.supervision import Supervision
 from bigalpha.config import Settings
 from bigalpha.data.ports import Tick, tick_time
@@ -119,3 +121,24 @@ def test_the_tick_after_a_close_is_judged_by_the_kill_switch_as_in_a_run_shown_e
     assert _events(settings, tmp_path / "sparse.db") == events
     assert sparse.trades == dense.trades
     assert sparse.extra["kill_switch_pct"] == dense.extra["kill_switch_pct"]
+
+
+@pytest.mark.parametrize(("day_start", "session_hours"), [(0, 8.0), (1, 8.0), (1, 7.0), (23, 24.0)])
+def test_the_ticks_that_start_a_day_or_session_are_those_where_the_period_changes(
+    day_start: int, session_hours: float
+) -> None:
+    """R-K-1's session drawdown re-bases where a new day or session starts (sessions tile each trading day, the
+    last one cut short at the next day's start): the ticks found are exactly those whose period differs from the
+    tick before, over two days of one-minute ticks starting mid-session."""
+    settings = Settings.model_validate(
+        {"risk": {"day_start_utc_hour": day_start}, "setups": {"session": {"session_hours": session_hours}}}
+    )
+    start = int(datetime(2025, 1, 1, 5, 30, tzinfo=UTC).timestamp()) * 1_000_000_000
+    tick_ns = start + 60_000_000_000 * np.arange(2 * 1440, dtype=np.int64)
+    periods = [period_at(bar_time(int(ns)), day_start, session_hours) for ns in tick_ns]
+    expected = [
+        k
+        for k in range(1, len(periods))
+        if (periods[k].day, periods[k].session) != (periods[k - 1].day, periods[k - 1].session)
+    ]
+    assert _period_starts(tick_ns, settings).tolist() == expected
