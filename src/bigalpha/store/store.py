@@ -233,10 +233,11 @@ class Store:
             return [mapping.position_from_row(row) for row in rows]
 
     def closed_positions(self, since: datetime | None = None) -> list[Position]:
-        """Closed positions by closing time (read as Core rows: the 4-hour review reads them all each time).
+        """Closed positions by closing time, from `since` on (read as Core rows).
 
-        The review reads every closed position every time, nearly all as the time before, and converting a row
-        (its money, times and JSON columns) and building its position is most of what reading it costs. A
+        A caller reading them again meets mostly the rows it met before (the 4-hour review keeps those itself now,
+        `ClosedTrades`, and reads only the newest), and converting a row (its money, times and JSON columns) and
+        building its position is most of what reading it costs. A
         position is a pure function of the driver's values of its row, and is immutable: one built from equal
         values (of the same types) the previous call met is that call's position."""
         if since is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -37,19 +38,25 @@ def _run(args: list[str], tmp_path: Path) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def _summary(args: list[str], out: Path, tmp_path: Path) -> tuple[dict[str, Any], str]:
+    """A command that succeeds and writes its JSON summary to `out` (named in `args`): the summary and the output."""
+    code, output = _run(args, tmp_path)
+    assert code == 0, output
+    return json.loads(out.read_text()), output
+
+
 def test_a_simulated_week_runs_the_four_hour_jobs_and_writes_every_output(tmp_path: Path) -> None:
     """L-SHADOW-1, L-GUARD-1: the 4-hour review runs on the simulated clock, and the guard table comes from
     the blocked shadows. P-PERP-1: the trades carry fees and funding."""
     out = tmp_path / "o.json"
     trades = tmp_path / "t.csv"
     report = tmp_path / "r.html"
-    code, output = _run(
+    data, _ = _summary(
         ["backtest", "--sim", "--days", "7", *QUICK, "--json", str(out), "--trades-csv", str(trades),
          "--report", str(report), "--out", str(tmp_path / "store")],
+        out,
         tmp_path,
     )  # fmt: skip
-    assert code == 0, output
-    data = json.loads(out.read_text())
     assert all(key in data for key in REQUIRED), sorted(set(REQUIRED) - set(data))
     assert data["jobs"]["learning_review"] == 7 * 6  # every 4 hours of a week, on the simulated clock
     assert data["jobs"]["whale_threshold_tuning"] == 7 * 2  # L-OPT-1: every 12 hours of the week
@@ -81,9 +88,7 @@ def test_ablation_reports_one_row_per_guard_whatever_the_runs_at_once(tmp_path: 
     for jobs in (2, 1):
         out = tmp_path / f"o{jobs}.json"
         args = ["backtest", "--sim", "--days", "1", *QUICK, "--ablate", "--jobs", str(jobs), "--json", str(out)]
-        code, output = _run([*args, "--out", str(tmp_path / f"store{jobs}")], tmp_path)
-        assert code == 0, output
-        summaries[jobs] = json.loads(out.read_text())
+        summaries[jobs], _ = _summary([*args, "--out", str(tmp_path / f"store{jobs}")], out, tmp_path)
     from bigalpha.backtest.ablation import switchable_guards
     from bigalpha.config import Settings
 
@@ -106,11 +111,9 @@ def test_one_strategy_of_the_bot_alone(tmp_path: Path) -> None:
     summaries = {}
     for strategy in ("bot", "alpha_ofi"):
         out = tmp_path / f"{strategy}.json"
-        code, output = _run(
-            ["backtest", "--sim", "--days", "2", *QUICK, "--strategy", strategy, "--json", str(out)], tmp_path
+        summaries[strategy], _ = _summary(
+            ["backtest", "--sim", "--days", "2", *QUICK, "--strategy", strategy, "--json", str(out)], out, tmp_path
         )
-        assert code == 0, output
-        summaries[strategy] = json.loads(out.read_text())
     assert summaries["alpha_ofi"]["strategy"] == "alpha_ofi"
     assert summaries["bot"]["signals"] > 0
     timing = {"strategy", "elapsed_s", "bars_per_s", "store"}
@@ -124,13 +127,12 @@ def test_sma_cross_on_a_dataset_folder(tmp_path: Path) -> None:
     code, output = _run(["sim", "--days", "1", "--symbols", "BTC,ETH", "--out", str(dataset)], tmp_path)
     assert code == 0, output
     out = tmp_path / "o.json"
-    code, output = _run(
+    data, _ = _summary(
         ["backtest", "--data", str(dataset), "--strategy", "sma_cross", "--param", "fast=5", "--param", "slow=20",
          "--stop-pct", "1", "--json", str(out)],
+        out,
         tmp_path,
     )  # fmt: skip
-    assert code == 0, output
-    data = json.loads(out.read_text())
     assert data["bars"] == 2 * 1440
     assert data["trades"] > 0
     assert "guards" not in data
@@ -177,9 +179,7 @@ def test_a_person_modelled_at_the_desk_lifts_the_latches(tmp_path: Path) -> None
     models a person; with `--resume-after` and `--reset-after`, the run trades on and the JSON records the delays."""
     args = ["backtest", *SUPERVISED]
     out = tmp_path / "alone.json"
-    code, output = _run([*args, "--json", str(out), "--out", str(tmp_path / "alone")], tmp_path)
-    assert code == 0, output
-    alone = json.loads(out.read_text())
+    alone, output = _summary([*args, "--json", str(out), "--out", str(tmp_path / "alone")], out, tmp_path)
     assert alone["paused_times"] == 1
     assert alone["paused_pct"] > 50.0
     assert alone["supervision"] == {"resume_after_s": None, "reset_after_s": None}
@@ -188,12 +188,11 @@ def test_a_person_modelled_at_the_desk_lifts_the_latches(tmp_path: Path) -> None
     assert "unless --resume-after models a person" in text
 
     out = tmp_path / "attended.json"
-    code, output = _run(
+    attended, output = _summary(
         [*args, *PERSON, "--json", str(out), "--out", str(tmp_path / "at"), "--report", str(tmp_path / "at.html")],
+        out,
         tmp_path,
     )  # fmt: skip
-    assert code == 0, output
-    attended = json.loads(out.read_text())
     assert attended["supervision"] == PERSON_DELAYS
     assert attended["paused_times"] > 1
     assert attended["paused_pct"] < alone["paused_pct"]
@@ -211,12 +210,11 @@ def test_every_ablation_run_has_the_same_person_at_the_desk(tmp_path: Path) -> N
     """R-M-3 and the ablation: each guard-off run, made in a worker of its own, is lifted by the same simulated person
     as the baseline, so none of them stops trading at the first pause (alone, the baseline trades twice)."""
     out = tmp_path / "ablation.json"
-    code, output = _run(
+    data, _ = _summary(
         ["backtest", *SUPERVISED, *PERSON, "--ablate", "--jobs", "2", "--json", str(out), "--out", str(tmp_path / "abl")],
+        out,
         tmp_path,
     )  # fmt: skip
-    assert code == 0, output
-    data = json.loads(out.read_text())
     assert data["supervision"] == PERSON_DELAYS
     assert data["paused_times"] > 1
     assert min(row["trades"] for row in data["ablation"]) > 2
