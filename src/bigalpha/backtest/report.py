@@ -5,6 +5,7 @@ per-exit-reason tables, the latch spells and the guard table."""
 from __future__ import annotations
 
 import html
+import json
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,10 @@ def write_report(result: BacktestResult, path: Path) -> None:
                 [[p["latch"], p["from"], p["to"] or "end of run", p["reason"], p["lifted_by"]] for p in shown],
             )
         )
+    params = result.extra.get("params")
+    if isinstance(params, dict) and params:
+        rows = [[key, json.dumps(value)] for key, value in params.items()]
+        parts.append(_table("Settings changed for this run (--param)", ["setting", "value"], rows))
     ablation = result.extra.get("ablation")
     if isinstance(ablation, list) and ablation:
         header = list(ablation[0])

@@ -141,6 +141,8 @@ def bot_result(
         guards=guard_table(shadows, store.verdict_outcomes()),
         extra={
             "signals": run.engine.summary.signals,
+            # entries refused for an input the data did not give (history files have no open interest, …)
+            "missing_inputs": dict(sorted(run.engine.summary.missing_inputs.items())),
             "shadows": len(shadows),
             "ticks_processed": run.ticks_processed,
             "lanes_processed": run.lanes_processed,

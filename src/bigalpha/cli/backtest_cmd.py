@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 from collections.abc import Callable
@@ -71,7 +72,7 @@ def _bot_settings(settings: Settings, params: dict[str, str]) -> Settings:
             node = child
         if parts[-1] not in node:
             fail(f"--param {key}={value}: unknown setting {key!r} (e.g. gate.liq_wall_pct=0.01)", code=2)
-        node[parts[-1]] = value
+        node[parts[-1]] = _param_value(key, value, node[parts[-1]])
     try:
         return SettingsModel.model_validate(data)
     except ValidationError as error:
@@ -79,6 +80,36 @@ def _bot_settings(settings: Settings, params: dict[str, str]) -> Settings:
             f"{'.'.join(str(p) for p in d['loc'])}: {d['msg']}" for d in error.errors(include_url=False)
         )
         fail(f"--param: {problems}", code=2)
+
+
+def _param_value(key: str, text: str, current: object) -> object:
+    """The value of `--param key=text` for a setting now holding `current`: a list or a table is written as JSON
+    (a list also as comma-separated items, `risk.stale_checked_feeds=funding,open_interest`); anything else is
+    passed as text and converted by the setting's own type when the settings are validated."""
+    if not isinstance(current, list | dict):
+        return text
+    if isinstance(current, list) and not text.startswith("["):
+        return [item.strip() for item in text.split(",") if item.strip()]
+    try:
+        parsed: object = json.loads(text)
+    except json.JSONDecodeError as error:
+        kind = "a list" if isinstance(current, list) else "a table"
+        example = """a,b or '["a", "b"]'""" if isinstance(current, list) else """'{"BTC": 0.54}'"""
+        fail(f"--param {key}={text}: {key} takes {kind}, written as JSON ({error.msg}); e.g. {key}={example}", code=2)
+    return parsed
+
+
+def _applied(settings: Settings, params: dict[str, str]) -> dict[str, Any]:
+    """Each `--param` setting as the run used it (validated and converted), for the summary: what makes it
+    reproducible."""
+    data = settings.model_dump(mode="json")
+    out: dict[str, Any] = {}
+    for key in params:
+        node: Any = data
+        for part in key.split("."):
+            node = node[part]
+        out[key] = node
+    return out
 
 
 def _market(settings: Settings, data: Path | None, sim_args: dict[str, Any]) -> Market:
@@ -266,12 +297,13 @@ def register(app: typer.Typer) -> None:
         else:
             only = None if strategy == "bot" else strategy
             result = _bot(settings, market, out, only, _Ablation(ablate, ablate_seed, jobs), supervision)
+            result.extra["params"] = _applied(settings, params)
         _write_outputs(result, json_file, trades_csv, report)
         summary = result.summary()
         if json_file is None and not sys.stdout.isatty():
             print_json(summary)
             return
-        keys = (
+        keys: tuple[str, ...] = (
             "bars",
             "trades",
             "final_equity",
@@ -283,10 +315,11 @@ def register(app: typer.Typer) -> None:
             "elapsed_s",
             "bars_per_s",
         )
+        keys += ("signals",) if "signals" in summary else ()  # the bot's: zero says no strategy saw a setup
         console.print(" ".join(f"{k}={summary.get(k)!s}" for k in keys), highlight=False)
-        note = _latch_note(summary)
-        if note:
-            console.print(note, highlight=False)
+        for note in (_latch_note(summary), _missing_note(summary)):
+            if note:
+                console.print(note, highlight=False)
 
 
 def _supervision(resume_after: str | None, reset_after: str | None) -> Supervision:
@@ -322,6 +355,19 @@ def _latch_note(summary: dict[str, Any]) -> str:
         return ""
     hint = f" (nobody lifts it in a backtest unless {' / '.join(options)} models a person)" if options else ""
     return "; ".join(parts) + hint
+
+
+def _missing_note(summary: dict[str, Any]) -> str:
+    """A line on the entries the risk gate refused for inputs the data did not give (it fails closed, R-STALE-1):
+    on history files, which carry no open interest or long/short ratio, every entry."""
+    missing: dict[str, int] = summary.get("missing_inputs") or {}
+    if not missing:
+        return ""
+    counts = "; ".join(f"{what} ({count}x)" for what, count in sorted(missing.items(), key=lambda kv: -kv[1]))
+    return (
+        f"the risk gate refused {sum(missing.values())} entries for inputs the data did not give (it fails closed): "
+        f"{counts}; see docs/backtesting.md, 'The bot on history files'"
+    )
 
 
 def _check_reference_options(

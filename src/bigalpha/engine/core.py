@@ -14,7 +14,7 @@ nothing is done twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
@@ -81,6 +81,8 @@ class RunSummary:
     last_tick: datetime | None = None
     stopped_by: str = ""
     ran_jobs: list[str] = field(default_factory=list)
+    # Entries the risk gate refused for an input it did not have (it fails closed), by rule, input and reason.
+    missing_inputs: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -421,6 +423,8 @@ class Engine:
             or quantity <= 0
             or (self.max_trades is not None and self.summary.entries >= self.max_trades)
         ):
+            if decision.reason is DenyReason.INPUT_UNAVAILABLE:
+                self._count_missing(decision.evidence)
             blocked = f"risk:{decision.reason}" if not decision.approved else "risk:quantity"
             shadow_plan = self.parts.entry_planner(signal, verdict, context, entry_price, Decimal(1), now)
             self._record_refusal(
@@ -476,6 +480,11 @@ class Engine:
         self.parts.risk.on_entry(position_id, signal.symbol, decision.notional_usd, now)
         self.summary.entries += 1
         self.router.send(order)
+
+    def _count_missing(self, evidence: Mapping[str, object]) -> None:
+        why = evidence.get("unavailable") or evidence.get("problem")
+        key = f"{evidence.get('rule')} {evidence.get('input')}" + (f": {why}" if why else "")
+        self.summary.missing_inputs[key] = self.summary.missing_inputs.get(key, 0) + 1
 
     def _one_way(self, signal: Signal) -> RiskOutcome | None:
         """Perpetual accounts trade in one-way mode (the liquidation formula assumes it): a symbol holds a long

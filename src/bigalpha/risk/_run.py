@@ -56,8 +56,11 @@ def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
-def _missing(layer: RiskLayer, rule: str, run: _Run, name: str, feed: str) -> RiskDecision:
-    why = run.context.unavailable.get(feed) or run.context.unavailable.get(name) or "missing from the market context"
+def _missing(layer: RiskLayer, rule: str, run: _Run, name: str, *feeds: str) -> RiskDecision:
+    """A refusal for the input `name`, with the reason the context gives for the first of `feeds` (the data it is
+    made from, nearest first) or for `name` itself."""
+    reasons = run.context.unavailable
+    why = next((reasons[key] for key in (*feeds, name) if reasons.get(key)), "missing from the market context")
     return _refuse(
         layer,
         DenyReason.INPUT_UNAVAILABLE,

@@ -160,7 +160,7 @@ def _tactical(run: _Run) -> RiskDecision | None:
     risk = run.config.risk
     oi_change = _finite(run.context.oi_change_pct)
     if oi_change is None:
-        return _missing(RiskLayer.TACTICAL, "R-T-3", run, "oi_change_pct", "oi_delta_5m")
+        return _missing(RiskLayer.TACTICAL, "R-T-3", run, "oi_change_pct", "oi_delta_5m", "open_interest")
     run.seen["oi_change_pct"] = oi_change
     if abs(oi_change) > risk.oi_change_pct:
         run.multiplier *= risk.oi_change_multiplier

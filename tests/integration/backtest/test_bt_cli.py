@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from bigalpha.backtest.market import sim_market
 from bigalpha.backtest.results import TRADE_COLUMNS
 from bigalpha.cli.app import app
+from bigalpha.data.sim import SimParams, generate
+from bigalpha.data.sim.params import default_symbols
+from sim_klines import write_sim_klines
 
 REQUIRED = (
     "bars",
@@ -79,6 +84,8 @@ def test_a_simulated_week_runs_the_four_hour_jobs_and_writes_every_output(tmp_pa
     assert "<script src='http" not in page
     assert "Per exit reason" in page
     assert "Guards" in page
+    assert data["params"] == {"setups.alpha_ofi.cooldown_minutes": 240}  # what the run used, converted
+    assert "Settings changed for this run (--param)" in page
 
 
 def test_ablation_reports_one_row_per_guard_whatever_the_runs_at_once(tmp_path: Path) -> None:
@@ -122,6 +129,38 @@ def test_one_strategy_of_the_bot_alone(tmp_path: Path) -> None:
     }
 
 
+def test_the_bot_on_history_files_enters_nothing_and_says_which_inputs_were_missing(tmp_path: Path) -> None:
+    """R-STALE-1: the risk gate fails closed. Kline files have no open interest (R-T-3) and no long/short ratio
+    (R-T-1), so every signal the gate lets through is refused, counted by rule and input, and the line after the
+    figures says so. Lists and tables given with --param are JSON (a list also comma-separated)."""
+    dataset = generate(SimParams(seed=7, start=datetime(2025, 1, 1, tzinfo=UTC), symbols=default_symbols()), 2)
+    folder = tmp_path / "klines"
+    write_sim_klines(sim_market(dataset, "sim", 5), folder, {"ETH": 2880, "BTC": 2880})
+    out = tmp_path / "o.json"
+    data, output = _summary(
+        ["backtest", "--data", str(folder), "--json", str(out),
+         "--param", "indicators.ofi_taker_weight=1.0",  # Alpha-OFI on taker flow alone: kline files have no book
+         "--param", "risk.stale_checked_feeds=funding, health_factor",
+         "--param", 'risk.max_short_share={"BTC": 0.5}'],
+        out,
+        tmp_path,
+    )  # fmt: skip
+    assert data["params"] == {
+        "indicators.ofi_taker_weight": 1.0,
+        "risk.stale_checked_feeds": ["funding", "health_factor"],
+        "risk.max_short_share": {"BTC": 0.5},
+    }
+    assert data["signals"] > 0
+    assert data["trades"] == data["open_trades"] == 0
+    missing = data["missing_inputs"]
+    assert missing["R-T-3 oi_change_pct: not in history file"] > 0
+    assert set(missing) <= {"R-T-3 oi_change_pct: not in history file", "R-T-1 short_share: not in history file"}
+    assert sum(missing.values()) == data["guards"]["risk:INPUT_UNAVAILABLE"]["blocked"]
+    line = " ".join(output.split())
+    assert f"the risk gate refused {sum(missing.values())} entries for inputs the data did not give" in line
+    assert "R-T-3 oi_change_pct: not in history file" in line
+
+
 def test_sma_cross_on_a_dataset_folder(tmp_path: Path) -> None:
     dataset = tmp_path / "ds"
     code, output = _run(["sim", "--days", "1", "--symbols", "BTC,ETH", "--out", str(dataset)], tmp_path)
@@ -152,6 +191,12 @@ def test_sma_cross_on_a_dataset_folder(tmp_path: Path) -> None:
         (["--sim", "--strategy", "sma_cross", "--param", "fast=x"], "whole number"),
         (["--sim", "--param", "gate.nope=1"], "unknown setting 'gate.nope'"),
         (["--sim", "--param", "gate.liq_wall_pct=lots"], "gate.liq_wall_pct"),
+        (
+            ["--sim", "--param", "risk.stale_checked_feeds=[funding"],
+            "risk.stale_checked_feeds takes a list, written as",
+        ),
+        (["--sim", "--param", "risk.max_short_share=BTC"], "risk.max_short_share takes a table, written as JSON"),
+        (["--sim", "--param", "risk.stale_checked_feeds=funding,books"], "books"),
         (["--sim", "--symbols", "DOGE"], "no market for DOGE"),
         ([], "exactly one market"),
         (["--sim", "--ablate", "--jobs", "0"], "--jobs: must be at least 1, got 0"),

@@ -23,6 +23,7 @@ from bigalpha.domain import Symbol
 from bigalpha.engine.core import ENGINE_KEY
 from bigalpha.store import Store
 from bigalpha.strategies.setups import LowerBandLong, SolFeeFadeSetup, UpperBandShort, XrpSqueezeSetup
+from sim_klines import write_sim_klines
 
 _FILTERED = (LowerBandLong.NAME, UpperBandShort.NAME, XrpSqueezeSetup.NAME)
 _START = datetime(2025, 1, 1, tzinfo=UTC)
@@ -151,18 +152,7 @@ def test_sol_from_history_files_filtered_equal_every_bar(tmp_path: Path) -> None
     dataset = generate(SimParams(seed=13, start=_START, symbols=default_symbols()), 1)
     market = sim_market(dataset, "sim", 5)
     folder = tmp_path / "klines"
-    folder.mkdir()
-    for name, bars in (("ETH", 1440), ("SOL", 1300)):
-        lane = market.lanes[Symbol(name)]
-        assert lane.volume is not None
-        taker = lane.arrays(1e9).flow.taker_buy
-        ms = (market.tick_ns[lane.tick] // 1_000_000 - 60_000).tolist()
-        columns = (lane.open, lane.high, lane.low, lane.close, lane.volume, taker)
-        lines = [
-            f"{ms[j]},{o!r},{h!r},{lo!r},{c!r},{v!r},{ms[j] + 59_999},{v * c!r},1,{t!r},{t * c!r},0"
-            for j, (o, h, lo, c, v, t) in enumerate(zip(*(a[:bars].tolist() for a in columns), strict=True))
-        ]
-        (folder / f"{name}USDT-1m-2025-01-01.csv").write_text("\n".join(lines) + "\n")
+    write_sim_klines(market, folder, {"ETH": 1440, "SOL": 1300})
     history = load_market(folder, 5)
     assert history.lanes[Symbol("SOL")].tick[-1] < history.tick_ns.shape[0] - 1
     settings = Settings.model_validate({"setups": {"alpha_ofi": {"enabled": False}}})

@@ -164,6 +164,22 @@ def test_aggtrades_bad_flag_names_the_line(tmp_path: Path) -> None:
         load(path)
 
 
+def test_aggtrades_with_the_api_field_names_as_header(tmp_path: Path) -> None:
+    path = tmp_path / "BTCUSDT-aggTrades-2023-01-01.csv"
+    path.write_text(f"a,p,q,f,l,T,m\n1,42000.0,0.5,1,1,{T0_MS},true\n2,42001.0,1.5,2,3,{T0_MS + 5},false\n")
+    trades = load(path)
+    assert isinstance(trades, AggTrades)
+    assert [trades.trade(i).side for i in range(2)] == [OrderSide.SELL, OrderSide.BUY]
+
+
+def test_a_header_that_only_starts_like_aggtrades_is_read_as_a_plain_csv(tmp_path: Path) -> None:
+    """A first column named `a` alone is no aggTrades header: the file is judged by its columns as a whole."""
+    path = tmp_path / "mystery.csv"
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(DataFormatError, match=r"no time column(.|\n)*columns are \['a', 'b'\]"):
+        load(path)
+
+
 def test_headerless_csv_of_another_shape_lists_the_supported_formats(tmp_path: Path) -> None:
     path = tmp_path / "mystery.csv"
     path.write_text("1,2,3\n4,5,6\n")

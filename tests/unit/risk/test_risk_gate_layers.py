@@ -85,6 +85,24 @@ def test_missing_oi_change_refuses() -> None:
     assert _eval(oi_change_pct=float("nan")).reason is DenyReason.INPUT_UNAVAILABLE
 
 
+@pytest.mark.parametrize(
+    ("unavailable", "why"),
+    [
+        ({"open_interest": "not in history file"}, "not in history file"),  # no open interest at all
+        ({"oi_delta_5m": "no open-interest observation 5 minutes back", "open_interest": "x"}, "no open-interest"),
+        ({}, "missing from the market context"),
+    ],
+)
+def test_a_missing_oi_change_says_why_from_the_nearest_data_it_is_made_from(
+    unavailable: dict[str, str], why: str
+) -> None:
+    """R-T-3 / fail closed: the refusal gives the reason of the 5-minute delta, else of the open interest itself."""
+    decision = _eval(oi_change_pct=None, unavailable=unavailable)
+    assert (decision.evidence["rule"], decision.evidence["input"]) == ("R-T-3", "oi_change_pct")
+    assert str(decision.evidence["unavailable"]).startswith(why)
+    assert f"({why}" in decision.message
+
+
 # -- macro ------------------------------------------------------------------------------------------------
 
 

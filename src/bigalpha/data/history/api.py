@@ -88,7 +88,7 @@ def _read_csv(path: Path) -> readers.RawTable:
         names = [readers.canonical_name(n) for n in first]
         if names[0] == "open_time" and len(names) >= 11:
             return readers.read_binance_klines(path, header=True, field_count=len(first))
-        if names[0] in ("agg_trade_id", "a"):
+        if names[:2] in (["agg_trade_id", "price"], ["a", "p"]):  # the archive's header, or the API's field names
             return readers.read_binance_aggtrades(path, header=True, field_count=len(first))
         return readers.read_plain_csv(path, first)
     if len(first) in (11, 12):
