@@ -395,14 +395,21 @@ def load_market(path: Path, book_levels: int, timeframe: str | None = None) -> M
         if path.is_dir() and (path / MANIFEST).is_file():
             return sim_market(read_dataset(path), str(path), book_levels)
         if path.is_dir():
-            folder = load_dir(path)
+            folder = load_dir(path).joined()  # a symbol's daily or monthly files (Binance's archives) as one series
             found = folder.candles()
             if not found:
                 raise MarketError(f"--data: {path} holds no candle file")
             chosen = timeframe or min(
                 folder.timeframes(), key=lambda tf: next(c for c in found if c.timeframe == tf).timeframe_ns
             )
-            per_symbol = {c.symbol: c for c in folder.candles(chosen)}
+            per_symbol: dict[Symbol, Candles] = {}
+            for series in folder.candles(chosen):
+                other = per_symbol.setdefault(series.symbol, series)
+                if other is not series:
+                    raise MarketError(
+                        f"--data: {path} holds {chosen} candles of {series.symbol} from two exchanges ({other.exchange}: "
+                        f"{other.source}; {series.exchange}: {series.source}); keep one exchange's candles in the folder"
+                    )
             return history_market(list(per_symbol.values()), list(folder.funding()), str(path))
         data = load(path)
     except DataFormatError as error:

@@ -161,6 +161,30 @@ def test_the_bot_on_history_files_enters_nothing_and_says_which_inputs_were_miss
     assert "R-T-3 oi_change_pct: not in history file" in line
 
 
+def test_a_folder_of_daily_files_is_backtested_as_one_history(tmp_path: Path) -> None:
+    """Binance publishes a file a day: the days of a symbol are joined into one series, so the run equals the run
+    on one file holding them all."""
+    dataset = generate(SimParams(seed=5, start=datetime(2025, 1, 1, tzinfo=UTC), symbols=default_symbols()), 2)
+    whole = tmp_path / "whole"
+    write_sim_klines(sim_market(dataset, "sim", 5), whole, {"ETH": 2880})
+    lines = (whole / "ETHUSDT-1m-2025-01-01.csv").read_text().splitlines(keepends=True)
+    days = tmp_path / "days"
+    days.mkdir()
+    (days / "ETHUSDT-1m-2025-01-01.csv").write_text("".join(lines[:1440]))
+    (days / "ETHUSDT-1m-2025-01-02.csv").write_text("".join(lines[1440:]))
+    summaries = {}
+    for folder in (whole, days):
+        out = tmp_path / f"{folder.name}.json"
+        args = ["backtest", "--data", str(folder), "--strategy", "sma_cross", "--param", "fast=5", "--param", "slow=20"]
+        summaries[folder.name], _ = _summary([*args, "--json", str(out)], out, tmp_path)
+    assert summaries["days"]["bars"] == 2880
+    assert summaries["days"]["trades"] > 0
+    differ = {"source", "elapsed_s", "bars_per_s"}
+    assert {k: v for k, v in summaries["days"].items() if k not in differ} == {
+        k: v for k, v in summaries["whole"].items() if k not in differ
+    }
+
+
 def test_sma_cross_on_a_dataset_folder(tmp_path: Path) -> None:
     dataset = tmp_path / "ds"
     code, output = _run(["sim", "--days", "1", "--symbols", "BTC,ETH", "--out", str(dataset)], tmp_path)

@@ -5,12 +5,13 @@ generated with the trades' notionals only (`SIM_MARKET_DERIVE`)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from bigalpha.backtest import market as market_module
-from bigalpha.backtest.market import SIM_MARKET_DERIVE, BookTop, Market, sim_market
+from bigalpha.backtest.market import SIM_MARKET_DERIVE, BookTop, Market, MarketError, load_market, sim_market
 from bigalpha.data.sim import SimDataset, SimParams, generate
 from bigalpha.data.sim.book import BOOK_OFFSETS_BPS
 from bigalpha.data.sim.params import default_symbols
@@ -130,3 +131,12 @@ def test_a_dataset_with_the_trades_notionals_only_makes_the_same_market(full: Si
 def test_derive_names_only_known_tables(params: SimParams) -> None:
     with pytest.raises(ValueError, match="prints"):
         generate(params, 1, derive={"prints": SIM_MARKET_DERIVE["trades"]})
+
+
+def test_a_folder_with_one_symbols_candles_from_two_exchanges_is_refused_naming_both(tmp_path: Path) -> None:
+    """A market holds one candle series per symbol: two exchanges' ETH bars would be a choice made silently."""
+    rows = "".join(f"2025-01-01T00:{m:02d}:00Z,ETHUSDT,100,101,99,100.5,3\n" for m in range(30))
+    for exchange in ("binance", "okx"):
+        (tmp_path / f"ETH-1m-{exchange}.csv").write_text("timestamp,symbol,open,high,low,close,volume\n" + rows)
+    with pytest.raises(MarketError, match=r"1m candles of ETH from two exchanges \(binance: ETH-1m-binance.csv; okx"):
+        load_market(tmp_path, 5)

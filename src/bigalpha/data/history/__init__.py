@@ -3,7 +3,7 @@
 from bigalpha.data.history import load, load_dir, HistoryFeed
 
 candles = load("BTC_USDT_USDT-15m-futures.feather")        # Candles, with candles.quality
-folder = load_dir("user_data/data/binance/futures")
+folder = load_dir("user_data/data/binance/futures").joined()  # a symbol's daily or monthly files as one series
 feed = HistoryFeed(folder.candles("1h"), funding=folder.funding())
 """
 
@@ -19,6 +19,7 @@ from bigalpha.data.history.api import (
 )
 from bigalpha.data.history.errors import DataFormatError
 from bigalpha.data.history.feed import NOT_IN_HISTORY, HistoryFeed
+from bigalpha.data.history.join import join_pieces
 from bigalpha.data.history.model import (
     AggTrades,
     Candles,
@@ -49,6 +50,7 @@ __all__ = [
     "QualityReport",
     "SourceFormat",
     "detect_format",
+    "join_pieces",
     "load",
     "load_candles",
     "load_dir",

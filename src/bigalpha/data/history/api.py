@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 from bigalpha.data.history import csvio, readers
 from bigalpha.data.history.build import Hints, build
 from bigalpha.data.history.errors import DataFormatError
+from bigalpha.data.history.join import join_pieces
 from bigalpha.data.history.model import (
     AggTrades,
     Candles,
@@ -229,6 +230,11 @@ class HistoryDir:
 
     def symbols(self) -> tuple[Symbol, ...]:
         return tuple(sorted({d.symbol for d in self.items}))
+
+    def joined(self) -> HistoryDir:
+        """The folder with each symbol's pieces of one kind, exchange and timeframe (Binance's daily or monthly
+        archives) joined into one series (`join.join_pieces`)."""
+        return replace(self, items=join_pieces(self.items))
 
 
 def load_dir(path: Path | str, *, recursive: bool = False, strict: bool = True) -> HistoryDir:
