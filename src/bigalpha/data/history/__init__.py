@@ -27,6 +27,7 @@ from bigalpha.data.history.model import (
     HistoryData,
     HistoryKind,
     MarkPrices,
+    Positioning,
     SourceFormat,
 )
 from bigalpha.data.history.report import Example, Gap, Issue, IssueCode, QualityReport
@@ -47,6 +48,7 @@ __all__ = [
     "Issue",
     "IssueCode",
     "MarkPrices",
+    "Positioning",
     "QualityReport",
     "SourceFormat",
     "detect_format",

@@ -24,6 +24,7 @@ from bigalpha.data.history.model import (
     HistoryData,
     HistoryKind,
     MarkPrices,
+    Positioning,
     SourceFormat,
 )
 from bigalpha.data.history.names import exchange_of, normalize_symbol, parse_name
@@ -36,8 +37,11 @@ SUPPORTED_FORMATS = """supported formats:
               quote_volume, count, taker_buy_volume, taker_buy_quote_volume, ignore  (.csv, .csv.gz, .zip)
   Binance     aggTrades CSV: agg_trade_id, price, quantity, first_trade_id, last_trade_id, transact_time,
               is_buyer_maker[, is_best_match]  (header optional)
+  Binance     metrics CSV (<SYMBOL>-metrics-<date>.csv|.zip): create_time, symbol, sum_open_interest,
+              sum_open_interest_value, …, count_long_short_ratio, …  (open interest and long/short, 5-minute)
   plain       CSV / Parquet / Feather with a `timestamp` column (or DatetimeIndex): open, high, low, close, volume
-              [, taker_buy_volume][, symbol]; or funding_rate; or price, quantity, is_buyer_maker|side"""
+              [, taker_buy_volume][, symbol]; or funding_rate; or price, quantity, is_buyer_maker|side;
+              or open_interest_usd[, long_short_ratio]"""
 _ARROW_EXT = (".feather", ".arrow", ".ipc")
 _PARQUET_EXT = (".parquet", ".pq")
 _JSON_EXT = (".json", ".json.gz")
@@ -85,17 +89,32 @@ def _read_csv(path: Path) -> readers.RawTable:
     if not lines:
         raise DataFormatError(path, "file is empty")
     first = lines[0]
+    header = not csvio.is_number(first[0])
+    fmt = _csv_format(path, first)
+    if fmt is SourceFormat.BINANCE_KLINES_CSV:
+        return readers.read_binance_klines(path, header=header, field_count=len(first))
+    if fmt is SourceFormat.BINANCE_AGGTRADES_CSV:
+        return readers.read_binance_aggtrades(path, header=header, field_count=len(first))
+    if fmt is SourceFormat.BINANCE_METRICS_CSV:
+        return readers.read_binance_metrics(path, first)
+    return readers.read_plain_csv(path, first)
+
+
+def _csv_format(path: Path, first: Sequence[str]) -> SourceFormat:
+    """The layout of a CSV file from its first row: a header's names, or a headerless row's fields."""
     if not csvio.is_number(first[0]):
         names = [readers.canonical_name(n) for n in first]
         if names[0] == "open_time" and len(names) >= 11:
-            return readers.read_binance_klines(path, header=True, field_count=len(first))
+            return SourceFormat.BINANCE_KLINES_CSV
         if names[:2] in (["agg_trade_id", "price"], ["a", "p"]):  # the archive's header, or the API's field names
-            return readers.read_binance_aggtrades(path, header=True, field_count=len(first))
-        return readers.read_plain_csv(path, first)
+            return SourceFormat.BINANCE_AGGTRADES_CSV
+        if names[0] == "create_time" and "sum_open_interest_value" in names:
+            return SourceFormat.BINANCE_METRICS_CSV
+        return SourceFormat.PLAIN_CSV
     if len(first) in (11, 12):
-        return readers.read_binance_klines(path, header=False, field_count=len(first))
+        return SourceFormat.BINANCE_KLINES_CSV
     if len(first) in (7, 8) and first[6].lower() in ("true", "false"):
-        return readers.read_binance_aggtrades(path, header=False, field_count=len(first))
+        return SourceFormat.BINANCE_AGGTRADES_CSV
     raise _unsupported(
         path,
         f"a CSV without a header must be a Binance kline (12 fields) or aggTrades (7-8 fields) file; row 1 has {len(first)}",
@@ -138,16 +157,7 @@ def detect_format(path: Path | str) -> SourceFormat:
         lines = csvio.peek_lines(path)
         if not lines:
             raise DataFormatError(path, "file is empty")
-        first = lines[0]
-        header = not csvio.is_number(first[0])
-        lead = readers.canonical_name(first[0]) if header else ""
-        if (header and lead == "open_time") or (not header and len(first) in (11, 12)):
-            return SourceFormat.BINANCE_KLINES_CSV
-        if (header and lead in ("agg_trade_id", "a")) or (not header and len(first) in (7, 8)):
-            return SourceFormat.BINANCE_AGGTRADES_CSV
-        if header:
-            return SourceFormat.PLAIN_CSV
-        raise _unsupported(path, f"row 1 has {len(first)} fields, which no supported CSV layout has")
+        return _csv_format(path, lines[0])
     raise _unsupported(path, f"unsupported file extension {''.join(path.suffixes) or '(none)'!r}")
 
 
@@ -224,6 +234,9 @@ class HistoryDir:
 
     def trades(self) -> tuple[AggTrades, ...]:
         return tuple(d for d in self.items if isinstance(d, AggTrades))
+
+    def positioning(self) -> tuple[Positioning, ...]:
+        return tuple(d for d in self.items if isinstance(d, Positioning))
 
     def timeframes(self) -> tuple[str, ...]:
         return tuple(sorted({c.timeframe for c in self.candles()}, key=parse_timeframe))

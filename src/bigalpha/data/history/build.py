@@ -18,6 +18,7 @@ from bigalpha.data.history.model import (
     HistoryData,
     HistoryKind,
     MarkPrices,
+    Positioning,
 )
 from bigalpha.data.history.names import normalize_symbol
 from bigalpha.data.history.quality import Columns, check
@@ -33,8 +34,12 @@ _REQUIRED: dict[HistoryKind, tuple[str, ...]] = {
     HistoryKind.MARK: ("open", "high", "low", "close"),
     HistoryKind.FUNDING_RATE: ("funding_rate",),
     HistoryKind.TRADES: ("price", "quantity"),
+    HistoryKind.POSITIONING: ("open_interest_usd",),
 }
-_OPTIONAL: dict[HistoryKind, tuple[str, ...]] = {HistoryKind.CANDLES: ("taker_buy_volume",)}
+_OPTIONAL: dict[HistoryKind, tuple[str, ...]] = {
+    HistoryKind.CANDLES: ("taker_buy_volume",),
+    HistoryKind.POSITIONING: ("long_short_ratio",),
+}
 # Exchanges stamp funding a few milliseconds after the hour (e.g. 08:00:00.008); that is not a grid error.
 FUNDING_TOLERANCE_NS = 60 * 1_000_000_000
 
@@ -246,6 +251,19 @@ def _assemble(
     if hints.kind is HistoryKind.FUNDING_RATE:
         interval = format_timeframe(step) if step else None
         return FundingRates(symbol, ts, source, fmt, report, exchange, interval=interval, rate=f["funding_rate"])
+    if hints.kind is HistoryKind.POSITIONING:
+        ratio = f.get("long_short_ratio")
+        return Positioning(
+            symbol,
+            ts,
+            source,
+            fmt,
+            report,
+            exchange,
+            interval=format_timeframe(step) if step else None,
+            open_interest_usd=f["open_interest_usd"],
+            long_short_ratio=ratio if ratio is not None else np.full(ts.shape[0], np.nan),
+        )
     if step is None:
         raise DataFormatError(raw.path, "cannot tell the timeframe from one row: pass timeframe= (e.g. '1h')")
     timeframe = hints.timeframe or format_timeframe(step)

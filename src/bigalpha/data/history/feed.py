@@ -11,12 +11,17 @@ Funding: each snapshot carries, per exchange, the last rate whose funding time i
 `Observed` with `as_of` = that funding time (the oldest one when exchanges differ) and the file names
 as source. Trades, when given, are those with open ≤ time < close of the snapshot's bar.
 
+Positioning (Binance's `metrics` archives), when given: each snapshot carries the open interest and the long/short
+account ratio of the last row observed at or before T, as `Observed` with `as_of` = that row's time; the short share
+of accounts is 1 / (1 + ratio), as the exchange provider derives it.
+
 Everything history files do not hold stays `None`, named in `unavailable`, so the intelligence guards
 fail open (D-FAILOPEN). Snapshots are built lazily, a chunk of ticks at a time, from the arrays.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,13 +31,17 @@ import numpy.typing as npt
 
 from bigalpha.clock import require_utc
 from bigalpha.config.data import DataKind
-from bigalpha.data.history.model import AggTrades, Candles, FundingRates
+from bigalpha.data.history.model import AggTrades, Candles, FundingRates, Positioning
 from bigalpha.data.history.report import ns_to_datetime, ns_to_datetimes
 from bigalpha.data.ports import Tick
-from bigalpha.domain import Bar, MarketSnapshot, Observed, OrderSide, Symbol, Trade
+from bigalpha.domain import Bar, LongShort, MarketSnapshot, Observed, OrderSide, Symbol, Trade
 
 IntArray = npt.NDArray[np.int64]
 NOT_IN_HISTORY = "not in history file"
+BEFORE_POSITIONING = "before the first open-interest row in the history file"
+NO_RATIO = "no long/short ratio in the history file's row"
+NO_OPEN_INTEREST = "no open interest in the history file's row"
+_POSITIONING = (DataKind.OPEN_INTEREST, DataKind.LONG_SHORT_RATIO)
 _ALWAYS_MISSING = (
     DataKind.ORDER_BOOK,
     DataKind.OPEN_INTEREST,
@@ -60,12 +69,14 @@ class _Lane:
     bar_at: IntArray
     funding: tuple[tuple[FundingRates, IntArray], ...]
     trades: AggTrades | None
+    positioning: Positioning | None
+    positioning_at: IntArray  # per tick, its last positioning row at or before the tick (-1: none yet)
     unavailable: tuple[tuple[DataKind, str], ...]
     unavailable_before_funding: tuple[tuple[DataKind, str], ...]
 
 
 class HistoryFeed:
-    """A `Feed` over loaded candles, with optional funding rates and trades per symbol."""
+    """A `Feed` over loaded candles, with optional funding rates, trades and positioning per symbol."""
 
     def __init__(
         self,
@@ -73,6 +84,7 @@ class HistoryFeed:
         *,
         funding: Iterable[FundingRates] = (),
         trades: Iterable[AggTrades] = (),
+        positioning: Iterable[Positioning] = (),
         start: datetime | None = None,
         end: datetime | None = None,
     ) -> None:
@@ -95,6 +107,15 @@ class HistoryFeed:
                     f"two trade series for {tape.symbol}: {trades_by[tape.symbol].source} and {tape.source}"
                 )
             trades_by[tape.symbol] = tape
+        positioning_by: dict[Symbol, Positioning] = {}
+        for rows in positioning:
+            self._known(rows.symbol, by_symbol, "positioning", rows.source)
+            if rows.symbol in positioning_by:
+                raise ValueError(
+                    f"two positioning series for {rows.symbol}: {positioning_by[rows.symbol].source} and "
+                    f"{rows.source}; join a symbol's files first (HistoryDir.joined())"
+                )
+            positioning_by[rows.symbol] = rows
         closes = [c.ts + c.timeframe_ns for c in by_symbol.values()]
         times = np.unique(np.concatenate(closes))
         if start is not None:
@@ -104,7 +125,7 @@ class HistoryFeed:
         self._times: IntArray = times
         self._symbols = tuple(by_symbol)
         self._lanes = tuple(
-            self._lane(series, close, funding_by.get(symbol, ()), trades_by.get(symbol))
+            self._lane(series, close, funding_by.get(symbol, ()), trades_by.get(symbol), positioning_by.get(symbol))
             for (symbol, series), close in zip(by_symbol.items(), closes, strict=True)
         )
         self._closed = False
@@ -124,7 +145,12 @@ class HistoryFeed:
         return {symbol: tuple(series) for symbol, series in grouped.items()}
 
     def _lane(
-        self, candles: Candles, close: IntArray, funding: tuple[FundingRates, ...], trades: AggTrades | None
+        self,
+        candles: Candles,
+        close: IntArray,
+        funding: tuple[FundingRates, ...],
+        trades: AggTrades | None,
+        positioning: Positioning | None,
     ) -> _Lane:
         position = np.searchsorted(close, self._times)
         if close.size:
@@ -135,7 +161,12 @@ class HistoryFeed:
         funding_at = tuple(
             (series, (np.searchsorted(series.ts, self._times, side="right") - 1).astype(np.int64)) for series in funding
         )
-        missing = list(_ALWAYS_MISSING)
+        missing = [kind for kind in _ALWAYS_MISSING if positioning is None or kind not in _POSITIONING]
+        positioning_at = (
+            np.searchsorted(positioning.ts, self._times, side="right") - 1
+            if positioning is not None
+            else np.full(self._times.size, -1)
+        ).astype(np.int64)
         if trades is None:
             missing.append(DataKind.TRADES)
         if candles.taker_buy_volume is None:
@@ -146,7 +177,9 @@ class HistoryFeed:
             before = ((DataKind.FUNDING, "before the first funding time in the history file"),)
         else:
             unavailable += ((DataKind.FUNDING, "no funding history loaded"),)
-        return _Lane(candles, bar_at, funding_at, trades, unavailable, unavailable + before)
+        return _Lane(
+            candles, bar_at, funding_at, trades, positioning, positioning_at, unavailable, unavailable + before
+        )
 
     @property
     def symbols(self) -> tuple[Symbol, ...]:
@@ -188,6 +221,7 @@ class _LaneChunk:
     funding: list[tuple[FundingRates, list[int]]]
     trades_lo: list[int]
     trades_hi: list[int]
+    positioning_at: list[int]
 
     @classmethod
     def of(cls, lane: _Lane, low: int, high: int) -> _LaneChunk:
@@ -210,6 +244,7 @@ class _LaneChunk:
             funding=[(series, idx[low:high].tolist()) for series, idx in lane.funding],
             trades_lo=trades_lo,
             trades_hi=trades_hi,
+            positioning_at=lane.positioning_at[low:high].tolist(),
         )
 
     def snapshot(self, offset: int, moment: datetime) -> MarketSnapshot | None:
@@ -221,16 +256,44 @@ class _LaneChunk:
         bar = Bar(self.opens[dense], o, h, low, close, volume, taker)
         funding = self._funding(offset)
         lane = self.lane
+        unavailable = lane.unavailable if funding is not None or not lane.funding else lane.unavailable_before_funding
+        open_interest, long_short, missing = self._positioning(offset)
         return MarketSnapshot(
             symbol=lane.candles.symbol,
             ts=moment,
             bar=bar,
             trades=self._trades(dense),
             funding=funding,
-            unavailable=lane.unavailable
-            if funding is not None or not lane.funding
-            else lane.unavailable_before_funding,
+            open_interest_usd=open_interest,
+            long_short=long_short,
+            unavailable=unavailable + missing if missing else unavailable,
         )
+
+    def _positioning(
+        self, offset: int
+    ) -> tuple[Observed[float] | None, Observed[LongShort] | None, tuple[tuple[DataKind, str], ...]]:
+        """The open interest and long/short of the last positioning row at or before the tick, and what is missing."""
+        series = self.lane.positioning
+        if series is None:
+            return None, None, ()
+        i = self.positioning_at[offset]
+        if i < 0:
+            return None, None, tuple((kind, BEFORE_POSITIONING) for kind in _POSITIONING)
+        as_of = ns_to_datetime(int(series.ts[i]))
+        value = float(series.open_interest_usd[i])
+        open_interest = Observed(value, as_of, series.source) if math.isfinite(value) else None
+        ratio = float(series.long_short_ratio[i])
+        long_short = (
+            Observed(LongShort(ratio, 1.0 / (1.0 + ratio)), as_of, series.source)
+            if math.isfinite(ratio) and ratio >= 0
+            else None
+        )
+        missing: tuple[tuple[DataKind, str], ...] = ()
+        if open_interest is None:
+            missing += ((DataKind.OPEN_INTEREST, NO_OPEN_INTEREST),)
+        if long_short is None:
+            missing += ((DataKind.LONG_SHORT_RATIO, NO_RATIO),)
+        return open_interest, long_short, missing
 
     def _funding(self, offset: int) -> Observed[tuple[tuple[str, float], ...]] | None:
         if not self.funding:

@@ -1,6 +1,6 @@
 """One series from the pieces of a history: Binance publishes its archives a day or a month per file.
 
-`join_pieces` groups candles, mark prices and funding rates by kind, symbol, exchange and timeframe, and joins each
+`join_pieces` groups candles, mark prices, funding rates and positioning (open interest, long/short) by kind, symbol, exchange and timeframe, and joins each
 group's files into one series in time order. Rows two files both hold are kept once when they are equal and refused
 when they differ (the files disagree on the market: nothing says which one is right). The joined series' quality
 report gathers its files' reports and adds the gaps between files, which no single file could see. Trades are
@@ -21,12 +21,12 @@ import numpy.typing as npt
 
 from bigalpha.data.history.build import FUNDING_TOLERANCE_NS
 from bigalpha.data.history.errors import DataFormatError
-from bigalpha.data.history.model import AggTrades, Candles, FundingRates, HistoryData, MarkPrices
+from bigalpha.data.history.model import AggTrades, Candles, FundingRates, HistoryData, MarkPrices, Positioning
 from bigalpha.data.history.report import Gap, Issue, IssueCode, QualityReport, ns_to_datetime
 from bigalpha.data.history.timeframe import format_timeframe, parse_timeframe
 
 IntArray = npt.NDArray[np.int64]
-Joinable = Candles | MarkPrices | FundingRates
+Joinable = Candles | MarkPrices | FundingRates | Positioning
 _EXAMPLES = 5
 
 
@@ -80,6 +80,7 @@ _COLUMNS: dict[type[Joinable], tuple[str, ...]] = {
     Candles: ("open", "high", "low", "close", "volume", "taker_buy_volume"),
     MarkPrices: ("open", "high", "low", "close"),
     FundingRates: ("rate",),
+    Positioning: ("open_interest_usd", "long_short_ratio"),
 }
 
 
@@ -106,6 +107,8 @@ def _step_of(series: Joinable) -> tuple[int | None, int]:
     """The series' bar or funding interval (None: unknown), and how late a row may be stamped."""
     if isinstance(series, FundingRates):
         return (parse_timeframe(series.interval) if series.interval else None), FUNDING_TOLERANCE_NS
+    if isinstance(series, Positioning):
+        return (parse_timeframe(series.interval) if series.interval else None), 0
     return parse_timeframe(series.timeframe), 0
 
 

@@ -1,4 +1,4 @@
-"""Typed, columnar, validated history: `Candles`, `FundingRates`, `MarkPrices`, `AggTrades`.
+"""Typed, columnar, validated history: `Candles`, `FundingRates`, `MarkPrices`, `AggTrades`, `Positioning`.
 
 Each wraps read-only NumPy arrays (time as int64 ns since the epoch, UTC; values as float64), the
 symbol, where it came from and the file's `QualityReport`. Arrays are frozen so a replay can never
@@ -32,6 +32,7 @@ class SourceFormat(StrEnum):
     FREQTRADE_JSON = "freqtrade-json"
     BINANCE_KLINES_CSV = "binance-klines-csv"
     BINANCE_AGGTRADES_CSV = "binance-aggtrades-csv"
+    BINANCE_METRICS_CSV = "binance-metrics-csv"
     PLAIN_CSV = "plain-csv"
     PLAIN_PARQUET = "plain-parquet"
     PLAIN_FEATHER = "plain-feather"
@@ -44,6 +45,7 @@ class HistoryKind(StrEnum):
     FUNDING_RATE = "funding_rate"
     MARK = "mark"
     TRADES = "trades"
+    POSITIONING = "positioning"
 
 
 def _freeze(*arrays: npt.NDArray[Any] | None) -> int:
@@ -206,4 +208,23 @@ class AggTrades(_Series):
         )
 
 
-HistoryData = Candles | FundingRates | MarkPrices | AggTrades
+@dataclass(frozen=True, slots=True, eq=False)
+class Positioning(_Series):
+    """Open interest in USD and the global long/short account ratio (NaN where the file has none) at each
+    observation time `ts`: Binance's 5-minute `metrics` archives (A-OI-1, A-LSR-1)."""
+
+    interval: str | None
+    open_interest_usd: FloatArray
+    long_short_ratio: FloatArray
+
+    kind: ClassVar[HistoryKind] = HistoryKind.POSITIONING
+
+    def __post_init__(self) -> None:
+        _freeze(self.ts, self.open_interest_usd, self.long_short_ratio)
+
+    @property
+    def timeframe_label(self) -> str | None:
+        return self.interval
+
+
+HistoryData = Candles | FundingRates | MarkPrices | AggTrades | Positioning

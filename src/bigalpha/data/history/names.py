@@ -17,7 +17,9 @@ from bigalpha.domain import Symbol
 _TF = r"\d+[smhdwM]"
 _FREQTRADE = re.compile(rf"^(?P<pair>[A-Za-z0-9_]+?)-(?P<tf>{_TF})(?:-(?P<ctype>futures|funding_rate|mark|spot))?$")
 _BINANCE_KLINES = re.compile(rf"^(?P<sym>[A-Z0-9]+)-(?P<tf>{_TF})-\d{{4}}-\d{{2}}(?:-\d{{2}})?$")
-_BINANCE_AGGTRADES = re.compile(r"^(?P<sym>[A-Z0-9]+)-aggTrades(?:-\d{4}-\d{2}(?:-\d{2})?)?$")
+# Binance's other archives: aggregate trades, and the 5-minute metrics (open interest, long/short ratios)
+_BINANCE_DATED = re.compile(r"^(?P<sym>[A-Z0-9]+)-(?P<kind>aggTrades|metrics)(?:-\d{4}-\d{2}(?:-\d{2})?)?$")
+_BINANCE_DATED_KIND = {"aggTrades": HistoryKind.TRADES, "metrics": HistoryKind.POSITIONING}
 _PLAIN = re.compile(rf"^(?P<sym>[A-Za-z0-9]+?)[_-](?P<tf>{_TF})(?:[_-](?P<kind>funding_rate|funding|mark|trades))?$")
 _PLAIN_NO_TF = re.compile(
     r"^(?P<sym>[A-Za-z0-9_]+?)[_-](?P<kind>funding_rate|funding|mark|trades|aggtrades)$", re.IGNORECASE
@@ -89,9 +91,9 @@ def parse_name(path: Path) -> NameInfo:
     match = _BINANCE_KLINES.match(stem)
     if match:
         return NameInfo(normalize_symbol(match.group("sym")), match.group("tf"), HistoryKind.CANDLES)
-    match = _BINANCE_AGGTRADES.match(stem)
+    match = _BINANCE_DATED.match(stem)
     if match:
-        return NameInfo(normalize_symbol(match.group("sym")), None, HistoryKind.TRADES)
+        return NameInfo(normalize_symbol(match.group("sym")), None, _BINANCE_DATED_KIND[match.group("kind")])
     match = _PLAIN.match(stem)
     if match:
         return NameInfo(normalize_symbol(match.group("sym")), match.group("tf"), _PLAIN_KIND[match.group("kind")])

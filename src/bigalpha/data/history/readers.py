@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pyarrow import feather
 
@@ -42,6 +43,7 @@ TIME_ALIASES = (
     "funding_time",
     "fundingtime",
     "transact_time",
+    "create_time",  # Binance's `metrics` archives
 )
 _ALIASES: dict[str, tuple[str, ...]] = {
     "taker_buy_volume": ("taker_buy_volume", "taker_buy_base_volume", "taker_buy_base", "taker_buy_base_asset_volume"),
@@ -50,6 +52,9 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "is_buyer_maker": ("is_buyer_maker", "buyer_maker", "isbuyermaker"),
     "trade_id": ("trade_id", "agg_trade_id", "id", "a"),
     "symbol": ("symbol", "pair", "ticker"),
+    # Binance's `metrics` archives: open interest in USD, and the global long/short account ratio
+    "open_interest_usd": ("open_interest_usd", "sum_open_interest_value", "open_interest_value", "oi_usd"),
+    "long_short_ratio": ("long_short_ratio", "count_long_short_ratio", "longshortratio"),
 }
 
 
@@ -196,6 +201,27 @@ def read_binance_aggtrades(path: Path, *, header: bool, field_count: int) -> Raw
     )
 
 
+def read_binance_metrics(path: Path, header: Sequence[str]) -> RawTable:
+    """Binance's `metrics` archive: `create_time` is UTC written without a zone (`2024-01-01 00:05:00`), read as
+    epoch milliseconds so that it is not reported as a naive time; the columns are mapped as a plain CSV's."""
+    raw = read_plain_csv(path, header)
+    text = raw.table.column("ts")
+    try:
+        stamps = pc.strptime(text, format="%Y-%m-%d %H:%M:%S", unit="ms")
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return raw  # another time layout: read and reported as a plain CSV's
+    table = raw.table.set_column(raw.table.column_names.index("ts"), "ts", pc.cast(stamps, pa.int64()))
+    return RawTable(
+        path,
+        SourceFormat.BINANCE_METRICS_CSV,
+        table,
+        first_row=raw.first_row,
+        kind=HistoryKind.POSITIONING,
+        expected_units=frozenset({"ms"}),
+        columns_found=raw.columns_found,
+    )
+
+
 def read_plain_csv(path: Path, header: Sequence[str]) -> RawTable:
     canonical = [canonical_name(h) for h in header]
     time_name = _find(canonical, TIME_ALIASES)
@@ -248,6 +274,8 @@ def plain_table(path: Path, table: pa.Table, fmt: SourceFormat, *, first_row: in
 
 def plain_kind(raw: RawTable) -> HistoryKind | None:
     names = set(raw.table.column_names)
+    if "open_interest_usd" in names:
+        return HistoryKind.POSITIONING
     if "funding_rate" in names:
         return HistoryKind.FUNDING_RATE
     if {"price", "quantity"} <= names:
