@@ -1,12 +1,23 @@
-"""Binance kline CSVs (taker buy volume included) of a simulated market's bars: real-layout history files whose
-bars the tests know, for backtests on history files."""
+"""Binance kline CSVs (taker buy volume included) of a simulated market's bars, and Binance `metrics` CSVs of its
+open interest and long/short ratio: real-layout history files whose values the tests know, for backtests on history
+files."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+
 from bigalpha.backtest.market import Market
+from bigalpha.data.sim import SimDataset
+from bigalpha.data.sim.snapshots import symbol_rows
 from bigalpha.domain import Symbol
+
+METRICS_HEADER = (
+    "create_time,symbol,sum_open_interest,sum_open_interest_value,count_toptrader_long_short_ratio,"
+    "sum_toptrader_long_short_ratio,count_long_short_ratio,sum_taker_long_short_vol_ratio"
+)
 
 
 def write_sim_klines(market: Market, folder: Path, bars: dict[str, int]) -> None:
@@ -23,3 +34,22 @@ def write_sim_klines(market: Market, folder: Path, bars: dict[str, int]) -> None
             for j, (o, h, lo, c, v, t) in enumerate(zip(*(a[:count].tolist() for a in columns), strict=True))
         ]
         (folder / f"{name}USDT-1m-2025-01-01.csv").write_text("\n".join(lines) + "\n")
+
+
+def write_sim_metrics(dataset: SimDataset, folder: Path, symbols: tuple[str, ...]) -> None:
+    """`folder/<SYMBOL>USDT-metrics-2025-01-01.csv`: the simulator's open interest and long/short ratio every 5
+    minutes, in Binance's `metrics` layout (the columns the bot does not read hold placeholders)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in symbols:
+        code = dataset.symbols.index(name)
+        oi = symbol_rows(dataset.frames["open_interest"], code)
+        ls = symbol_rows(dataset.frames["long_short"], code)
+        lines = [METRICS_HEADER]
+        for k in np.flatnonzero(oi["ts"] % 300_000 == 0).tolist():  # Binance's 5-minute rows
+            ms = int(oi["ts"][k])
+            j = int(np.searchsorted(ls["ts"], ms, side="right")) - 1
+            ratio = repr(float(ls["long_short_ratio"][j])) if j >= 0 else ""
+            value = float(oi["open_interest_usd"][k])
+            when = datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
+            lines.append(f"{when},{name}USDT,{value / 1000.0!r},{value!r},1.0,1.0,{ratio},1.0")
+        (folder / f"{name}USDT-metrics-2025-01-01.csv").write_text("\n".join(lines) + "\n")

@@ -13,8 +13,9 @@
    its stop, its next target or its max pain is reached, its max hold runs out, or its TRUE TREND hold is still
    being judged; for a position also a mark that could trip R-K-1, and each new day or session while it is open),
    a scheduled job or a funding time falls on the tick, a position closed on the tick before (the kill switch
-   judges the close then), or the kill switch may trip on it (R-K-3: the health factor turns critical); every tick
-   shown marks every open position;
+   judges the close then), or the kill switch may trip on it (R-K-3: the health factor turns critical); on history
+   files, a held symbol's ticks without its bar, and its bar before each (`_stale_ticks`); every tick shown marks
+   every open position;
 3. the resume point is saved once, at the end (`checkpoint_every`), since a backtest is re-run, not resumed.
 
 The filters only ever skip a bar on which the engine would have done nothing; `dense=True` shows every bar
@@ -338,6 +339,7 @@ class _Loop:
         self.position_wakeups = PositionWakeups(waker)
         self.period_starts = _period_starts(market.tick_ns, settings)
         self.period_start = _mask(n, self.period_starts)
+        self.stale = _stale_ticks(self.present)
         # The tick after a close: the risk account learns of a close after that tick's kill-switch check, and the
         # next check may trip it on the new streak (R-K-2) or the realized drawdown (R-K-1).
         self.recheck = n
@@ -417,6 +419,9 @@ class _Loop:
             return
         due = self.wakeups.due_ids(i)
         quiet = self.position_wakeups.quiet(i, self.broker.pending_positions())
+        if self.stale:
+            # a position whose symbol has no bar on this tick is judged, as every tick judges it in a dense run
+            quiet -= {p.id for p in engine.book.positions.values() if not self.present[p.symbol][i]}
         engine.process_tick(tick, due_shadows=due, quiet_positions=quiet)
         self.wakeups.after_tick(i, (snap.symbol for snap in tick), engine.open_shadows, due)
         floor = engine.parts.risk.unrealized_floor()
@@ -434,6 +439,11 @@ class _Loop:
             k = int(np.searchsorted(self.period_starts, i))
             if k < self.period_starts.shape[0]:
                 nxt = min(nxt, int(self.period_starts[k]))
+            for symbol in {p.symbol for p in self.engine.book.positions.values()} & self.stale.keys():
+                ticks = self.stale[symbol]
+                k = int(np.searchsorted(ticks, i))
+                if k < ticks.shape[0]:
+                    nxt = min(nxt, int(ticks[k]))
         if supervisor is not None:
             nxt = min(nxt, int(np.searchsorted(self.market.tick_ns, supervisor.next_due_ns)))
         return min(nxt, self.recheck) if self.recheck >= i else nxt
@@ -476,8 +486,11 @@ class _Loop:
                 chosen.add(s)
         held = {p.symbol for p in self.engine.book.positions.values()}
         chosen |= self.position_wakeups.due(i) if held else set()
+        stale = {s for s in held & self.stale.keys() if self.present[s][i] and self._at_stale(s, i)}
+        chosen |= stale  # a held symbol's bar before a gap: the mark the engine keeps through it
         last = i == self.market.tick_ns.shape[0] - 1
-        forced = self.forced[i] or i == self.recheck or (held and self.period_start[i])
+        absent = any(not self.present[s][i] for s in held & self.stale.keys())
+        forced = self.forced[i] or i == self.recheck or (held and self.period_start[i]) or absent
         if (not chosen and forced) or last:
             # the last tick shows every symbol: open shadows close, and positions are marked, at the last close
             chosen = {s for s in self.market.symbols if self.present[s][i]}
@@ -485,6 +498,11 @@ class _Loop:
             # Every open position is marked at its symbol's close of the tick (the kill switch's drawdown, R-K-1).
             chosen |= {s for s in held if self.present[s][i]}
         return chosen
+
+    def _at_stale(self, symbol: Symbol, i: int) -> bool:
+        ticks = self.stale[symbol]
+        k = int(np.searchsorted(ticks, i))
+        return k < ticks.shape[0] and int(ticks[k]) == i
 
     def _active(self) -> set[Symbol]:
         """The symbols shown every bar: those with an order waiting for the next bar's open."""
@@ -496,6 +514,23 @@ class _Loop:
         for symbol, ts in self.ofi_strategy.state_dict().get("last_signal", {}).items():
             until = datetime.fromisoformat(ts) + self.cooldown
             self.next_allowed[Symbol(symbol)] = epoch_ns(until)
+
+
+def _stale_ticks(present: Mapping[Symbol, BoolArray]) -> dict[Symbol, npt.NDArray[np.int64]]:
+    """Per symbol with a tick it has no bar on (history files: a gap, a later start or an earlier end), the ticks a
+    position on it must be shown: those absent ticks, and each of its bars an absent tick follows.
+
+    A run shown every bar judges an open position on a tick without its symbol's bar from that symbol's last bar, at
+    the tick's time (a max hold or a hold can run out there), and marks it at that bar's close. So the engine must
+    see the position on every such tick, and must have seen the bar before it (its mark). A simulated market has
+    every symbol on every tick: none."""
+    out = {}
+    for symbol, here in present.items():
+        absent = ~here
+        if absent.any():
+            before_gap = here & np.r_[absent[1:], False]
+            out[symbol] = np.flatnonzero(absent | before_gap)
+    return out
 
 
 def _mask(n: int, indices: npt.NDArray[np.int64]) -> BoolArray:

@@ -8,7 +8,7 @@ through `HistoryFeed`. Either way a snapshot at T carries the bar that closed at
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -28,7 +28,7 @@ from bigalpha.indicators.flow import FlowInputs, aggregate_whale_trades
 
 if TYPE_CHECKING:
     # History files need pandas and pyarrow (~100 MB resident once imported): only loaded when history is read.
-    from bigalpha.data.history import Candles, FundingRates, HistoryFeed
+    from bigalpha.data.history import Candles, FundingRates, HistoryFeed, Positioning
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -330,7 +330,22 @@ def sim_market(dataset: SimDataset, source: str, book_levels: int) -> Market:
     return Market(source, tick_ms * 1_000_000, 60.0, lanes, reader, health)
 
 
-def _history_lane(candles: Candles, tick_ns: IntArray) -> Lane:
+def _positioning_at(positioning: Positioning | None, close_ns: IntArray) -> tuple[FloatArray, FloatArray]:
+    """Each bar's open-interest observation as its snapshot carries it (`HistoryFeed`): the last row at or before the
+    bar's close, its time in epoch seconds (as `datetime.timestamp` gives it) and its USD value; NaN before the first
+    row, or without positioning."""
+    n = close_ns.shape[0]
+    if positioning is None or len(positioning) == 0:
+        return np.full(n, np.nan), np.full(n, np.nan)
+    row = np.searchsorted(positioning.ts, close_ns, side="right") - 1
+    seen = row >= 0
+    row = np.maximum(row, 0)
+    value = np.where(seen, positioning.open_interest_usd[row], np.nan)
+    as_of_s = np.where(seen & np.isfinite(value), (positioning.ts[row] // 1000) / 1e6, np.nan)
+    return as_of_s, value
+
+
+def _history_lane(candles: Candles, tick_ns: IntArray, positioning: Positioning | None = None) -> Lane:
     close_ns = candles.ts + candles.timeframe_ns
     tick = np.searchsorted(tick_ns, close_ns).astype(np.int64)
     taker = candles.taker_buy_volume
@@ -340,6 +355,7 @@ def _history_lane(candles: Candles, tick_ns: IntArray) -> Lane:
         del threshold  # history files carry no trade sizes: whale flow comes from the volume-spike proxy
         n = close.shape[0]
         nan = np.full(n, np.nan)
+        oi_as_of_s, oi_usd = _positioning_at(positioning, close_ns)
         volume = np.asarray(candles.volume, dtype=np.float64)
         flow = FlowInputs(
             close,
@@ -351,7 +367,7 @@ def _history_lane(candles: Candles, tick_ns: IntArray) -> Lane:
             nan,
             nan,
         )
-        return SnapshotArrays(flow=flow, oi_as_of_s=nan, oi_usd=nan)
+        return SnapshotArrays(flow=flow, oi_as_of_s=oi_as_of_s, oi_usd=oi_usd)
 
     return Lane(
         symbol=candles.symbol,
@@ -367,20 +383,32 @@ def _history_lane(candles: Candles, tick_ns: IntArray) -> Lane:
     )
 
 
-def history_market(candles: list[Candles], funding: list[FundingRates], source: str) -> Market:
+def history_market(
+    candles: list[Candles], funding: list[FundingRates], source: str, positioning: Sequence[Positioning] = ()
+) -> Market:
+    """A market from history: one candle series per symbol, with its funding rates and its positioning (open
+    interest and long/short, one series per symbol) where given."""
     if not candles:
         raise MarketError(f"{source}: no candles found")
     frames = {c.timeframe_ns for c in candles}
     if len(frames) != 1:
         raise MarketError(f"{source}: symbols have different timeframes; backtest one timeframe at a time")
-    funding = [f for f in funding if f.symbol in {c.symbol for c in candles}]
+    symbols = {c.symbol for c in candles}
+    funding = [f for f in funding if f.symbol in symbols]
+    by_symbol: dict[Symbol, Positioning] = {}
+    for rows in positioning:
+        if rows.symbol in symbols and by_symbol.setdefault(rows.symbol, rows) is not rows:
+            raise MarketError(
+                f"{source}: two positioning series of {rows.symbol} ({by_symbol[rows.symbol].source}; {rows.source}): "
+                "keep one exchange's metrics in the folder"
+            )
     tick_ns = np.unique(np.concatenate([c.ts + c.timeframe_ns for c in candles])).astype(np.int64)
-    lanes = {c.symbol: _history_lane(c, tick_ns) for c in candles}
+    lanes = {c.symbol: _history_lane(c, tick_ns, by_symbol.get(c.symbol)) for c in candles}
 
     def reader() -> TickReader:
         from bigalpha.data.history import HistoryFeed
 
-        return TickReader(feed=HistoryFeed(candles, funding=funding))
+        return TickReader(feed=HistoryFeed(candles, funding=funding, positioning=list(by_symbol.values())))
 
     return Market(source, tick_ns, frames.pop() / 1e9, lanes, reader)
 
@@ -410,7 +438,7 @@ def load_market(path: Path, book_levels: int, timeframe: str | None = None) -> M
                         f"--data: {path} holds {chosen} candles of {series.symbol} from two exchanges ({other.exchange}: "
                         f"{other.source}; {series.exchange}: {series.source}); keep one exchange's candles in the folder"
                     )
-            return history_market(list(per_symbol.values()), list(folder.funding()), str(path))
+            return history_market(list(per_symbol.values()), list(folder.funding()), str(path), folder.positioning())
         data = load(path)
     except DataFormatError as error:
         raise MarketError(f"--data: {error}") from None
