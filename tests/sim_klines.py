@@ -53,3 +53,18 @@ def write_sim_metrics(dataset: SimDataset, folder: Path, symbols: tuple[str, ...
             when = datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
             lines.append(f"{when},{name}USDT,{value / 1000.0!r},{value!r},1.0,1.0,{ratio},1.0")
         (folder / f"{name}USDT-metrics-2025-01-01.csv").write_text("\n".join(lines) + "\n")
+
+
+def write_sim_funding(dataset: SimDataset, folder: Path, symbols: tuple[str, ...], venues: dict[str, float]) -> None:
+    """`folder/<SYMBOL>-USDT_<venue>_funding_history.csv` per venue (`Symbol,Date,Funding Rate`, the layout of the
+    multi-venue funding histories): the simulator's Binance rate at each 8-hour settlement, plus the venue's offset."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in symbols:
+        funding = symbol_rows(dataset.frames["funding"], dataset.symbols.index(name))
+        settled = np.flatnonzero(funding["ts"] % (8 * 3_600_000) == 0).tolist()
+        for venue, offset in venues.items():
+            lines = ["Symbol,Date,Funding Rate"]
+            for k in settled:
+                when = datetime.fromtimestamp(int(funding["ts"][k]) / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
+                lines.append(f"{name}-USDT,{when},{float(funding['binanceusdm'][k]) + offset!r}")
+            (folder / f"{name}-USDT_{venue}_funding_history.csv").write_text("\n".join(lines) + "\n")

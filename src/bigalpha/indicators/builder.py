@@ -430,8 +430,7 @@ class ContextBuilder:
         if snapshot.fear_greed is not None:
             out["fear_greed"] = snapshot.fear_greed.value
         if snapshot.funding is not None:
-            rates = dict(snapshot.funding.value)
-            out.update(funding=rates, funding_divergence_bps=funding_divergence_bps(rates))
+            _funding_fields(dict(snapshot.funding.value), out, unavailable)
         if snapshot.health_factor is not None:
             out["health_factor"] = snapshot.health_factor.value
         if snapshot.priority_fees is not None:
@@ -523,3 +522,13 @@ class ContextBuilder:
             state.last_ts = saved.last_ts
             builder._states[Symbol(symbol)] = state
         return builder
+
+
+def _funding_fields(rates: dict[str, float], out: dict[str, Any], unavailable: dict[str, str]) -> None:
+    """The funding rates by exchange and their divergence (R-T-2), or why the divergence is unknown: R-T-2 refuses
+    a short without it."""
+    divergence = funding_divergence_bps(rates)
+    out.update(funding=rates, funding_divergence_bps=divergence)
+    if divergence is None:
+        venues = ", ".join(sorted(rates)) or "none"
+        unavailable["funding_divergence_bps"] = f"funding from fewer than two exchanges ({venues})"

@@ -20,7 +20,7 @@ from bigalpha.data.sim import SimParams, generate
 from bigalpha.data.sim.params import default_symbols
 from bigalpha.domain import Symbol
 from bigalpha.store import Store
-from sim_klines import write_sim_klines, write_sim_metrics
+from sim_klines import write_sim_funding, write_sim_klines, write_sim_metrics
 
 # What lets the bot enter on history files: Alpha-OFI on taker flow alone (no book), no Aave loan to watch, and the
 # freshness rule on the feeds history does carry. Eager XRP dip scalps, which run out their 60-second max hold.
@@ -89,3 +89,26 @@ def test_the_bot_on_history_with_positioning_and_gaps_equals_the_run_shown_every
     assert any(np.any((absent_ns > a) & (absent_ns < b)) for a, b in spans)
     assert dense.extra["missing_inputs"] == sparse.extra["missing_inputs"]
     assert set(dense.extra["missing_inputs"]) <= {"R-T-2 funding_divergence_bps: no funding history loaded"}
+
+
+def test_with_two_exchanges_funding_files_the_bot_enters_shorts_too(tmp_path: Path) -> None:
+    """R-T-2 reads the divergence of the last settled rates of two exchanges (files named by the exchange, in the
+    multi-venue funding layout): with one exchange a short is refused for the missing input, with two it enters."""
+    settings = Settings.model_validate(SETTINGS)
+    symbols = tuple(s for s in default_symbols() if s.symbol in ("ETH", "BTC"))
+    dataset = generate(SimParams(seed=7, start=datetime(2025, 1, 1, tzinfo=UTC), symbols=symbols), 3)
+    runs = {}
+    for venues in ({"binance": 0.0}, {"binance": 0.0, "okx": 1e-6}):  # 0.01 bps apart: within R-T-2's 0.25
+        folder = tmp_path / "-".join(venues)
+        write_sim_klines(sim_market(dataset, "sim", 5), folder, {"ETH": 4320, "BTC": 4320})
+        write_sim_metrics(dataset, folder, ("ETH", "BTC"))
+        write_sim_funding(dataset, folder, ("ETH", "BTC"), venues)
+        market = load_market(folder, 5)
+        runs[len(venues)] = run_whole_bot(settings, market, folder / "run.db", supervision=SUPERVISION)
+    one, two = runs[1], runs[2]
+    assert not any(t.side == "SHORT" for t in one.trades)
+    assert set(one.extra["missing_inputs"]) == {
+        "R-T-2 funding_divergence_bps: funding from fewer than two exchanges (binance)"
+    }
+    assert any(t.side == "SHORT" for t in two.trades)
+    assert two.extra["missing_inputs"] == {}
