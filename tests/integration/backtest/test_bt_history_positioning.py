@@ -5,7 +5,6 @@ gap)."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,8 +18,8 @@ from bigalpha.config import Settings
 from bigalpha.data.sim import SimParams, generate
 from bigalpha.data.sim.params import default_symbols
 from bigalpha.domain import Symbol
-from bigalpha.store import Store
 from sim_klines import write_sim_funding, write_sim_klines, write_sim_metrics
+from stored_runs import stored_events, table_rows
 
 # What lets the bot enter on history files: Alpha-OFI on taker flow alone (no book), no Aave loan to watch, and the
 # freshness rule on the feeds history does carry. Eager XRP dip scalps, which run out their 60-second max hold.
@@ -46,19 +45,6 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Market:
     return load_market(folder, 5)
 
 
-def _events(settings: Settings, path: Path) -> list[tuple[object, ...]]:
-    store = Store.open(settings, url=f"sqlite:///{path}")
-    try:
-        return sorted((e.ts, str(e.type), e.message, repr(e.data)) for _seq, e in store.last_events(10**9))
-    finally:
-        store.close()
-
-
-def _table(path: Path, query: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(path) as connection:
-        return connection.execute(query).fetchall()
-
-
 def test_the_bot_on_history_with_positioning_and_gaps_equals_the_run_shown_every_bar(
     history: Market, tmp_path: Path
 ) -> None:
@@ -74,9 +60,9 @@ def test_the_bot_on_history_with_positioning_and_gaps_equals_the_run_shown_every
     assert sparse.trades == dense.trades
     assert np.array_equal(sparse.equity, dense.equity)
     assert sparse.guards == dense.guards
-    assert _events(settings, tmp_path / "sparse.db") == _events(settings, tmp_path / "dense.db")
+    assert stored_events(settings, tmp_path / "sparse.db") == stored_events(settings, tmp_path / "dense.db")
     for query in ("SELECT * FROM shadow_trades ORDER BY id", "SELECT * FROM positions ORDER BY id"):
-        assert _table(tmp_path / "sparse.db", query) == _table(tmp_path / "dense.db", query)
+        assert table_rows(tmp_path / "sparse.db", query) == table_rows(tmp_path / "dense.db", query)
     assert sparse.extra["ticks_processed"] < dense.extra["ticks_processed"] * 0.7
     # Positions open across ticks without an XRP bar: what the rule for absent ticks is about.
     absent = np.setdiff1d(np.arange(history.tick_ns.shape[0]), xrp.tick)

@@ -4,7 +4,6 @@ kill switch tripping on the same tick: on a position's mark (R-K-1), and on the 
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from bigalpha.data.sim import SimParams, generate
 from bigalpha.data.sim.params import default_symbols
 from bigalpha.engine import core
 from bigalpha.risk import period_at
-from bigalpha.store import Store
+from stored_runs import stored_events, table_rows
 
 SUPERVISION = Supervision(resume_after=timedelta(hours=1), reset_after=timedelta(hours=2))
 
@@ -37,19 +36,6 @@ def _market(settings: Settings, symbols: set[str], days: int) -> Market:
 
 def _settings(**risk: object) -> Settings:
     return Settings(risk=Settings().risk.model_copy(update=risk))
-
-
-def _events(settings: Settings, path: Path) -> list[tuple[object, ...]]:
-    store = Store.open(settings, url=f"sqlite:///{path}")
-    try:
-        return sorted((e.ts, str(e.type), e.message, repr(e.data)) for _seq, e in store.last_events(10**9))
-    finally:
-        store.close()
-
-
-def _table(path: Path, query: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(path) as connection:
-        return connection.execute(query).fetchall()
 
 
 def _both(settings: Settings, market: Market, folder: Path) -> tuple[BacktestResult, BacktestResult]:
@@ -82,8 +68,8 @@ def test_positions_shown_only_where_they_can_change_end_as_in_a_run_shown_every_
     assert np.array_equal(sparse.equity, dense.equity)
     assert sparse.metrics.exposure_pct == dense.metrics.exposure_pct > 0
     assert sparse.guards == dense.guards
-    events = _events(settings, tmp_path / "dense.db")
-    assert _events(settings, tmp_path / "sparse.db") == events
+    events = stored_events(settings, tmp_path / "dense.db")
+    assert stored_events(settings, tmp_path / "sparse.db") == events
     trips = [e for e in events if e[1] == "KILL_SWITCH_TRIPPED" and "R-K-1" in str(e[2])]
     closes = {e[0] for e in events if e[1] == "POSITION_CLOSED"}
     assert any(ts not in closes for ts, *_ in trips), "a trip on an open position's mark, not on a close"
@@ -99,7 +85,7 @@ def test_positions_shown_only_where_they_can_change_end_as_in_a_run_shown_every_
         "SELECT * FROM shadow_trades ORDER BY id",
         "SELECT * FROM positions ORDER BY id",
     ):
-        assert _table(tmp_path / "sparse.db", query) == _table(tmp_path / "dense.db", query)
+        assert table_rows(tmp_path / "sparse.db", query) == table_rows(tmp_path / "dense.db", query)
     assert sparse.extra["lanes_processed"] < dense.extra["lanes_processed"] / 3
     risk, hours = settings.risk.day_start_utc_hour, settings.setups.session.session_hours
     starts = {period_at(t.entry_time, risk, hours).until for t in dense.trades}
@@ -113,12 +99,12 @@ def test_the_tick_after_a_close_is_judged_by_the_kill_switch_as_in_a_run_shown_e
     the switch on the next tick, a minute later, even when no position is left open to show it."""
     settings = _settings(kill_consecutive_losses=3)
     dense, sparse = _both(settings, _market(settings, {"ETH"}, 5), tmp_path)
-    events = _events(settings, tmp_path / "dense.db")
+    events = stored_events(settings, tmp_path / "dense.db")
     trips = [e[0] for e in events if e[1] == "KILL_SWITCH_TRIPPED"]
     closes = [e[0] for e in events if e[1] == "POSITION_CLOSED"]
     assert trips
     assert all(ts - timedelta(minutes=1) in closes for ts in trips)
-    assert _events(settings, tmp_path / "sparse.db") == events
+    assert stored_events(settings, tmp_path / "sparse.db") == events
     assert sparse.trades == dense.trades
     assert sparse.extra["kill_switch_pct"] == dense.extra["kill_switch_pct"]
 

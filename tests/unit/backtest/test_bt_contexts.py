@@ -25,8 +25,9 @@ from bigalpha.backtest.contexts import (
     era_arrays,
     symbol_columns,
 )
-from bigalpha.backtest.market import load_market, sim_market
+from bigalpha.backtest.market import Market, load_market, sim_market
 from bigalpha.config import Settings
+from bigalpha.config.indicators import IndicatorsConfig
 from bigalpha.data.sim import SimParams, generate
 from bigalpha.data.sim.params import default_symbols
 from bigalpha.data.sim.snapshots import SnapshotBuilder
@@ -36,6 +37,14 @@ from bigalpha.indicators.builder import HURST_DEFERRED, WALLS_DEFERRED, WALLS_KE
 from sim_klines import write_sim_klines, write_sim_metrics
 
 
+def _columns(market: Market, cfg: IndicatorsConfig, threshold: float) -> dict[Symbol, SymbolColumns]:
+    """Each lane's indicator columns at the whale threshold, as a backtest makes them."""
+    return {
+        s: symbol_columns(lane.arrays(threshold), market.tick_ns[lane.tick], cfg, threshold)
+        for s, lane in market.lanes.items()
+    }
+
+
 def test_column_contexts_equal_the_live_builder_bar_by_bar() -> None:
     settings = Settings()
     cfg = settings.indicators
@@ -43,10 +52,7 @@ def test_column_contexts_equal_the_live_builder_bar_by_bar() -> None:
     dataset = generate(SimParams(seed=3, start=datetime(2025, 1, 1, tzinfo=UTC), symbols=symbols), 1)
     market = sim_market(dataset, "sim", cfg.ofi_book_levels)
     threshold = GateLearnedState.initial(settings).whale_threshold_usd
-    columns = {
-        s: symbol_columns(lane.arrays(threshold), market.tick_ns[lane.tick], cfg, threshold)
-        for s, lane in market.lanes.items()
-    }
+    columns = _columns(market, cfg, threshold)
     fast = ColumnContextBuilder(cfg, columns)
     live = ContextBuilder(cfg)
     reader = market.reader()
@@ -74,10 +80,7 @@ def test_a_deferred_hurst_estimate_and_walls_complete_to_the_live_context() -> N
     dataset = generate(SimParams(seed=5, start=datetime(2025, 3, 1, tzinfo=UTC), symbols=symbols), 1)
     market = sim_market(dataset, "sim", cfg.ofi_book_levels)
     threshold = GateLearnedState.initial(settings).whale_threshold_usd
-    columns = {
-        s: symbol_columns(lane.arrays(threshold), market.tick_ns[lane.tick], cfg, threshold)
-        for s, lane in market.lanes.items()
-    }
+    columns = _columns(market, cfg, threshold)
     deferring = ColumnContextBuilder(cfg, columns)
     deferring.defer_hurst = deferring.defer_walls = True
     live = ContextBuilder(cfg)
@@ -217,10 +220,7 @@ def test_column_contexts_on_history_with_positioning_equal_the_live_builder(tmp_
     path.write_text("".join(line for k, line in enumerate(lines) if k % 7 != 3))  # a gap every 7 bars
     market = load_market(tmp_path, cfg.ofi_book_levels)
     threshold = GateLearnedState.initial(settings).whale_threshold_usd
-    columns = {
-        s: symbol_columns(lane.arrays(threshold), market.tick_ns[lane.tick], cfg, threshold)
-        for s, lane in market.lanes.items()
-    }
+    columns = _columns(market, cfg, threshold)
     fast = ColumnContextBuilder(cfg, columns)
     live = ContextBuilder(cfg)
     reader = market.reader()

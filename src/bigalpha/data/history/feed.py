@@ -25,6 +25,7 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +38,7 @@ from bigalpha.data.ports import Tick
 from bigalpha.domain import Bar, LongShort, MarketSnapshot, Observed, OrderSide, Symbol, Trade
 
 IntArray = npt.NDArray[np.int64]
+_PerSymbol = TypeVar("_PerSymbol", AggTrades, Positioning)
 NOT_IN_HISTORY = "not in history file"
 BEFORE_POSITIONING = "before the first open-interest row in the history file"
 NO_RATIO = "no long/short ratio in the history file's row"
@@ -99,23 +101,10 @@ class HistoryFeed:
         if not by_symbol:
             raise ValueError("HistoryFeed needs candles for at least one symbol")
         funding_by = self._group(funding, by_symbol, "funding")
-        trades_by: dict[Symbol, AggTrades] = {}
-        for tape in trades:
-            self._known(tape.symbol, by_symbol, "trades", tape.source)
-            if tape.symbol in trades_by:
-                raise ValueError(
-                    f"two trade series for {tape.symbol}: {trades_by[tape.symbol].source} and {tape.source}"
-                )
-            trades_by[tape.symbol] = tape
-        positioning_by: dict[Symbol, Positioning] = {}
-        for rows in positioning:
-            self._known(rows.symbol, by_symbol, "positioning", rows.source)
-            if rows.symbol in positioning_by:
-                raise ValueError(
-                    f"two positioning series for {rows.symbol}: {positioning_by[rows.symbol].source} and "
-                    f"{rows.source}; join a symbol's files first (HistoryDir.joined())"
-                )
-            positioning_by[rows.symbol] = rows
+        trades_by = self._one_each(trades, by_symbol, "trade", "")
+        positioning_by = self._one_each(
+            positioning, by_symbol, "positioning", "; join a symbol's files first (HistoryDir.joined())"
+        )
         closes = [c.ts + c.timeframe_ns for c in by_symbol.values()]
         times = np.unique(np.concatenate(closes))
         if start is not None:
@@ -134,6 +123,20 @@ class HistoryFeed:
     def _known(symbol: Symbol, candles: dict[Symbol, Candles], what: str, source: str) -> None:
         if symbol not in candles:
             raise ValueError(f"{what} {source} is for {symbol}, which has no candles (symbols: {sorted(candles)})")
+
+    def _one_each(
+        self, items: Iterable[_PerSymbol], candles: dict[Symbol, Candles], what: str, hint: str
+    ) -> dict[Symbol, _PerSymbol]:
+        """At most one series of this kind per symbol, each for a symbol with candles."""
+        out: dict[Symbol, _PerSymbol] = {}
+        for item in items:
+            self._known(item.symbol, candles, what, item.source)
+            if item.symbol in out:
+                raise ValueError(
+                    f"two {what} series for {item.symbol}: {out[item.symbol].source} and {item.source}{hint}"
+                )
+            out[item.symbol] = item
+        return out
 
     def _group(
         self, funding: Iterable[FundingRates], candles: dict[Symbol, Candles], what: str
