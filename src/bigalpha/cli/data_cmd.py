@@ -99,6 +99,10 @@ def inspect(
     symbol: Annotated[str | None, typer.Option(help="symbol, overriding the file name and columns")] = None,
     timeframe: Annotated[str | None, typer.Option(help="timeframe such as 1m, 15m, 1h, overriding the name")] = None,
     recursive: Annotated[bool, typer.Option(help="also read sub-folders")] = False,
+    joined: Annotated[
+        bool,
+        typer.Option(help="folder: one line per series, each symbol's daily or monthly files joined (as a backtest)"),
+    ] = False,
 ) -> None:
     """Summarise a history file or folder: format, symbol, timeframe, range, rows, gaps, duplicates, problems.
 
@@ -108,8 +112,10 @@ def inspect(
 
     try:
         if path.is_dir():
-            _inspect_dir(path, json_output=json_output, recursive=recursive)
+            _inspect_dir(path, json_output=json_output, recursive=recursive, joined=joined)
             return
+        if joined:
+            fail("--joined applies to a folder", code=2)
         data = load(path, kind=kind, symbol=symbol, timeframe=timeframe)
     except DataFormatError as error:
         fail(str(error))
@@ -122,10 +128,15 @@ def inspect(
         _print_file(summary)
 
 
-def _inspect_dir(path: Path, *, json_output: bool, recursive: bool) -> None:
-    from bigalpha.data.history import load_dir
+def _inspect_dir(path: Path, *, json_output: bool, recursive: bool, joined: bool) -> None:
+    from bigalpha.data.history import DataFormatError, load_dir
 
     folder = load_dir(path, recursive=recursive, strict=False)
+    if joined:
+        try:
+            folder = folder.joined()
+        except DataFormatError as error:  # two files disagree on a row they both hold
+            fail(str(error))
     summaries = [_summary(item) for item in folder.items]
     if json_output:
         print_json(

@@ -76,3 +76,22 @@ def test_group_help_lists_inspect() -> None:
     result = runner.invoke(app, ["data", "--help"])
     assert result.exit_code == 0
     assert "inspect" in result.stdout
+
+
+def test_inspect_folder_joined_shows_one_series_per_symbol_with_the_gaps_between_files(tmp_path: Path) -> None:
+    frame = ohlcv(72)
+    write_klines(tmp_path / "BTCUSDT-1h-2023-01-01.csv", frame.iloc[:24])
+    write_klines(tmp_path / "BTCUSDT-1h-2023-01-03.csv", frame.iloc[48:])  # the 2nd day is missing
+    result = runner.invoke(app, ["data", "inspect", str(tmp_path), "--joined", "--json"])
+    assert result.exit_code == 0, result.output
+    [series] = json.loads(result.stdout)["files"]
+    assert series["source"] == "BTCUSDT-1h-2023-01-01.csv … BTCUSDT-1h-2023-01-03.csv (2 files)"
+    assert series["rows"] == 48
+    assert (series["quality"]["gaps"]["count"], series["quality"]["gaps"]["missing_bars"]) == (1, 24)
+    write_klines(tmp_path / "BTCUSDT-1h-2023-01-02.csv", ohlcv(72, seed=9).iloc[23:48])  # disagrees at 23:00
+    result = runner.invoke(app, ["data", "inspect", str(tmp_path), "--joined"])
+    assert result.exit_code == 1
+    assert "both hold 2023-01-01T23:00:00+00:00" in result.stderr
+    single = runner.invoke(app, ["data", "inspect", str(tmp_path / "BTCUSDT-1h-2023-01-01.csv"), "--joined"])
+    assert single.exit_code == 2
+    assert "--joined applies to a folder" in single.stderr
