@@ -90,6 +90,7 @@ def test_taker_volume_is_kept_only_when_every_file_has_it(tmp_path: Path) -> Non
     assert isinstance(joined, Candles)
     assert joined.taker_buy_volume is None
     assert len(joined) == 2 * DAY
+    assert "taker_buy_volume left out: ETH_USDT-1h.feather has none" in joined.quality.notes
 
 
 def test_funding_joins_per_exchange_and_trades_and_other_timeframes_stay_apart(tmp_path: Path) -> None:

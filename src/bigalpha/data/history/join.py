@@ -68,9 +68,14 @@ def _join(pieces: list[Joinable]) -> Joinable:
         columns = {n: a[keep] for n, a in columns.items()}
     step, tolerance = _step_of(first)
     report = _report(ordered, columns["ts"], int(repeated.size), step, tolerance)
+    dropped = [n for n in _COLUMNS[type(first)] if n not in names]
+    silent = [p.source for p in ordered if any(getattr(p, n) is None for n in dropped)]
+    if silent:
+        note = f"{', '.join(dropped)} left out: {', '.join(silent[:_EXAMPLES])} {'has' if len(silent) == 1 else 'have'} none"
+        report = dataclasses.replace(report, notes=(*report.notes, note))
     source = f"{ordered[0].source} … {ordered[-1].source} ({len(ordered)} files)"
     changes: dict[str, Any] = {"source": source, "quality": report, **columns}
-    changes.update(dict.fromkeys(n for n in _COLUMNS[type(first)] if n not in names))
+    changes.update(dict.fromkeys(dropped))
     joined: Joinable = dataclasses.replace(first, **changes)
     return joined
 
