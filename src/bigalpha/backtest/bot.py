@@ -486,10 +486,11 @@ class _Loop:
                 chosen.add(s)
         held = {p.symbol for p in self.engine.book.positions.values()}
         chosen |= self.position_wakeups.due(i) if held else set()
-        stale = {s for s in held & self.stale.keys() if self.present[s][i] and self._at_stale(s, i)}
-        chosen |= stale  # a held symbol's bar before a gap: the mark the engine keeps through it
         last = i == self.market.tick_ns.shape[0] - 1
-        absent = any(not self.present[s][i] for s in held & self.stale.keys())
+        gappy = held & self.stale.keys()
+        # a held symbol's bar before a gap: the mark the engine keeps through it
+        chosen |= {s for s in gappy if self.present[s][i] and not last and not self.present[s][i + 1]}
+        absent = any(not self.present[s][i] for s in gappy)
         forced = self.forced[i] or i == self.recheck or (held and self.period_start[i]) or absent
         if (not chosen and forced) or last:
             # the last tick shows every symbol: open shadows close, and positions are marked, at the last close
@@ -498,11 +499,6 @@ class _Loop:
             # Every open position is marked at its symbol's close of the tick (the kill switch's drawdown, R-K-1).
             chosen |= {s for s in held if self.present[s][i]}
         return chosen
-
-    def _at_stale(self, symbol: Symbol, i: int) -> bool:
-        ticks = self.stale[symbol]
-        k = int(np.searchsorted(ticks, i))
-        return k < ticks.shape[0] and int(ticks[k]) == i
 
     def _active(self) -> set[Symbol]:
         """The symbols shown every bar: those with an order waiting for the next bar's open."""

@@ -234,60 +234,34 @@ def _assemble(
     raw: RawTable, hints: Hints, *, symbol: Symbol, step: int | None, cols: Columns, report: QualityReport
 ) -> HistoryData:
     f = cols.floats
-    ts, source, fmt, exchange = cols.ts, raw.path.name, raw.format, hints.exchange
+    # Every series starts with these fields, in this order.
+    head = (symbol, cols.ts, raw.path.name, raw.format, report, hints.exchange)
+    interval = format_timeframe(step) if step else None
     if hints.kind is HistoryKind.TRADES:
         return AggTrades(
-            symbol,
-            ts,
-            source,
-            fmt,
-            report,
-            exchange,
+            *head,
             price=f["price"],
             quantity=f["quantity"],
             is_buyer_maker=cols.others["is_buyer_maker"],
             trade_id=cols.others.get("trade_id"),
         )
     if hints.kind is HistoryKind.FUNDING_RATE:
-        interval = format_timeframe(step) if step else None
-        return FundingRates(symbol, ts, source, fmt, report, exchange, interval=interval, rate=f["funding_rate"])
+        return FundingRates(*head, interval=interval, rate=f["funding_rate"])
     if hints.kind is HistoryKind.POSITIONING:
         ratio = f.get("long_short_ratio")
         return Positioning(
-            symbol,
-            ts,
-            source,
-            fmt,
-            report,
-            exchange,
-            interval=format_timeframe(step) if step else None,
+            *head,
+            interval=interval,
             open_interest_usd=f["open_interest_usd"],
-            long_short_ratio=ratio if ratio is not None else np.full(ts.shape[0], np.nan),
+            long_short_ratio=ratio if ratio is not None else np.full(cols.ts.shape[0], np.nan),
         )
     if step is None:
         raise DataFormatError(raw.path, "cannot tell the timeframe from one row: pass timeframe= (e.g. '1h')")
     timeframe = hints.timeframe or format_timeframe(step)
     if hints.kind is HistoryKind.MARK:
-        return MarkPrices(
-            symbol,
-            ts,
-            source,
-            fmt,
-            report,
-            exchange,
-            timeframe,
-            open=f["open"],
-            high=f["high"],
-            low=f["low"],
-            close=f["close"],
-        )
+        return MarkPrices(*head, timeframe, open=f["open"], high=f["high"], low=f["low"], close=f["close"])
     return Candles(
-        symbol,
-        ts,
-        source,
-        fmt,
-        report,
-        exchange,
+        *head,
         timeframe,
         open=f["open"],
         high=f["high"],
