@@ -1,6 +1,6 @@
-"""Binance kline CSVs (taker buy volume included) of a simulated market's bars, and Binance `metrics` CSVs of its
-open interest and long/short ratio: real-layout history files whose values the tests know, for backtests on history
-files."""
+"""Binance kline CSVs (taker buy volume included) of a simulated market's bars, Binance `metrics` CSVs of its
+open interest and long/short ratio, and Binance `aggTrades` CSVs of its trades: real-layout history files whose values
+the tests know, for backtests on history files."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from bigalpha.backtest.market import Market
 from bigalpha.data.sim import SimDataset
 from bigalpha.data.sim.snapshots import symbol_rows
 from bigalpha.domain import Symbol
+
+AGG_TRADES_HEADER = "agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker"
+_DAY_MS = 86_400_000
 
 METRICS_HEADER = (
     "create_time,symbol,sum_open_interest,sum_open_interest_value,count_toptrader_long_short_ratio,"
@@ -68,3 +71,27 @@ def write_sim_funding(dataset: SimDataset, folder: Path, symbols: tuple[str, ...
                 when = datetime.fromtimestamp(int(funding["ts"][k]) / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
                 lines.append(f"{name}-USDT,{when},{float(funding['binanceusdm'][k]) + offset!r}")
             (folder / f"{name}-USDT_{venue}_funding_history.csv").write_text("\n".join(lines) + "\n")
+
+
+def write_sim_agg_trades(dataset: SimDataset, folder: Path, symbols: tuple[str, ...]) -> dict[str, list[Path]]:
+    """`folder/<SYMBOL>USDT-aggTrades-<date>.csv`, one file per UTC day as Binance publishes them: the simulator's
+    trades (a taker buy is `is_buyer_maker` false), their ids counting from 1 across the days."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written: dict[str, list[Path]] = {}
+    for name in symbols:
+        trades = symbol_rows(dataset.frames["trades"], dataset.symbols.index(name))
+        ms = np.asarray(trades["ts"], dtype=np.int64)
+        columns = (ms.tolist(), trades["price"].tolist(), trades["quantity"].tolist(), trades["side"].tolist())
+        days: dict[int, list[str]] = {}
+        for k, (when, price, quantity, taker_buy) in enumerate(zip(*columns, strict=True), start=1):
+            maker = "false" if taker_buy else "true"
+            days.setdefault(when // _DAY_MS, [AGG_TRADES_HEADER]).append(
+                f"{k},{price!r},{quantity!r},{k},{k},{when},{maker}"
+            )
+        written[name] = []
+        for day, lines in days.items():
+            date = datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%d")
+            path = folder / f"{name}USDT-aggTrades-{date}.csv"
+            path.write_text("\n".join(lines) + "\n")
+            written[name].append(path)
+    return written

@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -28,12 +28,13 @@ from bigalpha.indicators.flow import FlowInputs, aggregate_whale_trades
 
 if TYPE_CHECKING:
     # History files need pandas and pyarrow (~100 MB resident once imported): only loaded when history is read.
-    from bigalpha.data.history import Candles, FundingRates, HistoryFeed, Positioning
+    from bigalpha.data.history import AggTrades, Candles, FundingRates, HistoryFeed, Positioning
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 _MINUTE_MS = 60_000
+_PerSymbol = TypeVar("_PerSymbol", "AggTrades", "Positioning")
 _BAR_BLOCK = 1 << 16  # bars whose whale trades `_whale_flow` sums at once (~0.4 M simulated trades)
 
 
@@ -345,25 +346,69 @@ def _positioning_at(positioning: Positioning | None, close_ns: IntArray) -> tupl
     return as_of_s, value
 
 
-def _history_lane(candles: Candles, tick_ns: IntArray, positioning: Positioning | None = None) -> Lane:
+@dataclass(frozen=True, slots=True)
+class BarTrades:
+    """A history's trades as a lane reads them: each trade's notional and taker side, in time order, bar b's being
+    the rows [first[b], first[b + 1]) (trades in no bar, in a gap of the candles, left out); 9 bytes a trade where
+    the loaded series holds 33."""
+
+    notional: FloatArray
+    is_buy: BoolArray
+    first: IntArray
+
+    @property
+    def sized(self) -> BoolArray:
+        """The bars that traded: their trade sizes exist (A-WHALE-1), as in a snapshot that carries their prints."""
+        sized: BoolArray = np.diff(self.first) > 0
+        return sized
+
+
+def bar_trades(trades: AggTrades, open_ns: IntArray, timeframe_ns: int) -> BarTrades:
+    """The trades of each bar opening at `open_ns`: those stamped in [open, open + timeframe), as `HistoryFeed` gives
+    a bar's prints."""
+    lo = np.searchsorted(trades.ts, open_ns, "left")
+    hi = np.searchsorted(trades.ts, open_ns + timeframe_ns, "left")
+    # Bars never overlap, so each trade is inside at most one [lo, hi): +1 where a bar's trades begin, -1 where they
+    # end, and the running sum is 1 on the trades some bar holds.
+    edges = np.zeros(trades.ts.shape[0] + 1, dtype=np.int8)
+    np.add.at(edges, lo, 1)
+    np.add.at(edges, hi, -1)
+    inside = np.cumsum(edges[:-1], dtype=np.int8).astype(np.bool_)
+    del edges
+    notional: FloatArray = trades.price[inside] * trades.quantity[inside]
+    is_buy: BoolArray = ~trades.is_buyer_maker[inside]
+    first = np.zeros(open_ns.shape[0] + 1, dtype=np.int64)
+    np.cumsum(hi - lo, out=first[1:])
+    return BarTrades(notional, is_buy, first)
+
+
+def _history_lane(
+    candles: Candles, tick_ns: IntArray, positioning: Positioning | None = None, trades: AggTrades | None = None
+) -> Lane:
     close_ns = candles.ts + candles.timeframe_ns
     tick = np.searchsorted(tick_ns, close_ns).astype(np.int64)
     taker = candles.taker_buy_volume
     close = np.asarray(candles.close, dtype=np.float64)
+    volume = np.asarray(candles.volume, dtype=np.float64)
+    # Without trades a bar has sizes only when it did not trade: its whale flow comes from the volume-spike proxy.
+    prints = None if trades is None else bar_trades(trades, candles.ts, candles.timeframe_ns)
+    sizes = volume == 0 if prints is None else prints.sized | (volume == 0)
 
     def arrays(threshold: float) -> SnapshotArrays:
-        del threshold  # history files carry no trade sizes: whale flow comes from the volume-spike proxy
         n = close.shape[0]
         nan = np.full(n, np.nan)
         oi_as_of_s, oi_usd = _positioning_at(positioning, close_ns)
-        volume = np.asarray(candles.volume, dtype=np.float64)
+        if prints is None:
+            buy, sell = np.zeros(n), np.zeros(n)
+        else:
+            buy, sell = _whale_flow(prints.notional, prints.is_buy, prints.first, threshold)
         flow = FlowInputs(
             close,
             volume,
             np.asarray(taker, dtype=np.float64) if taker is not None else nan,
-            volume == 0,
-            np.zeros(n),
-            np.zeros(n),
+            sizes,
+            buy,
+            sell,
             nan,
             nan,
         )
@@ -378,16 +423,34 @@ def _history_lane(candles: Candles, tick_ns: IntArray, positioning: Positioning 
         close=close,
         arrays=arrays,
         has_taker_volume=taker is not None,
-        volume=np.asarray(candles.volume, dtype=np.float64),
+        volume=volume,
         fees=partial(_no_fees, close.shape[0]),  # a history feed's snapshots carry no priority fees
     )
 
 
+def _one_per_symbol(
+    series: Sequence[_PerSymbol], symbols: Collection[Symbol], source: str, what: str, keep: str
+) -> dict[Symbol, _PerSymbol]:
+    """The series of the symbols traded, at most one each (two would be two exchanges' or unjoined files)."""
+    by_symbol: dict[Symbol, _PerSymbol] = {}
+    for rows in series:
+        if rows.symbol in symbols and by_symbol.setdefault(rows.symbol, rows) is not rows:
+            raise MarketError(
+                f"{source}: two {what} series of {rows.symbol} ({by_symbol[rows.symbol].source}; {rows.source}): {keep}"
+            )
+    return by_symbol
+
+
 def history_market(
-    candles: list[Candles], funding: list[FundingRates], source: str, positioning: Sequence[Positioning] = ()
+    candles: list[Candles],
+    funding: list[FundingRates],
+    source: str,
+    positioning: Sequence[Positioning] = (),
+    trades: Sequence[AggTrades] = (),
 ) -> Market:
-    """A market from history: one candle series per symbol, with its funding rates and its positioning (open
-    interest and long/short, one series per symbol) where given."""
+    """A market from history: one candle series per symbol, with its funding rates, its positioning (open interest
+    and long/short, one series per symbol) and its trades (one series per symbol: whale flow from their sizes) where
+    given. The trades are read into the lanes' columns; the snapshots carry no prints (as a simulator backtest's)."""
     if not candles:
         raise MarketError(f"{source}: no candles found")
     frames = {c.timeframe_ns for c in candles}
@@ -395,20 +458,21 @@ def history_market(
         raise MarketError(f"{source}: symbols have different timeframes; backtest one timeframe at a time")
     symbols = {c.symbol for c in candles}
     funding = [f for f in funding if f.symbol in symbols]
-    by_symbol: dict[Symbol, Positioning] = {}
-    for rows in positioning:
-        if rows.symbol in symbols and by_symbol.setdefault(rows.symbol, rows) is not rows:
-            raise MarketError(
-                f"{source}: two positioning series of {rows.symbol} ({by_symbol[rows.symbol].source}; {rows.source}): "
-                "keep one exchange's metrics in the folder"
-            )
+    by_symbol = _one_per_symbol(
+        positioning, symbols, source, "positioning", "keep one exchange's metrics in the folder"
+    )
+    traded = _one_per_symbol(
+        trades, symbols, source, "trade", "keep one exchange's trades in the folder, each file with its trade ids"
+    )
     tick_ns = np.unique(np.concatenate([c.ts + c.timeframe_ns for c in candles])).astype(np.int64)
-    lanes = {c.symbol: _history_lane(c, tick_ns, by_symbol.get(c.symbol)) for c in candles}
+    lanes = {c.symbol: _history_lane(c, tick_ns, by_symbol.get(c.symbol), traded.get(c.symbol)) for c in candles}
+    in_columns = frozenset(traded)
 
     def reader() -> TickReader:
         from bigalpha.data.history import HistoryFeed
 
-        return TickReader(feed=HistoryFeed(candles, funding=funding, positioning=list(by_symbol.values())))
+        feed = HistoryFeed(candles, funding=funding, positioning=list(by_symbol.values()), trades_in_columns=in_columns)
+        return TickReader(feed=feed)
 
     return Market(source, tick_ns, frames.pop() / 1e9, lanes, reader)
 
@@ -438,7 +502,9 @@ def load_market(path: Path, book_levels: int, timeframe: str | None = None) -> M
                         f"--data: {path} holds {chosen} candles of {series.symbol} from two exchanges ({other.exchange}: "
                         f"{other.source}; {series.exchange}: {series.source}); keep one exchange's candles in the folder"
                     )
-            return history_market(list(per_symbol.values()), list(folder.funding()), str(path), folder.positioning())
+            return history_market(
+                list(per_symbol.values()), list(folder.funding()), str(path), folder.positioning(), folder.trades()
+            )
         data = load(path)
     except DataFormatError as error:
         raise MarketError(f"--data: {error}") from None

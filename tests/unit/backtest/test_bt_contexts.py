@@ -28,13 +28,14 @@ from bigalpha.backtest.contexts import (
 from bigalpha.backtest.market import Market, load_market, sim_market
 from bigalpha.config import Settings
 from bigalpha.config.indicators import IndicatorsConfig
+from bigalpha.data.history import HistoryFeed, load_dir
 from bigalpha.data.sim import SimParams, generate
 from bigalpha.data.sim.params import default_symbols
 from bigalpha.data.sim.snapshots import SnapshotBuilder
 from bigalpha.domain import Regime, Symbol
 from bigalpha.gate.learned import GateLearnedState
 from bigalpha.indicators.builder import HURST_DEFERRED, WALLS_DEFERRED, WALLS_KEY, ContextBuilder
-from sim_klines import write_sim_klines, write_sim_metrics
+from sim_klines import write_sim_agg_trades, write_sim_klines, write_sim_metrics
 
 
 def _columns(market: Market, cfg: IndicatorsConfig, threshold: float) -> dict[Symbol, SymbolColumns]:
@@ -231,3 +232,52 @@ def test_column_contexts_on_history_with_positioning_equal_the_live_builder(tmp_
             assert fast.update(snapshot, whale_threshold_usd=threshold) == expected, f"tick {i} {snapshot.symbol}"
             with_change += expected.oi_change_pct is not None
     assert with_change > 2000  # R-T-3's input, known on most bars once a row 5 minutes back exists
+
+
+def test_column_contexts_on_history_with_trades_equal_the_live_builder(tmp_path: Path) -> None:
+    """Binance aggTrades files beside the klines: each bar's whale flow is read from its trades' sizes (A-WHALE-1),
+    at the threshold of its era, in the columns as in the live builder reading the feed's prints. The trades of
+    bars missing from the klines are in no bar; a symbol without trades keeps the volume-spike proxy."""
+    settings = Settings()
+    cfg = settings.indicators
+    symbols = tuple(s for s in default_symbols() if s.symbol in ("ETH", "XRP"))
+    dataset = generate(SimParams(seed=9, start=datetime(2025, 1, 1, tzinfo=UTC), symbols=symbols), 1)
+    write_sim_klines(sim_market(dataset, "sim", 5), tmp_path, {"ETH": 1440, "XRP": 1400})
+    write_sim_agg_trades(dataset, tmp_path, ("ETH",))
+    path = tmp_path / "ETHUSDT-1m-2025-01-01.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(line for k, line in enumerate(lines) if k % 7 != 3))  # a gap every 7 bars
+    market = load_market(tmp_path, cfg.ofi_book_levels)
+    folder = load_dir(tmp_path).joined()
+    full = HistoryFeed(folder.candles(), trades=folder.trades()).ticks()
+
+    def columns_in(eras: ThresholdEras) -> dict[Symbol, SymbolColumns]:
+        return {
+            s: symbol_columns(
+                era_arrays(lane.arrays, market.tick_ns[lane.tick], eras),
+                market.tick_ns[lane.tick],
+                cfg,
+                eras.eras[-1][1],
+            )
+            for s, lane in market.lanes.items()
+        }
+
+    threshold = 50_000.0  # the simulator's whale prints are a few per hour above it
+    fast = ColumnContextBuilder(cfg, _columns(market, cfg, threshold), columns_in)
+    live = ContextBuilder(cfg)
+    reader = market.reader()
+    intent = {Symbol("ETH"): 0, Symbol("XRP"): 0}
+    with_prints = 0
+    for i in range(market.tick_ns.shape[0]):
+        if i == 900:
+            threshold *= 0.5  # L-OPT-1 adopts a new threshold mid-run
+        for snapshot, shown in zip(next(full), reader.tick(i), strict=True):
+            assert shown == replace(snapshot, trades=())  # the prints are all the backtest leaves out
+            with_prints += bool(snapshot.trades)
+            expected = live.update(snapshot, whale_threshold_usd=threshold)
+            assert fast.update(shown, whale_threshold_usd=threshold) == expected, f"tick {i} {snapshot.symbol}"
+            assert "trades" not in expected.unavailable or snapshot.symbol == "XRP"
+            intent[snapshot.symbol] += expected.whale_intent_cvd_usd not in (None, 0.0)
+    assert with_prints > 1200  # ETH's bars, but for the gaps
+    assert intent[Symbol("ETH")] > 1000  # G-WHALE-3's input, known from the trades' sizes
+    assert intent[Symbol("XRP")] == 0  # never read from the volume-spike proxy

@@ -1,6 +1,7 @@
 """The simulator market's arrays, made with less memory, are the very floats of the plain whole-history formulas:
 the whale flow summed a block of bars at a time (`_whale_flow`), the top of book written into buffers, and a dataset
-generated with the trades' notionals only (`SIM_MARKET_DERIVE`)."""
+generated with the trades' notionals only (`SIM_MARKET_DERIVE`). A history's trades are each given to the bar whose
+time holds them, as the feed gives a bar its prints (`bar_trades`)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,26 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bigalpha.backtest import market as market_module
-from bigalpha.backtest.market import SIM_MARKET_DERIVE, BookTop, Market, MarketError, load_market, sim_market
+from bigalpha.backtest.market import (
+    SIM_MARKET_DERIVE,
+    BookTop,
+    Market,
+    MarketError,
+    bar_trades,
+    history_market,
+    load_market,
+    sim_market,
+)
+from bigalpha.data.history import AggTrades, Candles, QualityReport, SourceFormat
 from bigalpha.data.sim import SimDataset, SimParams, generate
 from bigalpha.data.sim.book import BOOK_OFFSETS_BPS
 from bigalpha.data.sim.params import default_symbols
 from bigalpha.data.sim.snapshots import SNAPSHOT_COLUMNS, symbol_rows
+from bigalpha.domain import Symbol
 from bigalpha.indicators.flow import aggregate_whale_trades
 
 THRESHOLDS = (0.0, 20_000.0, 100_000.0, 1e6, 1e12)
@@ -140,3 +154,70 @@ def test_a_folder_with_one_symbols_candles_from_two_exchanges_is_refused_naming_
         (tmp_path / f"ETH-1m-{exchange}.csv").write_text("timestamp,symbol,open,high,low,close,volume\n" + rows)
     with pytest.raises(MarketError, match=r"1m candles of ETH from two exchanges \(binance: ETH-1m-binance.csv; okx"):
         load_market(tmp_path, 5)
+
+
+_MINUTE_NS = 60_000_000_000
+
+
+def _trades(ts_ns: list[int], source: str = "ETHUSDT-aggTrades.csv") -> AggTrades:
+    n = len(ts_ns)
+    return AggTrades(
+        symbol=Symbol("ETH"),
+        exchange="binance",
+        source=source,
+        format=SourceFormat.BINANCE_AGGTRADES_CSV,
+        quality=QualityReport(rows_read=n, rows=n, time_encoding="epoch_ms"),
+        ts=np.array(ts_ns, dtype=np.int64),
+        price=np.linspace(100.0, 101.0, n),
+        quantity=np.linspace(0.5, 900.0, n),
+        is_buyer_maker=np.arange(n) % 3 == 0,
+        trade_id=np.arange(1, n + 1, dtype=np.int64),
+    )
+
+
+@given(
+    bars=st.lists(st.booleans(), min_size=1, max_size=40),
+    offsets=st.lists(st.integers(-3 * _MINUTE_NS, 45 * _MINUTE_NS), max_size=200),
+)
+def test_each_trade_goes_to_the_bar_whose_time_holds_it(bars: list[bool], offsets: list[int]) -> None:
+    """A bar opening at t holds the trades stamped in [t, t + 1 minute); trades before the first bar, after the last
+    or in a bar the candles miss belong to no bar. Checked against one plain loop over the trades."""
+    open_ns = np.array([k * _MINUTE_NS for k, present in enumerate(bars) if present], dtype=np.int64)
+    trades = _trades(sorted(offsets))
+    got = bar_trades(trades, open_ns, _MINUTE_NS)
+    notional: list[list[float]] = [[] for _ in open_ns]
+    buys: list[list[bool]] = [[] for _ in open_ns]
+    for k, t in enumerate(trades.ts.tolist()):
+        for b, start in enumerate(open_ns.tolist()):
+            if start <= t < start + _MINUTE_NS:
+                notional[b].append(float(trades.price[k]) * float(trades.quantity[k]))
+                buys[b].append(not bool(trades.is_buyer_maker[k]))
+    assert got.first[0] == 0
+    assert got.first.shape[0] == open_ns.shape[0] + 1
+    for b in range(open_ns.shape[0]):
+        lo, hi = int(got.first[b]), int(got.first[b + 1])
+        assert got.notional[lo:hi].tolist() == notional[b]
+        assert got.is_buy[lo:hi].tolist() == buys[b]
+    assert got.notional.shape[0] == sum(len(row) for row in notional)
+    assert got.sized.tolist() == [bool(row) for row in notional]
+
+
+def test_two_trade_series_of_a_symbol_are_refused_naming_both() -> None:
+    ts = np.arange(3, dtype=np.int64) * _MINUTE_NS
+    candles = Candles(
+        symbol=Symbol("ETH"),
+        exchange="binance",
+        source="ETHUSDT-1m.csv",
+        format=SourceFormat.BINANCE_KLINES_CSV,
+        quality=QualityReport(rows_read=3, rows=3, time_encoding="epoch_ms"),
+        timeframe="1m",
+        ts=ts,
+        open=np.full(3, 100.0),
+        high=np.full(3, 101.0),
+        low=np.full(3, 99.0),
+        close=np.full(3, 100.5),
+        volume=np.full(3, 2.0),
+    )
+    first, second = _trades([0, _MINUTE_NS]), _trades([2 * _MINUTE_NS], "b.csv")
+    with pytest.raises(MarketError, match=r"two trade series of ETH \(ETHUSDT-aggTrades.csv; b.csv\)"):
+        history_market([candles], [], "folder", trades=[first, second])

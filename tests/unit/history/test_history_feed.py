@@ -150,6 +150,20 @@ def test_taker_flow_and_trades_from_binance_files(tmp_path: Path) -> None:
     assert ticks[2][0].trades == ()
 
 
+def test_trades_read_from_columns_elsewhere_are_not_missing_and_carry_no_prints(tmp_path: Path) -> None:
+    """A backtest reads a symbol's trades from its own columns: the feed leaves the prints out of its snapshots and
+    does not report the trades missing; a symbol it is not told of still is."""
+    btc = load_candles(write_klines(tmp_path / "BTCUSDT-1h-2023-01-01.csv", ohlcv(3)))
+    eth = load_candles(write_klines(tmp_path / "ETHUSDT-1h-2023-01-01.csv", ohlcv(3)))
+    first = next(HistoryFeed([btc, eth], trades_in_columns=[btc.symbol]).ticks())
+    by_symbol = {snapshot.symbol: snapshot for snapshot in first}
+    assert DataKind.TRADES not in dict(by_symbol[btc.symbol].unavailable)
+    assert by_symbol[btc.symbol].trades == ()
+    assert dict(by_symbol[eth.symbol].unavailable)[DataKind.TRADES] == NOT_IN_HISTORY
+    with pytest.raises(ValueError, match=r"trades_in_columns names \['SOL'\], which have no candles"):
+        HistoryFeed([btc], trades_in_columns=["SOL"])
+
+
 def test_start_end_and_close(tmp_path: Path) -> None:
     candles = _candles(tmp_path, "BTC", ohlcv(10_000))
     feed = HistoryFeed([candles], start=T0 + timedelta(hours=5), end=T0 + timedelta(hours=9))

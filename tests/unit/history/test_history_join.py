@@ -113,3 +113,79 @@ def test_funding_joins_per_exchange_and_trades_and_other_timeframes_stay_apart(t
     assert joined[2] is hourly
     assert joined[3] is elsewhere
     assert joined[4] is four_hourly
+
+
+def _trade_rows(first_id: int, count: int, start_ms: int) -> list[tuple[int, float, float, int, bool]]:
+    """Aggregate trades with consecutive ids, two per millisecond stamp (trades share timestamps)."""
+    return [
+        (first_id + k, 100.0 + k / 8, 0.25 * (k % 5 + 1), start_ms + (k // 2) * 1000, k % 3 == 0) for k in range(count)
+    ]
+
+
+def _columns(trades: AggTrades) -> list[list[object]]:
+    assert trades.trade_id is not None
+    return [a.tolist() for a in (trades.ts, trades.trade_id, trades.price, trades.quantity, trades.is_buyer_maker)]
+
+
+def test_daily_trade_files_join_by_trade_id_into_the_one_file_series(tmp_path: Path) -> None:
+    """Three days of aggTrades given out of order, the second day repeating the first's last two trades (Binance's
+    files overlap at the day's edge when re-downloaded): one series, each trade once, equal to one file of all."""
+    rows = _trade_rows(1, 30, T0_MS)
+    (tmp_path / "whole").mkdir()
+    whole = load(write_aggtrades(tmp_path / "whole" / "ETHUSDT-aggTrades-2023-01.csv", rows, header=True))
+    days = tmp_path / "days"
+    days.mkdir()
+    for day, (lo, hi) in ((3, (20, 30)), (1, (0, 10)), (2, (8, 20))):
+        write_aggtrades(days / f"ETHUSDT-aggTrades-2023-01-0{day}.csv", rows[lo:hi], header=True)
+    (joined,) = load_dir(days).joined().items
+    assert isinstance(joined, AggTrades)
+    assert _columns(joined) == _columns(whole)
+    assert joined.quality.count(IssueCode.EXACT_DUPLICATES_DROPPED) == 2
+    assert joined.quality.clean
+    assert "(3 files)" in joined.source
+
+
+def test_trades_two_files_disagree_on_are_refused_naming_both(tmp_path: Path) -> None:
+    rows = _trade_rows(1, 10, T0_MS)
+    write_aggtrades(tmp_path / "ETHUSDT-aggTrades-2023-01-01.csv", rows[:6], header=True)
+    changed = [(*rows[5][:2], 9.0, *rows[5][3:]), *rows[6:]]  # trade 6 again, with another quantity
+    write_aggtrades(tmp_path / "ETHUSDT-aggTrades-2023-01-02.csv", changed, header=True)
+    with pytest.raises(
+        DataFormatError, match=r"2023-01-01.csv and .*2023-01-02.csv both hold trade id 6 and differ in 'quantity'"
+    ):
+        load_dir(tmp_path).joined()
+
+
+def test_a_trade_id_at_two_times_is_refused(tmp_path: Path) -> None:
+    rows = _trade_rows(1, 10, T0_MS)
+    write_aggtrades(tmp_path / "ETHUSDT-aggTrades-2023-01-01.csv", rows[:6], header=True)
+    moved = [(6, *rows[5][1:3], rows[5][3] + 7000, rows[5][4]), *rows[6:]]
+    write_aggtrades(tmp_path / "ETHUSDT-aggTrades-2023-01-02.csv", moved, header=True)
+    with pytest.raises(
+        DataFormatError, match=r"trade id 6 is at 2023-01-01T00:00:02\+00:00 in .*01-01.csv and at .*01-02.csv"
+    ):
+        load_dir(tmp_path).joined()
+
+
+def test_trade_ids_missing_between_files_are_reported(tmp_path: Path) -> None:
+    write_aggtrades(tmp_path / "ETHUSDT-aggTrades-2023-01-01.csv", _trade_rows(1, 10, T0_MS), header=True)
+    write_aggtrades(
+        tmp_path / "ETHUSDT-aggTrades-2023-01-03.csv", _trade_rows(41, 10, T0_MS + 48 * HOUR_MS), header=True
+    )
+    (joined,) = load_dir(tmp_path).joined().items
+    issue = joined.quality.issue(IssueCode.TRADE_ID_GAPS)
+    assert issue is not None
+    assert issue.count == 1
+    assert issue.message.startswith("30 trade id(s) missing between files in 1 place(s) (10 then 41)")
+    assert len(joined) == 20
+
+
+def test_trade_files_without_ids_are_not_joined(tmp_path: Path) -> None:
+    """A plain trades file has no ids: a repeat cannot be told from a new trade, so the files stay apart."""
+    for day in (1, 2):
+        stamp = f"2023-01-0{day}T00:00:00Z"
+        (tmp_path / f"ETH-trades-{day}.csv").write_text(
+            f"timestamp,symbol,price,quantity,is_buyer_maker\n{stamp},ETH,100.0,1.0,true\n{stamp},ETH,100.0,1.0,true\n"
+        )
+    items = load_dir(tmp_path).joined().items
+    assert [type(item) for item in items] == [AggTrades, AggTrades]

@@ -22,7 +22,7 @@ fail open (D-FAILOPEN). Snapshots are built lazily, a chunk of ticks at a time, 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -87,9 +87,12 @@ class HistoryFeed:
         funding: Iterable[FundingRates] = (),
         trades: Iterable[AggTrades] = (),
         positioning: Iterable[Positioning] = (),
+        trades_in_columns: Collection[Symbol] = (),
         start: datetime | None = None,
         end: datetime | None = None,
     ) -> None:
+        """`trades_in_columns`: symbols whose trades the caller reads from columns of its own (a backtest's market):
+        their snapshots carry no prints, yet their trades are not reported missing."""
         by_symbol: dict[Symbol, Candles] = {}
         for series in candles:
             if series.symbol in by_symbol:
@@ -113,6 +116,10 @@ class HistoryFeed:
             times = times[times <= _ns(end)]
         self._times: IntArray = times
         self._symbols = tuple(by_symbol)
+        self._trades_in_columns = frozenset(trades_in_columns)
+        unknown = sorted(self._trades_in_columns - set(by_symbol))
+        if unknown:
+            raise ValueError(f"trades_in_columns names {unknown}, which have no candles (symbols: {sorted(by_symbol)})")
         self._lanes = tuple(
             self._lane(series, close, funding_by.get(symbol, ()), trades_by.get(symbol), positioning_by.get(symbol))
             for (symbol, series), close in zip(by_symbol.items(), closes, strict=True)
@@ -170,7 +177,7 @@ class HistoryFeed:
             if positioning is not None
             else np.full(self._times.size, -1)
         ).astype(np.int64)
-        if trades is None:
+        if trades is None and candles.symbol not in self._trades_in_columns:
             missing.append(DataKind.TRADES)
         if candles.taker_buy_volume is None:
             missing += [DataKind.TAKER_VOLUME, DataKind.CVD]

@@ -1,18 +1,18 @@
 """One series from the pieces of a history: Binance publishes its archives a day or a month per file.
 
-`join_pieces` groups candles, mark prices, funding rates and positioning (open interest, long/short) by kind, symbol, exchange and timeframe, and joins each
-group's files into one series in time order. Rows two files both hold are kept once when they are equal and refused
-when they differ (the files disagree on the market: nothing says which one is right). The joined series' quality
-report gathers its files' reports and adds the gaps between files, which no single file could see. Trades are
-returned as they are: their rows repeat timestamps, so a join would need each venue's trade ids to tell a repeat
-from a new trade.
+`join_pieces` groups candles, mark prices, funding rates, positioning (open interest, long/short) and trades by kind,
+symbol, exchange and timeframe, and joins each group's files into one series in time order. Rows two files both hold
+are kept once when they are equal and refused when they differ (the files disagree on the market: nothing says which
+one is right). The joined series' quality report gathers its files' reports and adds the gaps between files, which no
+single file could see. Trades repeat timestamps, so a trade two files hold is told by its trade id (Binance's
+aggregate trade id): trades are joined only when every file has ids, and are otherwise returned as they are.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,24 +32,23 @@ _EXAMPLES = 5
 
 def join_pieces(items: Iterable[HistoryData]) -> tuple[HistoryData, ...]:
     """`items` with each group of pieces (same kind, symbol, exchange and timeframe) joined into one series, in
-    the order each group's first piece came; a group of one is returned as it is."""
-    groups: dict[tuple[Any, ...], list[Joinable]] = {}
-    out: list[HistoryData | tuple[Any, ...]] = []
+    the order each group's first piece came; a group of one is returned as it is, and so are trades without ids."""
+    groups: dict[tuple[Any, ...], list[HistoryData]] = {}
     for item in items:
-        if isinstance(item, AggTrades):
-            out.append(item)
-            continue
-        key = (type(item), item.symbol, item.exchange, item.timeframe_label)
-        if key not in groups:
-            groups[key] = []
-            out.append(key)
-        groups[key].append(item)
-    return tuple(_join(groups[entry]) if isinstance(entry, tuple) else entry for entry in out)
+        groups.setdefault((type(item), item.symbol, item.exchange, item.timeframe_label), []).append(item)
+    joined: list[HistoryData] = []
+    for pieces in groups.values():
+        if len(pieces) == 1:
+            joined.append(pieces[0])
+        elif isinstance(pieces[0], AggTrades):
+            trades = [p for p in pieces if isinstance(p, AggTrades)]
+            joined.extend(pieces if any(p.trade_id is None for p in trades) else [_join_trades(trades)])
+        else:
+            joined.append(_join([p for p in pieces if not isinstance(p, AggTrades)]))
+    return tuple(joined)
 
 
 def _join(pieces: list[Joinable]) -> Joinable:
-    if len(pieces) == 1:
-        return pieces[0]
     ordered = sorted((p for p in pieces if len(p)), key=lambda p: (int(p.ts[0]), int(p.ts[-1]))) or pieces[:1]
     first = ordered[0]
     # An optional column (taker buy volume) is kept only when every piece has it: a column with holes would be a
@@ -90,20 +89,29 @@ _COLUMNS: dict[type[Joinable], tuple[str, ...]] = {
 
 
 def _refuse_conflicts(
-    pieces: Sequence[Joinable], columns: dict[str, npt.NDArray[Any]], origin: IntArray, repeated: IntArray
+    pieces: Sequence[HistoryData],
+    columns: dict[str, npt.NDArray[Any]],
+    origin: IntArray,
+    repeated: IntArray,
+    what: Callable[[int], str] | None = None,
 ) -> None:
-    """Two files holding the same time must agree on every value (NaN agrees with NaN)."""
+    """Two files holding the same row (the same time; for trades, the same trade id) must agree on every value (NaN
+    agrees with NaN). `what` names row i in the message (default: its time)."""
     for name, values in columns.items():
-        if name == "ts":
+        if name in ("ts", "trade_id"):
             continue
         now, before = values[repeated], values[repeated - 1]
-        differ = np.flatnonzero(~((now == before) | (np.isnan(now) & np.isnan(before))))
+        same = now == before
+        if values.dtype.kind == "f":
+            same |= np.isnan(now) & np.isnan(before)
+        differ = np.flatnonzero(~same)
         if differ.size:
             i = int(repeated[differ[0]])
             a, b = pieces[int(origin[i - 1])], pieces[int(origin[i])]
+            row = what(i) if what is not None else ns_to_datetime(int(columns["ts"][i])).isoformat()
             raise DataFormatError(
                 Path(b.source),
-                f"{a.source} and {b.source} both hold {ns_to_datetime(int(columns['ts'][i])).isoformat()} and "
+                f"{a.source} and {b.source} both hold {row} and "
                 f"differ in {name!r} ({before[differ[0]].item()!r} vs {now[differ[0]].item()!r}): keep one of them",
             )
 
@@ -117,7 +125,9 @@ def _step_of(series: Joinable) -> tuple[int | None, int]:
     return parse_timeframe(series.timeframe), 0
 
 
-def _report(pieces: Sequence[Joinable], ts: IntArray, repeated: int, step: int | None, tolerance: int) -> QualityReport:
+def _report(
+    pieces: Sequence[HistoryData], ts: IntArray, repeated: int, step: int | None, tolerance: int
+) -> QualityReport:
     """The pieces' findings (each names its own file's rows), with the gaps between one file's last row and the
     next one's first, and the rows both held."""
     reports = [p.quality for p in pieces]
@@ -162,7 +172,7 @@ def _report(pieces: Sequence[Joinable], ts: IntArray, repeated: int, step: int |
     )
 
 
-def _boundary_gaps(pieces: Sequence[Joinable], step: int | None, tolerance: int) -> list[Gap]:
+def _boundary_gaps(pieces: Sequence[HistoryData], step: int | None, tolerance: int) -> list[Gap]:
     if step is None:
         return []
     gaps = []
@@ -171,4 +181,71 @@ def _boundary_gaps(pieces: Sequence[Joinable], step: int | None, tolerance: int)
         if first - last > step + tolerance:
             missing = max(round((first - last) / step) - 1, 1)
             gaps.append(Gap(ns_to_datetime(last), ns_to_datetime(first), missing))
+    return gaps
+
+
+def _join_trades(pieces: list[AggTrades]) -> AggTrades:
+    """One symbol's trades from several files, in time order (ties in trade-id order). A trade two files hold is kept
+    once when they agree on it and refused when they differ; one id at two times is refused too."""
+    ordered = sorted((p for p in pieces if len(p)), key=lambda p: (int(p.ts[0]), int(_ids(p)[0]))) or pieces[:1]
+    names = ("ts", "trade_id", "price", "quantity", "is_buyer_maker")
+    origin = np.concatenate([np.full(len(p), k, dtype=np.int64) for k, p in enumerate(ordered)])
+    columns = {n: np.concatenate([np.asarray(getattr(p, n)) for p in ordered]) for n in names}
+    order = np.lexsort((columns["trade_id"], columns["ts"]))
+    columns = {n: a[order] for n, a in columns.items()}
+    origin = origin[order]
+    ids = columns["trade_id"]
+    repeated = np.flatnonzero((np.diff(ids) == 0) & (np.diff(columns["ts"]) == 0)) + 1
+    if repeated.size:
+        _refuse_conflicts(ordered, columns, origin, repeated, what=lambda i: f"trade id {int(ids[i])}")
+        keep = np.ones(ids.shape[0], dtype=bool)
+        keep[repeated] = False
+        columns = {n: a[keep] for n, a in columns.items()}
+        origin = origin[keep]
+    _refuse_moved_ids(ordered, columns, origin)
+    report = _report(ordered, columns["ts"], int(repeated.size), None, 0)
+    between = _id_gaps_between(ordered)
+    if between:
+        missing = sum(count for _, _, count in between)
+        shown = ", ".join(f"{a} then {b}" for a, b, _ in between[:_EXAMPLES])
+        issue = Issue(
+            IssueCode.TRADE_ID_GAPS,
+            len(between),
+            f"{missing} trade id(s) missing between files in {len(between)} place(s) ({shown}): trades are missing",
+        )
+        report = dataclasses.replace(report, problems=(*report.problems, issue))
+    source = f"{ordered[0].source} … {ordered[-1].source} ({len(ordered)} files)"
+    changes: dict[str, Any] = {"source": source, "quality": report, **columns}
+    joined: AggTrades = dataclasses.replace(ordered[0], **changes)
+    return joined
+
+
+def _ids(trades: AggTrades) -> IntArray:
+    assert trades.trade_id is not None  # only trades with ids are joined
+    return trades.trade_id
+
+
+def _refuse_moved_ids(pieces: Sequence[AggTrades], columns: dict[str, npt.NDArray[Any]], origin: IntArray) -> None:
+    """Each id once: an id left twice was stamped at two times, by two files or within one."""
+    ids = columns["trade_id"]
+    by_id = np.argsort(ids, kind="stable")
+    twice = np.flatnonzero(np.diff(ids[by_id]) == 0)
+    if twice.size:
+        a, b = int(by_id[twice[0]]), int(by_id[twice[0] + 1])
+        first, second = pieces[int(origin[a])], pieces[int(origin[b])]
+        raise DataFormatError(
+            Path(second.source),
+            f"trade id {int(ids[a])} is at {ns_to_datetime(int(columns['ts'][a])).isoformat()} in {first.source} and "
+            f"at {ns_to_datetime(int(columns['ts'][b])).isoformat()} in {second.source}: keep one of them",
+        )
+
+
+def _id_gaps_between(pieces: Sequence[AggTrades]) -> list[tuple[int, int, int]]:
+    """(last id of a file, first id of the next, ids missing between them) where the next file does not go on from
+    the id the last one ended at (Binance's aggregate ids count up by one)."""
+    gaps = []
+    for before, after in itertools.pairwise(pieces):
+        last, first = int(_ids(before).max()), int(_ids(after).min())
+        if first > last + 1:
+            gaps.append((last, first, first - last - 1))
     return gaps
