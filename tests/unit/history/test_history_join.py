@@ -127,20 +127,22 @@ def _columns(trades: AggTrades) -> list[list[object]]:
     return [a.tolist() for a in (trades.ts, trades.trade_id, trades.price, trades.quantity, trades.is_buyer_maker)]
 
 
-def test_daily_trade_files_join_by_trade_id_into_the_one_file_series(tmp_path: Path) -> None:
-    """Three days of aggTrades given out of order, the second day repeating the first's last two trades (Binance's
-    files overlap at the day's edge when re-downloaded): one series, each trade once, equal to one file of all."""
+@pytest.mark.parametrize("overlap", [2, 0])
+def test_daily_trade_files_join_by_trade_id_into_the_one_file_series(tmp_path: Path, overlap: int) -> None:
+    """Three days of aggTrades given out of order, the second day repeating the first's last two trades (a download
+    overlapping the one before) or not (the files as published, only concatenated): one series, each trade once,
+    equal to one file of all."""
     rows = _trade_rows(1, 30, T0_MS)
     (tmp_path / "whole").mkdir()
     whole = load(write_aggtrades(tmp_path / "whole" / "ETHUSDT-aggTrades-2023-01.csv", rows, header=True))
     days = tmp_path / "days"
     days.mkdir()
-    for day, (lo, hi) in ((3, (20, 30)), (1, (0, 10)), (2, (8, 20))):
+    for day, (lo, hi) in ((3, (20, 30)), (1, (0, 10)), (2, (10 - overlap, 20))):
         write_aggtrades(days / f"ETHUSDT-aggTrades-2023-01-0{day}.csv", rows[lo:hi], header=True)
     (joined,) = load_dir(days).joined().items
     assert isinstance(joined, AggTrades)
     assert _columns(joined) == _columns(whole)
-    assert joined.quality.count(IssueCode.EXACT_DUPLICATES_DROPPED) == 2
+    assert joined.quality.count(IssueCode.EXACT_DUPLICATES_DROPPED) == overlap
     assert joined.quality.clean
     assert "(3 files)" in joined.source
 
