@@ -1,10 +1,14 @@
-"""What two backtests stored, read back to compare them: every event, and any table's rows."""
+"""What two backtests stored, read back to compare them: every event, and any table's rows; and the check that a
+run shown only some bars equals the run shown every bar."""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
 
+import numpy as np
+
+from bigalpha.backtest.results import BacktestResult
 from bigalpha.config import Settings
 from bigalpha.store import Store
 
@@ -22,3 +26,14 @@ def table_rows(path: Path, query: str) -> list[tuple[object, ...]]:
     """The rows `query` selects from the SQLite store at `path`."""
     with sqlite3.connect(path) as connection:
         return connection.execute(query).fetchall()
+
+
+def assert_same_run(settings: Settings, sparse: BacktestResult, dense: BacktestResult, folder: Path) -> None:
+    """`sparse` (stored in `folder/sparse.db`) equals `dense` (`folder/dense.db`): trades, the equity at every bar,
+    the guard table, every event, every shadow trade and position."""
+    assert sparse.trades == dense.trades
+    assert np.array_equal(sparse.equity, dense.equity)
+    assert sparse.guards == dense.guards
+    assert stored_events(settings, folder / "sparse.db") == stored_events(settings, folder / "dense.db")
+    for query in ("SELECT * FROM shadow_trades ORDER BY id", "SELECT * FROM positions ORDER BY id"):
+        assert table_rows(folder / "sparse.db", query) == table_rows(folder / "dense.db", query)

@@ -19,7 +19,7 @@ from bigalpha.data.sim import SimParams, generate
 from bigalpha.data.sim.params import default_symbols
 from bigalpha.domain import Symbol
 from sim_klines import write_sim_funding, write_sim_klines, write_sim_metrics
-from stored_runs import stored_events, table_rows
+from stored_runs import assert_same_run
 
 # What lets the bot enter on history files: Alpha-OFI on taker flow alone (no book), no Aave loan to watch, and the
 # freshness rule on the feeds history does carry. Eager XRP dip scalps, which run out their 60-second max hold.
@@ -57,12 +57,7 @@ def test_the_bot_on_history_with_positioning_and_gaps_equals_the_run_shown_every
     sparse = run_whole_bot(settings, history, tmp_path / "sparse.db", supervision=SUPERVISION)
     reasons = {(t.symbol, t.exit_reason) for t in dense.trades}
     assert ("XRP", "max-hold") in reasons, reasons
-    assert sparse.trades == dense.trades
-    assert np.array_equal(sparse.equity, dense.equity)
-    assert sparse.guards == dense.guards
-    assert stored_events(settings, tmp_path / "sparse.db") == stored_events(settings, tmp_path / "dense.db")
-    for query in ("SELECT * FROM shadow_trades ORDER BY id", "SELECT * FROM positions ORDER BY id"):
-        assert table_rows(tmp_path / "sparse.db", query) == table_rows(tmp_path / "dense.db", query)
+    assert_same_run(settings, sparse, dense, tmp_path)
     assert sparse.extra["ticks_processed"] < dense.extra["ticks_processed"] * 0.7
     # Positions open across ticks without an XRP bar: what the rule for absent ticks is about.
     absent = np.setdiff1d(np.arange(history.tick_ns.shape[0]), xrp.tick)

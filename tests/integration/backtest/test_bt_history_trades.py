@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from bigalpha.backtest.market import Market, load_market, sim_market
@@ -17,7 +16,7 @@ from bigalpha.config import Settings
 from bigalpha.data.sim import SimParams, generate
 from bigalpha.data.sim.params import default_symbols
 from sim_klines import write_sim_agg_trades, write_sim_klines, write_sim_metrics
-from stored_runs import stored_events, table_rows
+from stored_runs import assert_same_run, table_rows
 
 # What lets the bot enter on history files (docs/backtesting.md, "The bot on history files").
 SETTINGS = {
@@ -52,12 +51,7 @@ def test_the_bot_on_history_with_trades_equals_the_run_shown_every_bar(with_trad
     dense = run_whole_bot(settings, with_trades, tmp_path / "dense.db", supervision=SUPERVISION, dense=True)
     sparse = run_whole_bot(settings, with_trades, tmp_path / "sparse.db", supervision=SUPERVISION)
     assert dense.metrics.trades > 0
-    assert sparse.trades == dense.trades
-    assert np.array_equal(sparse.equity, dense.equity)
-    assert sparse.guards == dense.guards
-    assert stored_events(settings, tmp_path / "sparse.db") == stored_events(settings, tmp_path / "dense.db")
-    for query in ("SELECT * FROM shadow_trades ORDER BY id", "SELECT * FROM positions ORDER BY id"):
-        assert table_rows(tmp_path / "sparse.db", query) == table_rows(tmp_path / "dense.db", query)
+    assert_same_run(settings, sparse, dense, tmp_path)
     assert sparse.extra["ticks_processed"] < dense.extra["ticks_processed"] * 0.7
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +43,16 @@ def _columns(market: Market, cfg: IndicatorsConfig, threshold: float) -> dict[Sy
     """Each lane's indicator columns at the whale threshold, as a backtest makes them."""
     return {
         s: symbol_columns(lane.arrays(threshold), market.tick_ns[lane.tick], cfg, threshold)
+        for s, lane in market.lanes.items()
+    }
+
+
+def _era_columns(market: Market, cfg: IndicatorsConfig, eras: ThresholdEras) -> dict[Symbol, SymbolColumns]:
+    """Each lane's columns again, each bar's whale flow at the threshold of its era (after L-OPT-1 moved it)."""
+    return {
+        s: symbol_columns(
+            era_arrays(lane.arrays, market.tick_ns[lane.tick], eras), market.tick_ns[lane.tick], cfg, eras.eras[-1][1]
+        )
         for s, lane in market.lanes.items()
     }
 
@@ -118,23 +129,12 @@ def test_column_contexts_follow_a_new_whale_threshold() -> None:
     dataset = generate(SimParams(seed=4, start=datetime(2025, 2, 1, tzinfo=UTC), symbols=symbols), 1)
     market = sim_market(dataset, "sim", cfg.ofi_book_levels)
 
-    def columns_in(eras: ThresholdEras) -> dict[Symbol, SymbolColumns]:
-        return {
-            s: symbol_columns(
-                era_arrays(lane.arrays, market.tick_ns[lane.tick], eras),
-                market.tick_ns[lane.tick],
-                cfg,
-                eras.eras[-1][1],
-            )
-            for s, lane in market.lanes.items()
-        }
-
     threshold = GateLearnedState.initial(settings).whale_threshold_usd
     first = {
         s: symbol_columns(lane.arrays(threshold), market.tick_ns[lane.tick], cfg, threshold)
         for s, lane in market.lanes.items()
     }
-    fast = ColumnContextBuilder(cfg, first, columns_in)
+    fast = ColumnContextBuilder(cfg, first, partial(_era_columns, market, cfg))
     live = ContextBuilder(cfg)
     reader = market.reader()
     full = SnapshotBuilder(dataset.frames, dataset.symbols, frozenset(s.symbol for s in symbols if s.fees))
@@ -251,19 +251,8 @@ def test_column_contexts_on_history_with_trades_equal_the_live_builder(tmp_path:
     folder = load_dir(tmp_path).joined()
     full = HistoryFeed(folder.candles(), trades=folder.trades()).ticks()
 
-    def columns_in(eras: ThresholdEras) -> dict[Symbol, SymbolColumns]:
-        return {
-            s: symbol_columns(
-                era_arrays(lane.arrays, market.tick_ns[lane.tick], eras),
-                market.tick_ns[lane.tick],
-                cfg,
-                eras.eras[-1][1],
-            )
-            for s, lane in market.lanes.items()
-        }
-
     threshold = 50_000.0  # the simulator's whale prints are a few per hour above it
-    fast = ColumnContextBuilder(cfg, _columns(market, cfg, threshold), columns_in)
+    fast = ColumnContextBuilder(cfg, _columns(market, cfg, threshold), partial(_era_columns, market, cfg))
     live = ContextBuilder(cfg)
     reader = market.reader()
     intent = {Symbol("ETH"): 0, Symbol("XRP"): 0}
