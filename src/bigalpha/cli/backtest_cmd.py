@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeVar
 
 import typer
 
-from bigalpha.cli.context import console, fail, parse_duration, print_json, state
+from bigalpha.cli.context import console, fail, missing_inputs_note, parse_duration, print_json, state
 
 if TYPE_CHECKING:
     from bigalpha.backtest.market import Market
@@ -317,7 +317,11 @@ def register(app: typer.Typer) -> None:
         )
         keys += ("signals",) if "signals" in summary else ()  # the bot's: zero says no strategy saw a setup
         console.print(" ".join(f"{k}={summary.get(k)!s}" for k in keys), highlight=False)
-        for note in (_latch_note(summary), _missing_note(summary)):
+        # On history files, which carry no open interest or long/short ratio without Binance's metrics, every entry.
+        missing = missing_inputs_note(
+            summary.get("missing_inputs") or {}, "see docs/backtesting.md, 'The bot on history files'"
+        )
+        for note in (_latch_note(summary), missing):
             if note:
                 console.print(note, highlight=False)
 
@@ -355,19 +359,6 @@ def _latch_note(summary: dict[str, Any]) -> str:
         return ""
     hint = f" (nobody lifts it in a backtest unless {' / '.join(options)} models a person)" if options else ""
     return "; ".join(parts) + hint
-
-
-def _missing_note(summary: dict[str, Any]) -> str:
-    """A line on the entries the risk gate refused for inputs the data did not give (it fails closed, R-STALE-1):
-    on history files, which carry no open interest or long/short ratio, every entry."""
-    missing: dict[str, int] = summary.get("missing_inputs") or {}
-    if not missing:
-        return ""
-    counts = "; ".join(f"{what} ({count}x)" for what, count in sorted(missing.items(), key=lambda kv: -kv[1]))
-    return (
-        f"the risk gate refused {sum(missing.values())} entries for inputs the data did not give (it fails closed): "
-        f"{counts}; see docs/backtesting.md, 'The bot on history files'"
-    )
 
 
 def _check_reference_options(

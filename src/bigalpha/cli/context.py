@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -64,3 +65,15 @@ def parse_duration(text: str) -> timedelta:
         raise typer.BadParameter(f"{text!r}: give a duration such as 90s, 45m, 2h or 7d")
     amount, unit = int(match.group(1)), match.group(2)
     return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
+
+
+def missing_inputs_note(missing: Mapping[str, int], see: str) -> str:
+    """A line on the entries the risk gate refused for inputs the data did not give (it fails closed, R-STALE-1),
+    the most frequent first, ending with where to look (`see`); empty when there were none."""
+    if not missing:
+        return ""
+    counts = "; ".join(f"{what} ({count}x)" for what, count in sorted(missing.items(), key=lambda kv: -kv[1]))
+    return (
+        f"the risk gate refused {sum(missing.values())} entries for inputs the data did not give (it fails closed): "
+        f"{counts}; {see}"
+    )

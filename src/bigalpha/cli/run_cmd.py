@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bigalpha.cli.context import DURATION, console, fail, parse_duration, print_json, state
+from bigalpha.cli.context import DURATION, console, fail, missing_inputs_note, parse_duration, print_json, state
 from bigalpha.domain import Mode
 
 if TYPE_CHECKING:
@@ -189,7 +189,7 @@ def register(app: typer.Typer) -> None:
             finally:
                 engine.stop(_stopped_by(interrupt.requested, engine, started_at, stop_after))
                 feed.close()
-                built.store.close()
+                built.close()
         result = {
             "mode": mode.value,
             "ticks": summary.ticks,
@@ -199,6 +199,7 @@ def register(app: typer.Typer) -> None:
             "first_tick": summary.first_tick,
             "last_tick": summary.last_tick,
             "stopped_by": _stopped_by(interrupt.requested, engine, started_at, stop_after),
+            "missing_inputs": dict(summary.missing_inputs),
             "log": str(log_path) if log_path else None,
         }
         if json_output:
@@ -208,3 +209,8 @@ def register(app: typer.Typer) -> None:
                 f"stopped ({result['stopped_by']}): {summary.ticks} ticks, {summary.signals} signals, "
                 f"{summary.entries} trades opened, {summary.closed} closed. See `bigalpha report`."
             )
+            note = missing_inputs_note(
+                summary.missing_inputs, "`bigalpha data check` shows which source serves each input"
+            )
+            if note:
+                console.print(note, highlight=False)

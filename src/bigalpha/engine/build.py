@@ -58,6 +58,14 @@ class Built:
     feed: Feed
     store: Store
     extra: dict[str, Any] = field(default_factory=dict)
+    recorder: SnapshotRecorder | None = None
+
+    def close(self) -> None:
+        """Close what the build opened: the snapshot recording's file (its last line is written already) and the
+        store."""
+        if self.recorder is not None:
+            self.recorder.close()
+        self.store.close()
 
 
 def sim_params(settings: Settings, options: SimOptions) -> SimParams:
@@ -178,4 +186,4 @@ def build_engine(
         checkpoint_every=checkpoint_every,
     )
     engine = Engine(parts)
-    return Built(engine=engine, feed=feed, store=store)
+    return Built(engine=engine, feed=feed, store=store, recorder=recorder)
