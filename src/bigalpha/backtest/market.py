@@ -8,11 +8,11 @@ through `HistoryFeed`. Either way a snapshot at T carries the bar that closed at
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -34,7 +34,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 _MINUTE_MS = 60_000
-_PerSymbol = TypeVar("_PerSymbol", "AggTrades", "Positioning")
 _BAR_BLOCK = 1 << 16  # bars whose whale trades `_whale_flow` sums at once (~0.4 M simulated trades)
 
 
@@ -383,7 +382,7 @@ def bar_trades(trades: AggTrades, open_ns: IntArray, timeframe_ns: int) -> BarTr
 
 
 def _history_lane(
-    candles: Candles, tick_ns: IntArray, positioning: Positioning | None = None, trades: AggTrades | None = None
+    candles: Candles, tick_ns: IntArray, positioning: Positioning | None = None, prints: BarTrades | None = None
 ) -> Lane:
     close_ns = candles.ts + candles.timeframe_ns
     tick = np.searchsorted(tick_ns, close_ns).astype(np.int64)
@@ -391,7 +390,6 @@ def _history_lane(
     close = np.asarray(candles.close, dtype=np.float64)
     volume = np.asarray(candles.volume, dtype=np.float64)
     # Without trades a bar has sizes only when it did not trade: its whale flow comes from the volume-spike proxy.
-    prints = None if trades is None else bar_trades(trades, candles.ts, candles.timeframe_ns)
     sizes = volume == 0 if prints is None else prints.sized | (volume == 0)
 
     def arrays(threshold: float) -> SnapshotArrays:
@@ -428,29 +426,16 @@ def _history_lane(
     )
 
 
-def _one_per_symbol(
-    series: Sequence[_PerSymbol], symbols: Collection[Symbol], source: str, what: str, keep: str
-) -> dict[Symbol, _PerSymbol]:
-    """The series of the symbols traded, at most one each (two would be two exchanges' or unjoined files)."""
-    by_symbol: dict[Symbol, _PerSymbol] = {}
-    for rows in series:
-        if rows.symbol in symbols and by_symbol.setdefault(rows.symbol, rows) is not rows:
-            raise MarketError(
-                f"{source}: two {what} series of {rows.symbol} ({by_symbol[rows.symbol].source}; {rows.source}): {keep}"
-            )
-    return by_symbol
-
-
 def history_market(
     candles: list[Candles],
     funding: list[FundingRates],
     source: str,
     positioning: Sequence[Positioning] = (),
-    trades: Sequence[AggTrades] = (),
+    trades: Mapping[Symbol, BarTrades] | None = None,
 ) -> Market:
     """A market from history: one candle series per symbol, with its funding rates, its positioning (open interest
-    and long/short, one series per symbol) and its trades (one series per symbol: whale flow from their sizes) where
-    given. The trades are read into the lanes' columns; the snapshots carry no prints (as a simulator backtest's)."""
+    and long/short, one series per symbol) and its trades (reduced to its bars by `bar_trades`: whale flow from their
+    sizes) where given. The snapshots carry no trade prints (as a simulator backtest's): the lanes' columns do."""
     if not candles:
         raise MarketError(f"{source}: no candles found")
     frames = {c.timeframe_ns for c in candles}
@@ -458,12 +443,14 @@ def history_market(
         raise MarketError(f"{source}: symbols have different timeframes; backtest one timeframe at a time")
     symbols = {c.symbol for c in candles}
     funding = [f for f in funding if f.symbol in symbols]
-    by_symbol = _one_per_symbol(
-        positioning, symbols, source, "positioning", "keep one exchange's metrics in the folder"
-    )
-    traded = _one_per_symbol(
-        trades, symbols, source, "trade", "keep one exchange's trades in the folder, each file with its trade ids"
-    )
+    by_symbol: dict[Symbol, Positioning] = {}
+    for rows in positioning:
+        if rows.symbol in symbols and by_symbol.setdefault(rows.symbol, rows) is not rows:
+            raise MarketError(
+                f"{source}: two positioning series of {rows.symbol} ({by_symbol[rows.symbol].source}; {rows.source}): "
+                "keep one exchange's metrics in the folder"
+            )
+    traded = {symbol: rows for symbol, rows in (trades or {}).items() if symbol in symbols}
     tick_ns = np.unique(np.concatenate([c.ts + c.timeframe_ns for c in candles])).astype(np.int64)
     lanes = {c.symbol: _history_lane(c, tick_ns, by_symbol.get(c.symbol), traded.get(c.symbol)) for c in candles}
     in_columns = frozenset(traded)
@@ -479,6 +466,7 @@ def history_market(
 
 def load_market(path: Path, book_levels: int, timeframe: str | None = None) -> Market:
     """A market from a file or folder of any loader format, or from a simulator dataset folder."""
+    from bigalpha.backtest.history_trades import agg_trades_files, read_bar_trades
     from bigalpha.data.history import Candles, DataFormatError, load, load_dir
 
     if not path.exists():
@@ -487,7 +475,9 @@ def load_market(path: Path, book_levels: int, timeframe: str | None = None) -> M
         if path.is_dir() and (path / MANIFEST).is_file():
             return sim_market(read_dataset(path), str(path), book_levels)
         if path.is_dir():
-            folder = load_dir(path).joined()  # a symbol's daily or monthly files (Binance's archives) as one series
+            trade_files = agg_trades_files(path)  # read one at a time below: the largest files by far
+            # A symbol's daily or monthly files (Binance's archives) as one series.
+            folder = load_dir(path, skip=trade_files).joined()
             found = folder.candles()
             if not found:
                 raise MarketError(f"--data: {path} holds no candle file")
@@ -502,8 +492,9 @@ def load_market(path: Path, book_levels: int, timeframe: str | None = None) -> M
                         f"--data: {path} holds {chosen} candles of {series.symbol} from two exchanges ({other.exchange}: "
                         f"{other.source}; {series.exchange}: {series.source}); keep one exchange's candles in the folder"
                     )
+            trades = read_bar_trades(trade_files, per_symbol, f"--data: {path}", folder.trades())
             return history_market(
-                list(per_symbol.values()), list(folder.funding()), str(path), folder.positioning(), folder.trades()
+                list(per_symbol.values()), list(folder.funding()), str(path), folder.positioning(), trades
             )
         data = load(path)
     except DataFormatError as error:

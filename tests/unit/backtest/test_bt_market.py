@@ -20,11 +20,10 @@ from bigalpha.backtest.market import (
     Market,
     MarketError,
     bar_trades,
-    history_market,
     load_market,
     sim_market,
 )
-from bigalpha.data.history import AggTrades, Candles, QualityReport, SourceFormat
+from bigalpha.data.history import AggTrades, QualityReport, SourceFormat
 from bigalpha.data.sim import SimDataset, SimParams, generate
 from bigalpha.data.sim.book import BOOK_OFFSETS_BPS
 from bigalpha.data.sim.params import default_symbols
@@ -200,24 +199,3 @@ def test_each_trade_goes_to_the_bar_whose_time_holds_it(bars: list[bool], offset
         assert got.is_buy[lo:hi].tolist() == buys[b]
     assert got.notional.shape[0] == sum(len(row) for row in notional)
     assert got.sized.tolist() == [bool(row) for row in notional]
-
-
-def test_two_trade_series_of_a_symbol_are_refused_naming_both() -> None:
-    ts = np.arange(3, dtype=np.int64) * _MINUTE_NS
-    candles = Candles(
-        symbol=Symbol("ETH"),
-        exchange="binance",
-        source="ETHUSDT-1m.csv",
-        format=SourceFormat.BINANCE_KLINES_CSV,
-        quality=QualityReport(rows_read=3, rows=3, time_encoding="epoch_ms"),
-        timeframe="1m",
-        ts=ts,
-        open=np.full(3, 100.0),
-        high=np.full(3, 101.0),
-        low=np.full(3, 99.0),
-        close=np.full(3, 100.5),
-        volume=np.full(3, 2.0),
-    )
-    first, second = _trades([0, _MINUTE_NS]), _trades([2 * _MINUTE_NS], "b.csv")
-    with pytest.raises(MarketError, match=r"two trade series of ETH \(ETHUSDT-aggTrades.csv; b.csv\)"):
-        history_market([candles], [], "folder", trades=[first, second])

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
@@ -250,11 +250,14 @@ class HistoryDir:
         return replace(self, items=join_pieces(self.items))
 
 
-def load_dir(path: Path | str, *, recursive: bool = False, strict: bool = True) -> HistoryDir:
+def load_dir(
+    path: Path | str, *, recursive: bool = False, strict: bool = True, skip: Collection[Path] = ()
+) -> HistoryDir:
     """Load every supported file in a folder (a freqtrade `user_data/data/<exchange>/futures/`).
 
     `strict` raises the first file's error; otherwise failures are collected in `HistoryDir.failures`.
-    Files with other extensions (READMEs, archives of other kinds) are listed in `skipped`."""
+    Files with other extensions (READMEs, archives of other kinds), and the files in `skip` (which the caller
+    reads its own way), are listed in `skipped`."""
     folder = Path(path)
     if not folder.is_dir():
         raise DataFormatError(folder, "not a folder")
@@ -263,7 +266,7 @@ def load_dir(path: Path | str, *, recursive: bool = False, strict: bool = True) 
     failures: list[DataFormatError] = []
     skipped: list[Path] = []
     for file in files:
-        if not _has_ext(file, SUPPORTED_EXTENSIONS) or file.name.startswith("."):
+        if not _has_ext(file, SUPPORTED_EXTENSIONS) or file.name.startswith(".") or file in skip:
             skipped.append(file)
             continue
         try:
@@ -272,6 +275,6 @@ def load_dir(path: Path | str, *, recursive: bool = False, strict: bool = True) 
             if strict:
                 raise
             failures.append(error)
-    if not items and not failures:
+    if not items and not failures and not skip:
         raise DataFormatError(folder, f"holds no supported file\n{SUPPORTED_FORMATS}")
     return HistoryDir(folder, tuple(items), tuple(failures), tuple(skipped))

@@ -1,0 +1,116 @@
+"""A folder's trades read into each traded symbol's `BarTrades`, Binance's aggTrades files one at a time.
+
+A month of a major symbol's aggregate trades is tens of millions of rows. Loaded whole (33 bytes a trade) and then
+joined into one series (as many again), it would not fit a small machine, while a backtest keeps 9 bytes a trade
+(its notional and side). So each aggTrades file is loaded, reduced bar by bar (`bar_trades`) and let go before the
+next one. Files as Binance publishes them follow one another in time and in trade ids, and their pieces are then
+put end to end: what joining the files (`join_pieces`) and reducing the one series would give. A symbol whose files
+overlap, or lack ids, has them loaded again and joined as any history is (a repeat kept once, a disagreement
+refused); trades in other layouts come loaded already (`loaded`) and are joined the same way.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bigalpha.backtest.market import BarTrades, MarketError, bar_trades
+from bigalpha.data.history import AggTrades, Candles, SourceFormat, detect_format, join_pieces, load_trades
+from bigalpha.domain import Symbol
+
+
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    """One file's trades, reduced to the bars of its symbol, with what tells whether the next file goes on from it."""
+
+    path: Path
+    first_ts: int
+    last_ts: int
+    first_id: int | None
+    last_id: int | None
+    ids_rise: bool  # every id above the one before (no repeat, no sort among equal times needed)
+    trades: BarTrades
+
+
+def agg_trades_files(folder: Path) -> tuple[Path, ...]:
+    """The folder's files in Binance's aggTrades layout, told from their first line."""
+    return tuple(
+        path
+        for path in sorted(folder.iterdir())
+        if path.is_file()
+        and not path.name.startswith(".")
+        and path.name.lower().endswith((".csv", ".zip", ".csv.gz"))
+        and detect_format(path) is SourceFormat.BINANCE_AGGTRADES_CSV
+    )
+
+
+def read_bar_trades(
+    files: Sequence[Path], candles: Mapping[Symbol, Candles], source: str, loaded: Sequence[AggTrades] = ()
+) -> dict[Symbol, BarTrades]:
+    """Each traded symbol's trades (`files` read one at a time, `loaded` as given) reduced to its candles' bars;
+    symbols without candles are left out."""
+    pieces: dict[Symbol, list[_Piece]] = {}
+    for path in files:
+        trades = load_trades(path)
+        series = candles.get(trades.symbol)
+        if series is not None:
+            pieces.setdefault(trades.symbol, []).append(_piece(path, trades, series))
+        del trades  # the file's full columns, before the next file's are read
+    out: dict[Symbol, BarTrades] = {}
+    for symbol, found in pieces.items():
+        rows = sorted((p for p in found if p.first_id is not None), key=lambda p: (p.first_ts, p.first_id or 0))
+        if all(p.ids_rise for p in found) and all(_follows(a, b) for a, b in itertools.pairwise(rows)):
+            out[symbol] = _end_to_end([p.trades for p in rows or found[:1]])
+        else:
+            out[symbol] = _joined(symbol, [load_trades(p.path) for p in found], candles[symbol], source)
+    for symbol, group in itertools.groupby(sorted(loaded, key=lambda t: t.symbol), key=lambda t: t.symbol):
+        if symbol in candles:
+            if symbol in out:
+                raise MarketError(f"{source}: {symbol} has trades in aggTrades files and in other files: keep one")
+            out[symbol] = _joined(symbol, list(group), candles[symbol], source)
+    return out
+
+
+def _piece(path: Path, trades: AggTrades, candles: Candles) -> _Piece:
+    ids = trades.trade_id
+    empty = len(trades) == 0
+    return _Piece(
+        path=path,
+        first_ts=0 if empty else int(trades.ts[0]),
+        last_ts=0 if empty else int(trades.ts[-1]),
+        first_id=None if ids is None or empty else int(ids[0]),
+        last_id=None if ids is None or empty else int(ids[-1]),
+        ids_rise=ids is not None and bool(np.all(np.diff(ids) > 0)),
+        trades=bar_trades(trades, candles.ts, candles.timeframe_ns),
+    )
+
+
+def _follows(before: _Piece, after: _Piece) -> bool:
+    """`after` starts where `before` ends, in time and in trade ids: nothing two files both hold."""
+    assert before.last_id is not None and after.first_id is not None  # noqa: PT018 - files with rows and ids only
+    return after.first_ts >= before.last_ts and after.first_id > before.last_id
+
+
+def _end_to_end(parts: Iterable[BarTrades]) -> BarTrades:
+    """Pieces of one series, in order: each bar's trades are its pieces' rows one after the other."""
+    pieces = list(parts)
+    counts = np.sum([np.diff(p.first) for p in pieces], axis=0)
+    first = np.zeros(counts.shape[0] + 1, dtype=np.int64)
+    np.cumsum(counts, out=first[1:])
+    return BarTrades(np.concatenate([p.notional for p in pieces]), np.concatenate([p.is_buy for p in pieces]), first)
+
+
+def _joined(symbol: Symbol, series: list[AggTrades], candles: Candles, source: str) -> BarTrades:
+    """The series joined as any history (`join_pieces`), then reduced; two that cannot be joined are refused."""
+    joined = join_pieces(series)
+    if len(joined) != 1 or not isinstance(joined[0], AggTrades):
+        names = "; ".join(item.source for item in joined[:2])
+        raise MarketError(
+            f"{source}: two trade series of {symbol} ({names}): keep one exchange's trades in the folder, each file "
+            "with its trade ids"
+        )
+    return bar_trades(joined[0], candles.ts, candles.timeframe_ns)

@@ -1,0 +1,120 @@
+"""A folder's aggTrades files read one at a time (`read_bar_trades`) give what joining them into one series and
+reducing it once gives: put end to end when each file goes on from the last, joined by trade id otherwise."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bigalpha.backtest.history_trades import agg_trades_files, read_bar_trades
+from bigalpha.backtest.market import BarTrades, MarketError, bar_trades
+from bigalpha.data.history import Candles, join_pieces, load, load_candles, load_trades
+from bigalpha.domain import Symbol
+
+MINUTE_MS = 60_000
+T0_MS = 1_735_689_600_000  # 2025-01-01T00:00:00Z
+AGG_HEADER = "agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker"
+Row = tuple[int, float, float, int, bool]
+
+
+def _klines(folder: Path, bars: int, symbol: str = "ETH") -> Candles:
+    """One-minute Binance klines, a bar missing in every 9 (trades stamped there belong to no bar)."""
+    lines = [
+        f"{T0_MS + k * MINUTE_MS},100,101,99,100.5,3,{T0_MS + (k + 1) * MINUTE_MS - 1},300,5,1.5,150,0"
+        for k in range(bars)
+        if k % 9 != 4
+    ]
+    path = folder / f"{symbol}USDT-1m-2025-01-01.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return load_candles(path)
+
+
+def _rows(count: int, minutes: int, seed: int) -> list[Row]:
+    """Trades with rising ids over `minutes` minutes, several sharing a millisecond."""
+    rng = np.random.default_rng(seed)
+    ms = np.sort(rng.integers(-MINUTE_MS, (minutes + 1) * MINUTE_MS, count)) + T0_MS
+    price = np.round(100 + rng.normal(0, 1, count), 2)
+    quantity = np.round(rng.exponential(50.0, count), 3) + 0.001
+    maker = rng.random(count) < 0.5
+    ids = (np.arange(count) + 1000).tolist()
+    return list(zip(ids, price.tolist(), quantity.tolist(), ms.tolist(), maker.tolist(), strict=True))
+
+
+def _write(folder: Path, name: str, rows: list[Row]) -> Path:
+    lines = [AGG_HEADER] + [f"{i},{p!r},{q!r},{i},{i},{t},{'true' if m else 'false'}" for i, p, q, t, m in rows]
+    path = folder / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _same(got: BarTrades, expected: BarTrades) -> None:
+    assert got.first.tolist() == expected.first.tolist()
+    assert got.notional.tolist() == expected.notional.tolist()
+    assert got.is_buy.tolist() == expected.is_buy.tolist()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cuts=st.lists(st.integers(1, 599), max_size=4, unique=True), seed=st.integers(0, 2**16))
+def test_files_read_one_at_a_time_equal_the_joined_series_reduced_once(
+    tmp_path_factory: pytest.TempPathFactory, cuts: list[int], seed: int
+) -> None:
+    """The series cut into files anywhere (mid-bar, between trades of one millisecond, in a bar the klines miss)."""
+    folder = tmp_path_factory.mktemp("cuts")
+    candles = _klines(folder, 60)
+    rows = _rows(600, 60, seed)
+    edges = [0, *sorted(cuts), len(rows)]
+    files = [
+        _write(folder, f"ETHUSDT-aggTrades-2025-01-0{k + 1}.csv", rows[a:b])
+        for k, (a, b) in enumerate(itertools.pairwise(edges))
+    ]
+    (folder / "whole").mkdir()
+    whole = load_trades(_write(folder / "whole", "ETHUSDT-aggTrades-2025-01.csv", rows))
+    got = read_bar_trades(files[::-1], {candles.symbol: candles}, "test")
+    _same(got[Symbol("ETH")], bar_trades(whole, candles.ts, candles.timeframe_ns))
+
+
+def test_overlapping_files_are_joined_by_trade_id(tmp_path: Path) -> None:
+    """A file repeating the last trades of the one before (a download overlapping another): each trade once."""
+    candles = _klines(tmp_path, 30)
+    rows = _rows(300, 30, 1)
+    files = [
+        _write(tmp_path, "ETHUSDT-aggTrades-2025-01-01.csv", rows[:200]),
+        _write(tmp_path, "ETHUSDT-aggTrades-2025-01-02.csv", rows[150:]),
+    ]
+    (joined,) = join_pieces([load(f) for f in files])
+    assert len(joined) == 300
+    got = read_bar_trades(files, {candles.symbol: candles}, "test")
+    (tmp_path / "whole").mkdir()
+    whole = load_trades(_write(tmp_path / "whole", "ETHUSDT-aggTrades-2025-01.csv", rows))
+    _same(got[Symbol("ETH")], bar_trades(whole, candles.ts, candles.timeframe_ns))
+
+
+def test_trades_of_a_symbol_without_candles_are_left_out(tmp_path: Path) -> None:
+    candles = _klines(tmp_path, 10)
+    xrp = _write(tmp_path, "XRPUSDT-aggTrades-2025-01-01.csv", _rows(20, 10, 2))
+    assert read_bar_trades([xrp], {candles.symbol: candles}, "test") == {}
+
+
+def test_trade_files_without_ids_are_refused_naming_two_of_them(tmp_path: Path) -> None:
+    candles = _klines(tmp_path, 10)
+    loaded = []
+    for day in (1, 2):
+        path = tmp_path / f"ETH-trades-{day}.csv"
+        path.write_text(f"timestamp,symbol,price,quantity,is_buyer_maker\n2025-01-01T00:0{day}:00Z,ETH,100.0,1.0,true\n")
+        loaded.append(load_trades(path))
+    with pytest.raises(MarketError, match=r"folder: two trade series of ETH \(ETH-trades-1.csv; ETH-trades-2.csv\)"):
+        read_bar_trades([], {candles.symbol: candles}, "folder", loaded)
+
+
+def test_agg_trades_files_are_told_by_their_first_line(tmp_path: Path) -> None:
+    _klines(tmp_path, 3)
+    agg = _write(tmp_path, "ETHUSDT-aggTrades-2025-01-01.csv", _rows(5, 3, 3))
+    headerless = tmp_path / "ETHUSDT-aggTrades-2025-01-02.csv"
+    headerless.write_text("".join(agg.read_text().splitlines(keepends=True)[1:]))
+    (tmp_path / "notes.txt").write_text("not data\n")
+    assert agg_trades_files(tmp_path) == (agg, headerless)
