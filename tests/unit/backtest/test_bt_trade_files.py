@@ -105,7 +105,9 @@ def test_trade_files_without_ids_are_refused_naming_two_of_them(tmp_path: Path) 
     loaded = []
     for day in (1, 2):
         path = tmp_path / f"ETH-trades-{day}.csv"
-        path.write_text(f"timestamp,symbol,price,quantity,is_buyer_maker\n2025-01-01T00:0{day}:00Z,ETH,100.0,1.0,true\n")
+        path.write_text(
+            f"timestamp,symbol,price,quantity,is_buyer_maker\n2025-01-01T00:0{day}:00Z,ETH,100.0,1.0,true\n"
+        )
         loaded.append(load_trades(path))
     with pytest.raises(MarketError, match=r"folder: two trade series of ETH \(ETH-trades-1.csv; ETH-trades-2.csv\)"):
         read_bar_trades([], {candles.symbol: candles}, "folder", loaded)
