@@ -28,6 +28,7 @@ class _Piece:
     """One file's trades, reduced to the bars of its symbol, with what tells whether the next file goes on from it."""
 
     path: Path
+    exchange: str
     first_ts: int
     last_ts: int
     first_id: int | None
@@ -63,7 +64,8 @@ def read_bar_trades(
     out: dict[Symbol, BarTrades] = {}
     for symbol, found in pieces.items():
         rows = sorted((p for p in found if p.first_id is not None), key=lambda p: (p.first_ts, p.first_id or 0))
-        if all(p.ids_rise for p in found) and all(_follows(a, b) for a, b in itertools.pairwise(rows)):
+        one_venue = len({p.exchange for p in found}) == 1  # ids count per exchange
+        if one_venue and all(p.ids_rise for p in found) and all(_follows(a, b) for a, b in itertools.pairwise(rows)):
             out[symbol] = _end_to_end([p.trades for p in rows or found[:1]])
         else:
             out[symbol] = _joined(symbol, [load_trades(p.path) for p in found], candles[symbol], source)
@@ -80,6 +82,7 @@ def _piece(path: Path, trades: AggTrades, candles: Candles) -> _Piece:
     empty = len(trades) == 0
     return _Piece(
         path=path,
+        exchange=trades.exchange,
         first_ts=0 if empty else int(trades.ts[0]),
         last_ts=0 if empty else int(trades.ts[-1]),
         first_id=None if ids is None or empty else int(ids[0]),

@@ -94,6 +94,18 @@ def test_overlapping_files_are_joined_by_trade_id(tmp_path: Path) -> None:
     _same(got[Symbol("ETH")], bar_trades(whole, candles.ts, candles.timeframe_ns))
 
 
+def test_two_exchanges_trade_files_of_a_symbol_are_refused(tmp_path: Path) -> None:
+    """Trade ids count per exchange: files of two exchanges are never put end to end, even when their ids follow."""
+    candles = _klines(tmp_path, 10)
+    rows = _rows(40, 10, 4)
+    files = [_write(tmp_path, "ETHUSDT-aggTrades-2025-01-01.csv", rows[:20])]
+    (tmp_path / "okx").mkdir()
+    files.append(_write(tmp_path / "okx", "ETHUSDT-aggTrades-2025-01-02.csv", rows[20:]))
+    assert [load_trades(f).exchange for f in files] == ["binance", "okx"]
+    with pytest.raises(MarketError, match="two trade series of ETH"):
+        read_bar_trades(files, {candles.symbol: candles}, "folder")
+
+
 def test_trades_of_a_symbol_without_candles_are_left_out(tmp_path: Path) -> None:
     candles = _klines(tmp_path, 10)
     xrp = _write(tmp_path, "XRPUSDT-aggTrades-2025-01-01.csv", _rows(20, 10, 2))
