@@ -12,7 +12,7 @@ refused); trades in other layouts come loaded already (`loaded`) and are joined 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +34,7 @@ class _Piece:
     first_id: int | None
     last_id: int | None
     ids_rise: bool  # every id above the one before (no repeat, no sort among equal times needed)
+    bar_lo: int  # the first bar whose time the file's trades reach: `trades` are of the bars from there on
     trades: BarTrades
 
 
@@ -66,7 +67,7 @@ def read_bar_trades(
         rows = sorted((p for p in found if p.first_id is not None), key=lambda p: (p.first_ts, p.first_id or 0))
         one_venue = len({p.exchange for p in found}) == 1  # ids count per exchange
         if one_venue and all(p.ids_rise for p in found) and all(_follows(a, b) for a, b in itertools.pairwise(rows)):
-            out[symbol] = _end_to_end([p.trades for p in rows or found[:1]])
+            out[symbol] = _end_to_end(rows, len(candles[symbol]))
         else:
             out[symbol] = _joined(symbol, [load_trades(p.path) for p in found], candles[symbol], source)
     for symbol, group in itertools.groupby(sorted(loaded, key=lambda t: t.symbol), key=lambda t: t.symbol):
@@ -78,17 +79,26 @@ def read_bar_trades(
 
 
 def _piece(path: Path, trades: AggTrades, candles: Candles) -> _Piece:
+    """The file's trades reduced to the bars its time span reaches (a day's file: a day of bars, however long the
+    candles run)."""
     ids = trades.trade_id
     empty = len(trades) == 0
+    first_ts = 0 if empty else int(trades.ts[0])
+    last_ts = 0 if empty else int(trades.ts[-1])
+    # A bar opening at t holds the trades of [t, t + timeframe): those from first_ts to last_ts are in bars opening
+    # after first_ts − timeframe and at or before last_ts.
+    lo = int(np.searchsorted(candles.ts, first_ts - candles.timeframe_ns, "right"))
+    hi = int(np.searchsorted(candles.ts, last_ts, "right")) if not empty else lo
     return _Piece(
         path=path,
         exchange=trades.exchange,
-        first_ts=0 if empty else int(trades.ts[0]),
-        last_ts=0 if empty else int(trades.ts[-1]),
+        first_ts=first_ts,
+        last_ts=last_ts,
         first_id=None if ids is None or empty else int(ids[0]),
         last_id=None if ids is None or empty else int(ids[-1]),
         ids_rise=ids is not None and bool(np.all(np.diff(ids) > 0)),
-        trades=bar_trades(trades, candles.ts, candles.timeframe_ns),
+        bar_lo=lo,
+        trades=bar_trades(trades, candles.ts[lo:hi], candles.timeframe_ns),
     )
 
 
@@ -98,13 +108,18 @@ def _follows(before: _Piece, after: _Piece) -> bool:
     return after.first_ts >= before.last_ts and after.first_id > before.last_id
 
 
-def _end_to_end(parts: Iterable[BarTrades]) -> BarTrades:
-    """Pieces of one series, in order: each bar's trades are its pieces' rows one after the other."""
-    pieces = list(parts)
-    counts = np.sum([np.diff(p.first) for p in pieces], axis=0)
-    first = np.zeros(counts.shape[0] + 1, dtype=np.int64)
+def _end_to_end(pieces: Sequence[_Piece], bars: int) -> BarTrades:
+    """Pieces of one series, in order, over `bars` bars: each bar's trades are its pieces' rows one after the other
+    (a bar a file boundary cuts has the end of one and the start of the next)."""
+    counts = np.zeros(bars, dtype=np.int64)
+    for piece in pieces:
+        span = np.diff(piece.trades.first)
+        counts[piece.bar_lo : piece.bar_lo + span.shape[0]] += span
+    first = np.zeros(bars + 1, dtype=np.int64)
     np.cumsum(counts, out=first[1:])
-    return BarTrades(np.concatenate([p.notional for p in pieces]), np.concatenate([p.is_buy for p in pieces]), first)
+    notional = np.concatenate([np.empty(0), *(p.trades.notional for p in pieces)])
+    is_buy = np.concatenate([np.empty(0, dtype=np.bool_), *(p.trades.is_buy for p in pieces)])
+    return BarTrades(notional, is_buy, first)
 
 
 def _joined(symbol: Symbol, series: list[AggTrades], candles: Candles, source: str) -> BarTrades:
