@@ -12,7 +12,7 @@ refused); trades in other layouts come loaded already (`loaded`) and are joined 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,17 +51,23 @@ def agg_trades_files(folder: Path) -> tuple[Path, ...]:
 
 
 def read_bar_trades(
-    files: Sequence[Path], candles: Mapping[Symbol, Candles], source: str, loaded: Sequence[AggTrades] = ()
+    files: Sequence[Path],
+    candles: Mapping[Symbol, Candles],
+    source: str,
+    loaded: Sequence[AggTrades] = (),
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[Symbol, BarTrades]:
     """Each traded symbol's trades (`files` read one at a time, `loaded` as given) reduced to its candles' bars;
-    symbols without candles are left out."""
+    symbols without candles are left out. `progress(done, total)` is told of each file read."""
     pieces: dict[Symbol, list[_Piece]] = {}
-    for path in files:
+    for done, path in enumerate(files, start=1):
         trades = load_trades(path)
         series = candles.get(trades.symbol)
         if series is not None:
             pieces.setdefault(trades.symbol, []).append(_piece(path, trades, series))
         del trades  # the file's full columns, before the next file's are read
+        if progress is not None:
+            progress(done, len(files))
     out: dict[Symbol, BarTrades] = {}
     for symbol, found in pieces.items():
         rows = sorted((p for p in found if p.first_id is not None), key=lambda p: (p.first_ts, p.first_id or 0))

@@ -464,8 +464,11 @@ def history_market(
     return Market(source, tick_ns, frames.pop() / 1e9, lanes, reader)
 
 
-def load_market(path: Path, book_levels: int, timeframe: str | None = None) -> Market:
-    """A market from a file or folder of any loader format, or from a simulator dataset folder."""
+def load_market(
+    path: Path, book_levels: int, timeframe: str | None = None, progress: Callable[[int, int], None] | None = None
+) -> Market:
+    """A market from a file or folder of any loader format, or from a simulator dataset folder; `progress(done,
+    total)` is told of each trade file read (the longest part of loading a folder with Binance's aggTrades)."""
     from bigalpha.backtest.history_trades import agg_trades_files, read_bar_trades
     from bigalpha.data.history import Candles, DataFormatError, load, load_dir
 
@@ -492,7 +495,7 @@ def load_market(path: Path, book_levels: int, timeframe: str | None = None) -> M
                         f"--data: {path} holds {chosen} candles of {series.symbol} from two exchanges ({other.exchange}: "
                         f"{other.source}; {series.exchange}: {series.source}); keep one exchange's candles in the folder"
                     )
-            trades = read_bar_trades(trade_files, per_symbol, f"--data: {path}", folder.trades())
+            trades = read_bar_trades(trade_files, per_symbol, f"--data: {path}", folder.trades(), progress)
             return history_market(
                 list(per_symbol.values()), list(folder.funding()), str(path), folder.positioning(), trades
             )

@@ -122,7 +122,7 @@ def _market(settings: Settings, data: Path | None, sim_args: dict[str, Any]) -> 
     levels = settings.indicators.ofi_book_levels
     if data is not None:
         try:
-            return load_market(data, levels)
+            return _with_progress("reading trade files", lambda progress: load_market(data, levels, progress=progress))
         except MarketError as error:
             fail(str(error), code=2)
     symbols = (
@@ -146,16 +146,27 @@ def _market(settings: Settings, data: Path | None, sim_args: dict[str, Any]) -> 
     return sim_market(dataset, f"sim(seed={sim_args['seed']}, days={days})", levels)
 
 
-def _with_progress(label: str, run: Callable[[Callable[[int, int], None] | None], BacktestResult]) -> BacktestResult:
+def _with_progress(label: str, run: Callable[[Callable[[int, int], None] | None], T]) -> T:
+    """`run(progress)` with a progress bar on a terminal, shown from the first time `progress(done, total)` is
+    called (a run that reports nothing shows none)."""
     if not sys.stdout.isatty():
         return run(None)
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(
+    bar = Progress(
         TextColumn(label), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(), console=console
-    ) as bar:
-        task = bar.add_task(label, total=1)
-        return run(lambda done, total: bar.update(task, completed=done, total=total))
+    )
+    task = bar.add_task(label, total=1)
+
+    def progress(done: int, total: int) -> None:
+        if not bar.live.is_started:
+            bar.start()
+        bar.update(task, completed=done, total=total)
+
+    try:
+        return run(progress)
+    finally:
+        bar.stop()
 
 
 def _with_progress_of_runs(label: str, total: int, run: Callable[[Callable[[int, int], None] | None], T]) -> T:

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bigalpha.backtest.history_trades import agg_trades_files, read_bar_trades
-from bigalpha.backtest.market import BarTrades, MarketError, bar_trades
+from bigalpha.backtest.market import BarTrades, MarketError, bar_trades, load_market
 from bigalpha.data.history import Candles, join_pieces, load, load_candles, load_trades
 from bigalpha.domain import Symbol
 
@@ -132,3 +132,15 @@ def test_agg_trades_files_are_told_by_their_first_line(tmp_path: Path) -> None:
     headerless.write_text("".join(agg.read_text().splitlines(keepends=True)[1:]))
     (tmp_path / "notes.txt").write_text("not data\n")
     assert agg_trades_files(tmp_path) == (agg, headerless)
+
+
+def test_loading_a_folder_tells_of_each_trade_file_read(tmp_path: Path) -> None:
+    """The CLI's progress bar while the trade files, the longest part of loading, are read."""
+    _klines(tmp_path, 20)
+    rows = _rows(60, 20, 5)
+    _write(tmp_path, "ETHUSDT-aggTrades-2025-01-01.csv", rows[:30])
+    _write(tmp_path, "ETHUSDT-aggTrades-2025-01-02.csv", rows[30:])
+    calls: list[tuple[int, int]] = []
+    market = load_market(tmp_path, 5, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 2), (2, 2)]
+    assert market.lanes[Symbol("ETH")].arrays(1.0).flow.has_trade_sizes.any()
