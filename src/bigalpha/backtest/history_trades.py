@@ -20,6 +20,8 @@ import numpy as np
 
 from bigalpha.backtest.market import BarTrades, MarketError, bar_trades
 from bigalpha.data.history import AggTrades, Candles, SourceFormat, detect_format, join_pieces, load_trades
+from bigalpha.data.history.api import SUPPORTED_EXTENSIONS
+from bigalpha.data.history.join import ids_rise, trades_follow
 from bigalpha.domain import Symbol
 
 
@@ -33,7 +35,7 @@ class _Piece:
     last_ts: int
     first_id: int | None
     last_id: int | None
-    ids_rise: bool  # every id above the one before (no repeat, no sort among equal times needed)
+    in_order: bool  # every id above the one before (`ids_rise`)
     bar_lo: int  # the first bar whose time the file's trades reach: `trades` are of the bars from there on
     trades: BarTrades
 
@@ -45,7 +47,7 @@ def agg_trades_files(folder: Path) -> tuple[Path, ...]:
         for path in sorted(folder.iterdir())
         if path.is_file()
         and not path.name.startswith(".")
-        and path.name.lower().endswith((".csv", ".zip", ".csv.gz"))
+        and path.name.lower().endswith(SUPPORTED_EXTENSIONS)
         and detect_format(path) is SourceFormat.BINANCE_AGGTRADES_CSV
     )
 
@@ -72,7 +74,7 @@ def read_bar_trades(
     for symbol, found in pieces.items():
         rows = sorted((p for p in found if p.first_id is not None), key=lambda p: (p.first_ts, p.first_id or 0))
         one_venue = len({p.exchange for p in found}) == 1  # ids count per exchange
-        if one_venue and all(p.ids_rise for p in found) and all(_follows(a, b) for a, b in itertools.pairwise(rows)):
+        if one_venue and all(p.in_order for p in found) and all(_follows(a, b) for a, b in itertools.pairwise(rows)):
             out[symbol] = _end_to_end(rows, len(candles[symbol]))
         else:
             out[symbol] = _joined(symbol, [load_trades(p.path) for p in found], candles[symbol], source)
@@ -102,7 +104,7 @@ def _piece(path: Path, trades: AggTrades, candles: Candles) -> _Piece:
         last_ts=last_ts,
         first_id=None if ids is None or empty else int(ids[0]),
         last_id=None if ids is None or empty else int(ids[-1]),
-        ids_rise=ids is not None and bool(np.all(np.diff(ids) > 0)),
+        in_order=ids is not None and ids_rise(ids),
         bar_lo=lo,
         trades=bar_trades(trades, candles.ts[lo:hi], candles.timeframe_ns),
     )
@@ -111,7 +113,7 @@ def _piece(path: Path, trades: AggTrades, candles: Candles) -> _Piece:
 def _follows(before: _Piece, after: _Piece) -> bool:
     """`after` starts where `before` ends, in time and in trade ids: nothing two files both hold."""
     assert before.last_id is not None and after.first_id is not None  # noqa: PT018 - files with rows and ids only
-    return after.first_ts >= before.last_ts and after.first_id > before.last_id
+    return trades_follow(before.last_ts, before.last_id, after.first_ts, after.first_id)
 
 
 def _end_to_end(pieces: Sequence[_Piece], bars: int) -> BarTrades:

@@ -236,13 +236,23 @@ def _origins(pieces: Sequence[AggTrades]) -> IntArray:
 
 
 def _follows(before: AggTrades, after: AggTrades) -> bool:
-    """`after` starts after `before` ends, in time and in ids: nothing to merge or to tell apart."""
-    return int(after.ts[0]) >= int(before.ts[-1]) and int(_ids(after)[0]) > int(_ids(before)[-1])
+    return trades_follow(int(before.ts[-1]), int(_ids(before)[-1]), int(after.ts[0]), int(_ids(after)[0]))
 
 
 def _in_order(trades: AggTrades) -> bool:
-    """Ids rise with the rows (time order is the series' own): the file's rows need no sort among equal times."""
-    return bool(np.all(np.diff(_ids(trades)) > 0))
+    return ids_rise(_ids(trades))
+
+
+def trades_follow(last_ts: int, last_id: int, first_ts: int, first_id: int) -> bool:
+    """A trade file starting at (`first_ts`, `first_id`) goes on from one ending at (`last_ts`, `last_id`), in time
+    and in ids: nothing to merge or to tell apart, so the two are only put end to end."""
+    return first_ts >= last_ts and first_id > last_id
+
+
+def ids_rise(ids: IntArray) -> bool:
+    """Each id above the one before (time order is the series' own): the rows need no sort among equal times, and
+    no id repeats."""
+    return bool(np.all(np.diff(ids) > 0))
 
 
 def _ids(trades: AggTrades) -> IntArray:
