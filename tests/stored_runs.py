@@ -28,12 +28,19 @@ def table_rows(path: Path, query: str) -> list[tuple[object, ...]]:
         return connection.execute(query).fetchall()
 
 
-def assert_same_run(settings: Settings, sparse: BacktestResult, dense: BacktestResult, folder: Path) -> None:
-    """`sparse` (stored in `folder/sparse.db`) equals `dense` (`folder/dense.db`): trades, the equity at every bar,
-    the guard table, every event, every shadow trade and position."""
+def assert_same_run(
+    settings: Settings,
+    sparse: BacktestResult,
+    dense: BacktestResult,
+    folder: Path,
+    stores: tuple[str, str] = ("sparse.db", "dense.db"),
+) -> None:
+    """`sparse` (stored in `folder/sparse.db`, or the first of `stores`) equals `dense` (`folder/dense.db`, or the
+    second): trades, the equity at every bar, the guard table, every event, every shadow trade and position."""
+    first, second = folder / stores[0], folder / stores[1]
     assert sparse.trades == dense.trades
     assert np.array_equal(sparse.equity, dense.equity)
     assert sparse.guards == dense.guards
-    assert stored_events(settings, folder / "sparse.db") == stored_events(settings, folder / "dense.db")
+    assert stored_events(settings, first) == stored_events(settings, second)
     for query in ("SELECT * FROM shadow_trades ORDER BY id", "SELECT * FROM positions ORDER BY id"):
-        assert table_rows(folder / "sparse.db", query) == table_rows(folder / "dense.db", query)
+        assert table_rows(first, query) == table_rows(second, query)

@@ -176,11 +176,17 @@ def run_bot(
 ) -> BotRun:
     """Run the bot (or `strategies`) over `market`, writing to a fresh SQLite store at `store_path`; `supervision`:
     a simulated person who resumes a pause and resets the kill switch (none by default, `backtest.supervision`)."""
-    missing = [str(s) for s, lane in market.lanes.items() if not lane.has_taker_volume]
+    missing = [
+        f"{symbol} ({lane.taker_gap})" if lane.taker_gap else str(symbol)
+        for symbol, lane in market.lanes.items()
+        if not lane.has_taker_volume
+    ]
     if missing:
         raise MarketError(
             f"{market.source}: the bot needs taker buy volume (A-CVD-1, A-OFI-1) and {', '.join(missing)} has none; "
-            "use Binance kline CSVs (taker_buy_volume) or a simulator dataset, or --strategy sma_cross"
+            "use Binance kline CSVs (taker_buy_volume), or put each symbol's aggTrades files beside its candles (every "
+            "bar that traded needs its trades: --start/--end can keep to the days they cover), or a simulator "
+            "dataset, or --strategy sma_cross"
         )
     store = Store.open(settings, url=f"sqlite:///{store_path}", batched=True)  # a fresh file only this run reads
     triggers = TriggerBook()

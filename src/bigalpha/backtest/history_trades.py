@@ -11,6 +11,7 @@ refused); trades in other layouts come loaded already (`loaded`) and are joined 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from bigalpha.backtest.market import BarTrades, MarketError, bar_trades
 from bigalpha.data.history import AggTrades, Candles, SourceFormat, detect_format, join_pieces, load_trades
 from bigalpha.data.history.api import SUPPORTED_EXTENSIONS
 from bigalpha.data.history.join import ids_rise, trades_follow
+from bigalpha.data.history.report import ns_to_datetime
 from bigalpha.domain import Symbol
 
 
@@ -86,6 +88,41 @@ def read_bar_trades(
     return out
 
 
+def with_taker_volume(
+    candles: Mapping[Symbol, Candles], trades: Mapping[Symbol, BarTrades]
+) -> tuple[dict[Symbol, Candles], dict[Symbol, str]]:
+    """Candles without taker buy volume (freqtrade's, a plain OHLCV file) given it from their symbol's trades, as live
+    `fill_taker_from_trades` gives a bar it: the quantity its taker buys traded, at most the bar's volume. Only when
+    every bar that traded has its trades: a bar with volume and no trades (a day without its aggTrades file) would
+    be a guess. For each symbol still without taker volume, why (empty: it has no trades at all)."""
+    out: dict[Symbol, Candles] = {}
+    gaps: dict[Symbol, str] = {}
+    for symbol, series in candles.items():
+        prints = trades.get(symbol)
+        if series.taker_buy_volume is not None or prints is None:
+            out[symbol] = series
+            if series.taker_buy_volume is None:
+                gaps[symbol] = ""
+            continue
+        volume = np.asarray(series.volume, dtype=np.float64)
+        blind = np.flatnonzero((volume > 0) & ~prints.sized)
+        if blind.size:
+            out[symbol] = series
+            first = ns_to_datetime(int(series.ts[blind[0]])).isoformat()
+            gaps[symbol] = (
+                f"{blind.size:,} of its {len(series):,} bars traded with no trade in its aggTrades files, the first "
+                f"opening {first}"
+            )
+            continue
+        note = "taker_buy_volume: the quantity of each bar's taker buys in the aggTrades files, at most its volume"
+        out[symbol] = dataclasses.replace(
+            series,
+            taker_buy_volume=np.minimum(prints.taker_buy, volume),
+            quality=dataclasses.replace(series.quality, notes=(*series.quality.notes, note)),
+        )
+    return out, gaps
+
+
 def _piece(path: Path, trades: AggTrades, candles: Candles) -> _Piece:
     """The file's trades reduced to the bars its time span reaches (a day's file: a day of bars, however long the
     candles run)."""
@@ -127,7 +164,11 @@ def _end_to_end(pieces: Sequence[_Piece], bars: int) -> BarTrades:
     np.cumsum(counts, out=first[1:])
     notional = np.concatenate([np.empty(0), *(p.trades.notional for p in pieces)])
     is_buy = np.concatenate([np.empty(0, dtype=np.bool_), *(p.trades.is_buy for p in pieces)])
-    return BarTrades(notional, is_buy, first)
+    # A bar a file boundary cuts adds its two files' sums (Binance's daily files are cut at midnight, between bars).
+    taker_buy = np.zeros(bars)
+    for piece in pieces:
+        taker_buy[piece.bar_lo : piece.bar_lo + piece.trades.taker_buy.shape[0]] += piece.trades.taker_buy
+    return BarTrades(notional, is_buy, first, taker_buy)
 
 
 def _joined(symbol: Symbol, series: list[AggTrades], candles: Candles, source: str) -> BarTrades:

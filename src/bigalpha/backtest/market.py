@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from bigalpha.backtest.window import Window
 from bigalpha.data.ports import Tick
 from bigalpha.data.sim.book import BOOK_OFFSETS_BPS
 from bigalpha.data.sim.dataset import MANIFEST, SimDataset, read_dataset
@@ -94,6 +95,7 @@ class Lane:
     arrays: Callable[[float], SnapshotArrays]  # whale threshold → indicator inputs
     book: BookTop | None = None
     has_taker_volume: bool = True
+    taker_gap: str = ""  # without taker volume: why its trades could not give it (empty: it has none)
     volume: FloatArray | None = None
     fees: Callable[[], BarFees] | None = None  # made on demand (S-SOL-FADE's filter); None: not known
     heatmaps: Callable[[], HeatmapRows] | None = None  # made on demand (held shadows' wake-ups); None: not known
@@ -349,11 +351,13 @@ def _positioning_at(positioning: Positioning | None, close_ns: IntArray) -> tupl
 class BarTrades:
     """A history's trades as a lane reads them: each trade's notional and taker side, in time order, bar b's being
     the rows [first[b], first[b + 1]) (trades in no bar, in a gap of the candles, left out); 9 bytes a trade where
-    the loaded series holds 33."""
+    the loaded series holds 33. `taker_buy[b]`: the quantity bar b's taker buys traded (what a kline's taker buy
+    volume counts), summed in time order."""
 
     notional: FloatArray
     is_buy: BoolArray
     first: IntArray
+    taker_buy: FloatArray
 
     @property
     def sized(self) -> BoolArray:
@@ -374,15 +378,24 @@ def bar_trades(trades: AggTrades, open_ns: IntArray, timeframe_ns: int) -> BarTr
     np.add.at(edges, hi, -1)
     inside = np.cumsum(edges[:-1], dtype=np.int8).astype(np.bool_)
     del edges
-    notional: FloatArray = trades.price[inside] * trades.quantity[inside]
+    quantity = trades.quantity[inside]
+    notional: FloatArray = trades.price[inside] * quantity
     is_buy: BoolArray = ~trades.is_buyer_maker[inside]
     first = np.zeros(open_ns.shape[0] + 1, dtype=np.int64)
     np.cumsum(hi - lo, out=first[1:])
-    return BarTrades(notional, is_buy, first)
+    bars = open_ns.shape[0]
+    # bincount adds each bar's weights one after the other, in the trades' order.
+    bar = np.repeat(np.arange(bars, dtype=np.int64), hi - lo)
+    taker_buy: FloatArray = np.bincount(bar[is_buy], weights=quantity[is_buy], minlength=bars).astype(np.float64)
+    return BarTrades(notional, is_buy, first, taker_buy)
 
 
 def _history_lane(
-    candles: Candles, tick_ns: IntArray, positioning: Positioning | None = None, prints: BarTrades | None = None
+    candles: Candles,
+    tick_ns: IntArray,
+    positioning: Positioning | None = None,
+    prints: BarTrades | None = None,
+    taker_gap: str = "",
 ) -> Lane:
     close_ns = candles.ts + candles.timeframe_ns
     tick = np.searchsorted(tick_ns, close_ns).astype(np.int64)
@@ -421,6 +434,7 @@ def _history_lane(
         close=close,
         arrays=arrays,
         has_taker_volume=taker is not None,
+        taker_gap=taker_gap,
         volume=volume,
         fees=partial(_no_fees, close.shape[0]),  # a history feed's snapshots carry no priority fees
     )
@@ -432,10 +446,12 @@ def history_market(
     source: str,
     positioning: Sequence[Positioning] = (),
     trades: Mapping[Symbol, BarTrades] | None = None,
+    taker_gaps: Mapping[Symbol, str] | None = None,
 ) -> Market:
     """A market from history: one candle series per symbol, with its funding rates, its positioning (open interest
     and long/short, one series per symbol) and its trades (reduced to its bars by `bar_trades`: whale flow from their
-    sizes) where given. The snapshots carry no trade prints (as a simulator backtest's): the lanes' columns do."""
+    sizes) where given; `taker_gaps`: why a symbol's candles without taker volume did not get it from its trades
+    (`with_taker_volume`). The snapshots carry no trade prints (as a simulator backtest's): the lanes' columns do."""
     if not candles:
         raise MarketError(f"{source}: no candles found")
     frames = {c.timeframe_ns for c in candles}
@@ -452,7 +468,11 @@ def history_market(
             )
     traded = {symbol: rows for symbol, rows in (trades or {}).items() if symbol in symbols}
     tick_ns = np.unique(np.concatenate([c.ts + c.timeframe_ns for c in candles])).astype(np.int64)
-    lanes = {c.symbol: _history_lane(c, tick_ns, by_symbol.get(c.symbol), traded.get(c.symbol)) for c in candles}
+    gaps = taker_gaps or {}
+    lanes = {
+        c.symbol: _history_lane(c, tick_ns, by_symbol.get(c.symbol), traded.get(c.symbol), gaps.get(c.symbol, ""))
+        for c in candles
+    }
     in_columns = frozenset(traded)
 
     def reader() -> TickReader:
@@ -465,17 +485,30 @@ def history_market(
 
 
 def load_market(
-    path: Path, book_levels: int, timeframe: str | None = None, progress: Callable[[int, int], None] | None = None
+    path: Path,
+    book_levels: int,
+    timeframe: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    window: Window | None = None,
 ) -> Market:
-    """A market from a file or folder of any loader format, or from a simulator dataset folder; `progress(done,
-    total)` is told of each trade file read (the longest part of loading a folder with Binance's aggTrades)."""
-    from bigalpha.backtest.history_trades import agg_trades_files, read_bar_trades
+    """A market from a file or folder of any loader format, or from a simulator dataset folder; `timeframe`: which
+    of a folder's candles (default: the finest); `window`: the bars a history backtest runs over (`Window`);
+    `progress(done, total)` is told of each trade file read (the longest part of loading a folder with Binance's
+    aggTrades)."""
+    from bigalpha.backtest.history_trades import agg_trades_files, read_bar_trades, with_taker_volume
     from bigalpha.data.history import Candles, DataFormatError, load, load_dir
 
+    window = window or Window()
     if not path.exists():
         raise MarketError(f"--data: {path} does not exist")
+    _check_timeframe(timeframe)
     try:
         if path.is_dir() and (path / MANIFEST).is_file():
+            if timeframe is not None or not window.whole:
+                raise MarketError(
+                    f"--data: {path} is a simulator dataset, backtested whole in its 1-minute bars: --timeframe, "
+                    "--start and --end choose among history files"
+                )
             return sim_market(read_dataset(path), str(path), book_levels)
         if path.is_dir():
             trade_files = agg_trades_files(path)  # read one at a time below: the largest files by far
@@ -484,9 +517,7 @@ def load_market(
             found = folder.candles()
             if not found:
                 raise MarketError(f"--data: {path} holds no candle file")
-            chosen = timeframe or min(
-                folder.timeframes(), key=lambda tf: next(c for c in found if c.timeframe == tf).timeframe_ns
-            )
+            chosen = _chosen_timeframe(path, folder.timeframes(), timeframe)
             per_symbol: dict[Symbol, Candles] = {}
             for series in folder.candles(chosen):
                 other = per_symbol.setdefault(series.symbol, series)
@@ -495,9 +526,11 @@ def load_market(
                         f"--data: {path} holds {chosen} candles of {series.symbol} from two exchanges ({other.exchange}: "
                         f"{other.source}; {series.exchange}: {series.source}); keep one exchange's candles in the folder"
                     )
+            per_symbol = _in_window(path, per_symbol, window)
             trades = read_bar_trades(trade_files, per_symbol, f"--data: {path}", folder.trades(), progress)
+            per_symbol, taker_gaps = with_taker_volume(per_symbol, trades)
             return history_market(
-                list(per_symbol.values()), list(folder.funding()), str(path), folder.positioning(), trades
+                list(per_symbol.values()), list(folder.funding()), str(path), folder.positioning(), trades, taker_gaps
             )
         data = load(path)
     except DataFormatError as error:
@@ -506,4 +539,42 @@ def load_market(
         raise MarketError(f"--data: cannot read {path}: {error}") from None
     if not isinstance(data, Candles):
         raise MarketError(f"--data: {path} holds {data.kind.value}, not candles")
-    return history_market([data], [], str(path))
+    _chosen_timeframe(path, (data.timeframe,), timeframe)
+    return history_market(list(_in_window(path, {data.symbol: data}, window).values()), [], str(path))
+
+
+def _check_timeframe(timeframe: str | None) -> None:
+    from bigalpha.data.history.timeframe import parse_timeframe
+
+    if timeframe is not None:
+        try:
+            parse_timeframe(timeframe)
+        except ValueError as error:
+            raise MarketError(f"--timeframe: {error}") from None
+
+
+def _chosen_timeframe(path: Path, timeframes: Sequence[str], wanted: str | None) -> str:
+    """The timeframe of `timeframes` (finest first) as long as `wanted` ('60m' is '1h'), or the finest when none is
+    asked."""
+    from bigalpha.data.history.timeframe import parse_timeframe
+
+    if wanted is None:
+        return timeframes[0]
+    for timeframe in timeframes:
+        if parse_timeframe(timeframe) == parse_timeframe(wanted):
+            return timeframe
+    raise MarketError(f"--timeframe {wanted}: {path} holds {', '.join(timeframes)} candles only")
+
+
+def _in_window(path: Path, candles: Mapping[Symbol, Candles], window: Window) -> dict[Symbol, Candles]:
+    """Each series cut to `window`; a symbol with no bar inside is left out, and a window with no bar of any symbol
+    is refused with the span the files hold."""
+    kept = {symbol: cut for symbol, series in candles.items() if (cut := window.candles(series)) is not None}
+    if not kept:
+        spans = "; ".join(
+            f"{symbol} {series.timeframe} {series.start.isoformat() if series.start else '?'} → "
+            f"{series.end.isoformat() if series.end else '?'}"
+            for symbol, series in candles.items()
+        )
+        raise MarketError(f"--start/--end: {path} has no bar opening in {window.describe()} ({spans})")
+    return kept

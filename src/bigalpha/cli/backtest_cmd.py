@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeVar
 
 import typer
 
-from bigalpha.cli.context import console, fail, missing_inputs_note, parse_duration, print_json, state
+from bigalpha.cli.context import console, fail, missing_inputs_note, parse_duration, parse_moment, print_json, state
 
 if TYPE_CHECKING:
     from bigalpha.backtest.market import Market
     from bigalpha.backtest.results import BacktestResult
     from bigalpha.backtest.supervision import Supervision
+    from bigalpha.backtest.window import Window
     from bigalpha.config import Settings
 
 T = TypeVar("T")
@@ -112,7 +113,33 @@ def _applied(settings: Settings, params: dict[str, str]) -> dict[str, Any]:
     return out
 
 
-def _market(settings: Settings, data: Path | None, sim_args: dict[str, Any]) -> Market:
+class _Part(NamedTuple):
+    """What `--timeframe`, `--start` and `--end` choose of a history."""
+
+    timeframe: str | None
+    window: Window
+
+
+def _part(timeframe: str | None, start: str | None, end: str | None, sim: bool) -> _Part:
+    from bigalpha.backtest.window import Window
+
+    if sim and (timeframe is not None or start is not None or end is not None):
+        given = next(o for o, v in (("--timeframe", timeframe), ("--start", start), ("--end", end)) if v is not None)
+        fail(f"{given}: chooses part of --data; the simulator runs --days of 1-minute bars", code=2)
+    moments = {}
+    for option, text in (("--start", start), ("--end", end)):
+        try:
+            moments[option] = None if text is None else parse_moment(text)
+        except typer.BadParameter as error:
+            fail(f"{option}: {error}", code=2)
+    try:
+        window = Window(moments["--start"], moments["--end"])
+    except ValueError as error:
+        fail(str(error), code=2)
+    return _Part(timeframe, window)
+
+
+def _market(settings: Settings, data: Path | None, sim_args: dict[str, Any], part: _Part) -> Market:
     from bigalpha.backtest.market import SIM_MARKET_DERIVE, MarketError, load_market, sim_market
     from bigalpha.data.sim import generate
     from bigalpha.data.sim.scenarios import UnknownScenarioError, build_scenario
@@ -122,7 +149,10 @@ def _market(settings: Settings, data: Path | None, sim_args: dict[str, Any]) -> 
     levels = settings.indicators.ofi_book_levels
     if data is not None:
         try:
-            return _with_progress("reading trade files", lambda progress: load_market(data, levels, progress=progress))
+            return _with_progress(
+                "reading trade files",
+                lambda progress: load_market(data, levels, part.timeframe, progress=progress, window=part.window),
+            )
         except MarketError as error:
             fail(str(error), code=2)
     symbols = (
@@ -278,6 +308,20 @@ def register(app: typer.Typer) -> None:
                 "(default: never)",
             ),
         ] = None,
+        timeframe: Annotated[
+            str | None,
+            typer.Option("--timeframe", help="--data: which candles of the folder, e.g. 1h (default: the finest)"),
+        ] = None,
+        start: Annotated[
+            str | None,
+            typer.Option(
+                "--start", help="--data: backtest the bars opening at or after this date or time (UTC unless given)"
+            ),
+        ] = None,
+        end: Annotated[
+            str | None,
+            typer.Option("--end", help="--data: ... and before this one, e.g. --start 2024-01-01 --end 2024-07-01"),
+        ] = None,
     ) -> None:
         """Backtest the bot or sma_cross: `bigalpha backtest --sim --days 7 --json out.json`."""
         settings = state(ctx).settings()
@@ -285,6 +329,7 @@ def register(app: typer.Typer) -> None:
         if (data is None) == (not sim):
             fail("give exactly one market: --data FILE_OR_DIR or --sim", code=2)
         params = _params(param or [])
+        part = _part(timeframe, start, end, sim)
         _check_jobs(jobs, ablate)
         if strategy == REFERENCE:
             _check_reference_options(params, ablate, resume_after, reset_after)
@@ -302,13 +347,15 @@ def register(app: typer.Typer) -> None:
             settings = _bot_settings(settings, params)
         supervision = _supervision(resume_after, reset_after)
         sim_args = {"symbols": symbols, "days": days, "seed": seed, "hurst": hurst, "scenario": scenario}
-        market = _market(settings, data, sim_args)
+        market = _market(settings, data, sim_args, part)
         if strategy == REFERENCE:
             result = _reference(settings, market, params, fee_bps, stop_pct, cash)
         else:
             only = None if strategy == "bot" else strategy
             result = _bot(settings, market, out, only, _Ablation(ablate, ablate_seed, jobs), supervision)
             result.extra["params"] = _applied(settings, params)
+        if not part.window.whole:
+            result.extra["window"] = part.window.to_dict()
         _write_outputs(result, json_file, trades_csv, report)
         summary = result.summary()
         if json_file is None and not sys.stdout.isatty():

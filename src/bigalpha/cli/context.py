@@ -7,7 +7,7 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -65,6 +65,16 @@ def parse_duration(text: str) -> timedelta:
         raise typer.BadParameter(f"{text!r}: give a duration such as 90s, 45m, 2h or 7d")
     amount, unit = int(match.group(1)), match.group(2)
     return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
+
+
+def parse_moment(text: str) -> datetime:
+    """A date (2025-01-01) or a time (2025-01-01T14:00, 2025-01-01 14:00:00+02:00) as an aware instant: UTC when no
+    zone is given. Anything else raises `typer.BadParameter` showing the accepted forms."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise typer.BadParameter(f"{text!r}: give a date (2025-01-01) or a time (2025-01-01T14:00, UTC)") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def missing_inputs_note(missing: Mapping[str, int], see: str) -> str:

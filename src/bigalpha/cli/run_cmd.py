@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bigalpha.cli.context import DURATION, console, fail, missing_inputs_note, parse_duration, print_json, state
+from bigalpha.cli.context import (
+    DURATION,
+    console,
+    fail,
+    missing_inputs_note,
+    parse_duration,
+    parse_moment,
+    print_json,
+    state,
+)
 from bigalpha.domain import Mode
 
 if TYPE_CHECKING:
@@ -79,12 +88,11 @@ def _until(text: str | None) -> tuple[timedelta | None, datetime | None]:
     if DURATION.match(text.strip()):
         return parse_duration(text), None
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
+        return None, parse_moment(text)
+    except typer.BadParameter:
         raise typer.BadParameter(
             f"--until {text!r}: give a duration (90s, 45m, 2h, 7d) or a time (2025-01-01T14:00)"
         ) from None
-    return None, moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _past(engine: Engine, started_at: datetime | None, stop_after: timedelta | None) -> bool:

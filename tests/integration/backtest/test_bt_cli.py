@@ -185,6 +185,34 @@ def test_a_folder_of_daily_files_is_backtested_as_one_history(tmp_path: Path) ->
     }
 
 
+def test_start_end_and_timeframe_choose_the_part_of_the_history_backtested(tmp_path: Path) -> None:
+    """`--start/--end` keep the bars opening in [start, end) (UTC unless a zone is given), `--timeframe` which
+    candles of the folder; the summary records the window, in UTC."""
+    dataset = generate(SimParams(seed=5, start=datetime(2025, 1, 1, tzinfo=UTC), symbols=default_symbols()), 2)
+    folder = tmp_path / "klines"
+    write_sim_klines(sim_market(dataset, "sim", 5), folder, {"ETH": 2880})
+    sma = ["backtest", "--data", str(folder), "--strategy", "sma_cross", "--param", "fast=5", "--param", "slow=20"]
+    out = tmp_path / "o.json"
+    data, _ = _summary([*sma, "--start", "2025-01-01T12:00", "--end", "2025-01-02T03:00+01:00", "--json", str(out)],
+                       out, tmp_path)  # fmt: skip
+    assert data["bars"] == 14 * 60  # 12:00 to 02:00 UTC
+    assert data["window"] == {"start": "2025-01-01T12:00:00+00:00", "end": "2025-01-02T02:00:00+00:00"}
+    data, _ = _summary([*sma, "--end", "2025-01-02", "--timeframe", "60s", "--json", str(out)], out, tmp_path)
+    assert (data["bars"], data["bar_seconds"], data["window"]["start"]) == (1440, 60.0, None)
+    data, _ = _summary([*sma, "--json", str(out)], out, tmp_path)
+    assert data["bars"] == 2880
+    assert "window" not in data
+    code, output = _run([*sma, "--start", "2025-02-01"], tmp_path)
+    assert code == 2
+    assert "has no bar opening in [2025-02-01T00:00:00+00:00, …) (ETH 1m 2025-01-01T00:00:00+00:00 → " in (
+        output.replace("\n", " ")
+    )
+    code, output = _run([*sma, "--timeframe", "1h"], tmp_path)
+    assert code == 2
+    assert "--timeframe 1h: " in output
+    assert "holds 1m candles only" in output.replace("\n", " ")
+
+
 def test_aggtrades_files_in_the_folder_give_the_whale_intent_guard_its_data(tmp_path: Path) -> None:
     """`--data FOLDER` reads a symbol's daily aggTrades files (joined by trade id) into its whale flow: G-WHALE-3
     judges and blocks, where on klines alone it has no data and blocks nothing."""
@@ -245,6 +273,15 @@ def test_sma_cross_on_a_dataset_folder(tmp_path: Path) -> None:
         (["--sim", "--resume-after", "tomorrow"], "--resume-after: 'tomorrow': give a duration such as 90s"),
         (["--sim", "--reset-after", "-2h"], "--reset-after: '-2h': give a duration"),
         (["--sim", "--strategy", "sma_cross", "--resume-after", "1h"], "sma_cross has no risk gate"),
+        (["--sim", "--start", "2025-01-01"], "--start: chooses part of --data; the simulator runs --days"),
+        (["--sim", "--timeframe", "1h"], "--timeframe: chooses part of --data"),
+        (["--data", ".", "--start", "soon"], "--start: 'soon': give a date (2025-01-01) or a time"),
+        (["--data", ".", "--end", "2025-13-01"], "--end: '2025-13-01': give a date"),
+        (
+            ["--data", ".", "--start", "2025-02-01", "--end", "2025-01-01"],
+            "--start 2025-02-01T00:00:00+00:00 is not before --end 2025-01-01T00:00:00+00:00",
+        ),
+        (["--data", ".", "--timeframe", "fortnight"], "--timeframe: timeframe 'fortnight' is not"),
     ],
 )
 def test_bad_input_fails_with_a_clear_message(tmp_path: Path, args: list[str], message: str) -> None:

@@ -186,11 +186,14 @@ def test_each_trade_goes_to_the_bar_whose_time_holds_it(bars: list[bool], offset
     got = bar_trades(trades, open_ns, _MINUTE_NS)
     notional: list[list[float]] = [[] for _ in open_ns]
     buys: list[list[bool]] = [[] for _ in open_ns]
+    taker_buy = [0.0 for _ in open_ns]
     for k, t in enumerate(trades.ts.tolist()):
         for b, start in enumerate(open_ns.tolist()):
             if start <= t < start + _MINUTE_NS:
                 notional[b].append(float(trades.price[k]) * float(trades.quantity[k]))
                 buys[b].append(not bool(trades.is_buyer_maker[k]))
+                if buys[b][-1]:
+                    taker_buy[b] += float(trades.quantity[k])
     assert got.first[0] == 0
     assert got.first.shape[0] == open_ns.shape[0] + 1
     for b in range(open_ns.shape[0]):
@@ -199,3 +202,4 @@ def test_each_trade_goes_to_the_bar_whose_time_holds_it(bars: list[bool], offset
         assert got.is_buy[lo:hi].tolist() == buys[b]
     assert got.notional.shape[0] == sum(len(row) for row in notional)
     assert got.sized.tolist() == [bool(row) for row in notional]
+    assert got.taker_buy.tolist() == taker_buy  # each bar's taker buys, added one after the other
