@@ -118,9 +118,15 @@ def write_report(result: BacktestResult, path: Path) -> None:
         "body{font-family:sans-serif;margin:2em;}table{border-collapse:collapse;margin-bottom:1.5em}"
         "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}"
     )
+    window = result.extra.get("window")
+    span = ""
+    if isinstance(window, dict):  # --start/--end: the part of the history run
+        start, end = (html.escape(str(window.get(side) or "…")) for side in ("start", "end"))
+        span = f"<p>bars opening in [{start}, {end})</p>"
     page = (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>bigalpha backtest: {html.escape(result.strategy)}"
         f"</title><style>{style}</style></head><body><h1>bigalpha backtest: {html.escape(result.strategy)} on "
-        f"{html.escape(result.source)}</h1>{chart}{''.join(parts)}</body></html>"
+        f"{html.escape(result.source)}</h1>{span}{chart}{''.join(parts)}"
+        "</body></html>"
     )
     path.write_text(page, encoding="utf-8")

@@ -193,10 +193,12 @@ def test_start_end_and_timeframe_choose_the_part_of_the_history_backtested(tmp_p
     write_sim_klines(sim_market(dataset, "sim", 5), folder, {"ETH": 2880})
     sma = ["backtest", "--data", str(folder), "--strategy", "sma_cross", "--param", "fast=5", "--param", "slow=20"]
     out = tmp_path / "o.json"
-    data, _ = _summary([*sma, "--start", "2025-01-01T12:00", "--end", "2025-01-02T03:00+01:00", "--json", str(out)],
-                       out, tmp_path)  # fmt: skip
+    report = tmp_path / "r.html"
+    data, _ = _summary([*sma, "--start", "2025-01-01T12:00", "--end", "2025-01-02T03:00+01:00", "--json", str(out),
+                        "--report", str(report)], out, tmp_path)  # fmt: skip
     assert data["bars"] == 14 * 60  # 12:00 to 02:00 UTC
     assert data["window"] == {"start": "2025-01-01T12:00:00+00:00", "end": "2025-01-02T02:00:00+00:00"}
+    assert "<p>bars opening in [2025-01-01T12:00:00+00:00, 2025-01-02T02:00:00+00:00)</p>" in report.read_text()
     data, _ = _summary([*sma, "--end", "2025-01-02", "--timeframe", "60s", "--json", str(out)], out, tmp_path)
     assert (data["bars"], data["bar_seconds"], data["window"]["start"]) == (1440, 60.0, None)
     data, _ = _summary([*sma, "--json", str(out)], out, tmp_path)
