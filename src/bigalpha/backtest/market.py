@@ -490,9 +490,11 @@ def load_market(
     timeframe: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     window: Window | None = None,
+    symbols: Sequence[str] = (),
 ) -> Market:
     """A market from a file or folder of any loader format, or from a simulator dataset folder; `timeframe`: which
     of a folder's candles (default: the finest); `window`: the bars a history backtest runs over (`Window`);
+    `symbols`: which of a history's symbols (default: all; `ETH`, `ETHUSDT` and `ETH/USDT` name one);
     `progress(done, total)` is told of each trade file read (the longest part of loading a folder with Binance's
     aggTrades)."""
     from bigalpha.backtest.history_trades import agg_trades_files, read_bar_trades, with_taker_volume
@@ -502,19 +504,27 @@ def load_market(
     if not path.exists():
         raise MarketError(f"--data: {path} does not exist")
     _check_timeframe(timeframe)
+    wanted = _symbols(symbols)
     try:
         if path.is_dir() and (path / MANIFEST).is_file():
-            if timeframe is not None or not window.whole:
+            if timeframe is not None or not window.whole or symbols:
                 raise MarketError(
-                    f"--data: {path} is a simulator dataset, backtested whole in its 1-minute bars: --timeframe, "
-                    "--start and --end choose among history files"
+                    f"--data: {path} is a simulator dataset, backtested whole in its 1-minute bars: --symbols, "
+                    "--timeframe, --start and --end choose among history files"
                 )
             return sim_market(read_dataset(path), str(path), book_levels)
         if path.is_dir():
-            trade_files = agg_trades_files(path)  # read one at a time below: the largest files by far
+            others = _named_for_others(path, wanted)  # not read at all: a month of another symbol's trades, say
+            # Read one at a time below: the largest files by far.
+            trade_files = tuple(p for p in agg_trades_files(path) if p not in others)
             # A symbol's daily or monthly files (Binance's archives) as one series.
-            folder = load_dir(path, skip=trade_files).joined()
+            folder = load_dir(path, skip=(*trade_files, *others)).joined()
             found = folder.candles()
+            if not found and wanted:
+                named = sorted({s for f in others if (s := _named_symbol(f)) is not None})
+                raise MarketError(
+                    f"--symbols: {path} holds no candles of {', '.join(wanted)} (its symbols: {', '.join(named) or 'none'})"
+                )
             if not found:
                 raise MarketError(f"--data: {path} holds no candle file")
             chosen = _chosen_timeframe(path, folder.timeframes(), timeframe)
@@ -526,7 +536,7 @@ def load_market(
                         f"--data: {path} holds {chosen} candles of {series.symbol} from two exchanges ({other.exchange}: "
                         f"{other.source}; {series.exchange}: {series.source}); keep one exchange's candles in the folder"
                     )
-            per_symbol = _in_window(path, per_symbol, window)
+            per_symbol = _in_window(path, _chosen_symbols(path, per_symbol, wanted, chosen, others), window)
             trades = read_bar_trades(trade_files, per_symbol, f"--data: {path}", folder.trades(), progress)
             per_symbol, taker_gaps = with_taker_volume(per_symbol, trades)
             return history_market(
@@ -540,7 +550,45 @@ def load_market(
     if not isinstance(data, Candles):
         raise MarketError(f"--data: {path} holds {data.kind.value}, not candles")
     _chosen_timeframe(path, (data.timeframe,), timeframe)
-    return history_market(list(_in_window(path, {data.symbol: data}, window).values()), [], str(path))
+    chosen_one = _chosen_symbols(path, {data.symbol: data}, wanted, data.timeframe, ())
+    return history_market(list(_in_window(path, chosen_one, window).values()), [], str(path))
+
+
+def _symbols(names: Sequence[str]) -> tuple[Symbol, ...]:
+    """`--symbols` as the loaders name symbols (`ETHUSDT`, `ETH/USDT:USDT` and `eth` are `ETH`), each once."""
+    from bigalpha.data.history.names import normalize_symbol
+
+    return tuple(dict.fromkeys(normalize_symbol(name) for name in names if name.strip()))
+
+
+def _named_symbol(file: Path) -> Symbol | None:
+    from bigalpha.data.history.names import parse_name
+
+    return parse_name(file).symbol
+
+
+def _named_for_others(path: Path, wanted: Sequence[Symbol]) -> tuple[Path, ...]:
+    """The folder's files whose names name a symbol not `wanted` (none when all are): they are not read."""
+    if not wanted:
+        return ()
+    named = ((file, _named_symbol(file)) for file in sorted(path.iterdir()) if file.is_file())
+    return tuple(file for file, symbol in named if symbol is not None and symbol not in wanted)
+
+
+def _chosen_symbols(
+    path: Path, candles: dict[Symbol, Candles], wanted: Sequence[Symbol], timeframe: str, unread: Sequence[Path]
+) -> dict[Symbol, Candles]:
+    """The candles of the `wanted` symbols (all when none is), in the history's order; a wanted symbol without
+    candles is refused, naming the symbols the history holds (read, or named by the `unread` files)."""
+    if not wanted:
+        return candles
+    absent = [symbol for symbol in wanted if symbol not in candles]
+    if absent:
+        held = sorted({*candles, *(s for f in unread if (s := _named_symbol(f)) is not None)})
+        raise MarketError(
+            f"--symbols: {path} holds no {timeframe} candles of {', '.join(absent)} (its symbols: {', '.join(held)})"
+        )
+    return {symbol: series for symbol, series in candles.items() if symbol in wanted}
 
 
 def _check_timeframe(timeframe: str | None) -> None:

@@ -147,17 +147,19 @@ def _market(settings: Settings, data: Path | None, sim_args: dict[str, Any], par
     from bigalpha.engine.build import BuildError, SimOptions, sim_params
 
     levels = settings.indicators.ofi_book_levels
+    symbols = (
+        tuple(s.strip().upper() for s in sim_args["symbols"].split(",") if s.strip()) if sim_args["symbols"] else ()
+    )
     if data is not None:
         try:
             return _with_progress(
                 "reading trade files",
-                lambda progress: load_market(data, levels, part.timeframe, progress=progress, window=part.window),
+                lambda progress: load_market(
+                    data, levels, part.timeframe, progress=progress, window=part.window, symbols=symbols
+                ),
             )
         except MarketError as error:
             fail(str(error), code=2)
-    symbols = (
-        tuple(s.strip().upper() for s in sim_args["symbols"].split(",") if s.strip()) if sim_args["symbols"] else ()
-    )
     days = sim_args["days"]
     if days <= 0:
         fail(f"--days: must be positive, got {days}", code=2)
@@ -245,7 +247,11 @@ def register(app: typer.Typer) -> None:
         ] = None,
         sim: Annotated[bool, typer.Option("--sim", help="backtest on the built-in simulator")] = False,
         symbols: Annotated[
-            str | None, typer.Option("--symbols", help="simulator symbols, e.g. BTC,ETH (default: config)")
+            str | None,
+            typer.Option(
+                "--symbols",
+                help="symbols to backtest, e.g. BTC,ETH: the simulator's (default: config) or of --data (default: all)",
+            ),
         ] = None,
         days: Annotated[int, typer.Option("--days", help="simulator days of 1-minute bars")] = 7,
         seed: Annotated[int, typer.Option("--seed", help="simulator seed")] = 7,

@@ -204,6 +204,12 @@ def test_start_end_and_timeframe_choose_the_part_of_the_history_backtested(tmp_p
     data, _ = _summary([*sma, "--json", str(out)], out, tmp_path)
     assert data["bars"] == 2880
     assert "window" not in data
+    data, _ = _summary([*sma, "--symbols", "ethusdt", "--json", str(out)], out, tmp_path)
+    assert (data["symbols"], data["bars"]) == (["ETH"], 2880)
+    code, output = _run([*sma, "--symbols", "BTC"], tmp_path)
+    assert code == 2
+    assert "--symbols: " in output
+    assert "holds no candles of BTC (its symbols: ETH)" in output.replace("\n", " ")
     code, output = _run([*sma, "--start", "2025-02-01"], tmp_path)
     assert code == 2
     assert "has no bar opening in [2025-02-01T00:00:00+00:00, …) (ETH 1m 2025-01-01T00:00:00+00:00 → " in (

@@ -129,3 +129,35 @@ def test_a_simulator_dataset_is_backtested_whole(tmp_path: Path) -> None:
         load_market(tmp_path / "ds", 5, window=Window(_T0 + timedelta(hours=1)))
     with pytest.raises(MarketError, match="is a simulator dataset"):
         load_market(tmp_path / "ds", 5, "1m")
+    with pytest.raises(MarketError, match="is a simulator dataset"):
+        load_market(tmp_path / "ds", 5, symbols=("ETH",))
+
+
+def test_symbols_choose_among_a_historys_and_other_symbols_files_are_not_read(tmp_path: Path) -> None:
+    """`--symbols` as the loaders name symbols; files whose names name another symbol (its trades, say) are never
+    read, and a symbol the history lacks is refused with those it has."""
+    _klines(tmp_path, "ETH", 30)
+    _klines(tmp_path, "XRP", 20)
+    (tmp_path / "ETHUSDT-aggTrades-2025-01-01.csv").write_text(
+        "agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker\n"
+        f"1,100.0,1.0,1,1,{_T0_NS // 1_000_000 + 5},false\n"
+    )
+    read: list[tuple[int, int]] = []
+    market = load_market(tmp_path, 5, symbols=("xrpusdt",), progress=lambda done, total: read.append((done, total)))
+    assert market.symbols == (Symbol("XRP"),)
+    assert market.bars == 20
+    assert read == []  # ETH's trade file was not read
+    both = load_market(tmp_path, 5, symbols=("XRP/USDT:USDT", "eth"), progress=lambda d, t: read.append((d, t)))
+    assert both.symbols == (Symbol("ETH"), Symbol("XRP"))  # the history's order
+    assert read == [(1, 1)]
+    with pytest.raises(MarketError, match=r"--symbols: .* holds no 1m candles of SOL \(its symbols: ETH, XRP\)"):
+        load_market(tmp_path, 5, symbols=("ETH", "SOL"))
+    (tmp_path / "SOLUSDT-metrics-2025-01-01.csv").write_text(
+        "create_time,symbol,sum_open_interest,sum_open_interest_value,count_toptrader_long_short_ratio,"
+        "sum_toptrader_long_short_ratio,count_long_short_ratio,sum_taker_long_short_vol_ratio\n"
+        "2025-01-01 00:05:00,SOLUSDT,10.0,2000.0,1.0,1.0,1.5,1.0\n"
+    )
+    with pytest.raises(MarketError, match=r"holds no candles of SOL \(its symbols: ETH, XRP\)"):
+        load_market(tmp_path, 5, symbols=("SOL",))
+    with pytest.raises(MarketError, match=r"holds no 1m candles of XRP \(its symbols: ETH\)"):
+        load_market(tmp_path / "ETHUSDT-1m-2025-01-01.csv", 5, symbols=("XRP",))
