@@ -521,10 +521,7 @@ def load_market(
             folder = load_dir(path, skip=(*trade_files, *others)).joined()
             found = folder.candles()
             if not found and wanted:
-                named = sorted({s for f in others if (s := _named_symbol(f)) is not None})
-                raise MarketError(
-                    f"--symbols: {path} holds no candles of {', '.join(wanted)} (its symbols: {', '.join(named) or 'none'})"
-                )
+                _chosen_symbols(path, {}, wanted, None, others)  # refuses, naming the symbols the folder holds
             if not found:
                 raise MarketError(f"--data: {path} holds no candle file")
             chosen = _chosen_timeframe(path, folder.timeframes(), timeframe)
@@ -576,17 +573,22 @@ def _named_for_others(path: Path, wanted: Sequence[Symbol]) -> tuple[Path, ...]:
 
 
 def _chosen_symbols(
-    path: Path, candles: dict[Symbol, Candles], wanted: Sequence[Symbol], timeframe: str, unread: Sequence[Path]
+    path: Path,
+    candles: dict[Symbol, Candles],
+    wanted: Sequence[Symbol],
+    timeframe: str | None,
+    unread: Sequence[Path],
 ) -> dict[Symbol, Candles]:
-    """The candles of the `wanted` symbols (all when none is), in the history's order; a wanted symbol without
-    candles is refused, naming the symbols the history holds (read, or named by the `unread` files)."""
+    """The candles (of `timeframe`) of the `wanted` symbols (all when none is), in the history's order; a wanted
+    symbol without candles is refused, naming the symbols the history holds (read, or named by the `unread` files)."""
     if not wanted:
         return candles
     absent = [symbol for symbol in wanted if symbol not in candles]
     if absent:
         held = sorted({*candles, *(s for f in unread if (s := _named_symbol(f)) is not None)})
+        kind = "candles" if timeframe is None else f"{timeframe} candles"
         raise MarketError(
-            f"--symbols: {path} holds no {timeframe} candles of {', '.join(absent)} (its symbols: {', '.join(held)})"
+            f"--symbols: {path} holds no {kind} of {', '.join(absent)} (its symbols: {', '.join(held) or 'none'})"
         )
     return {symbol: series for symbol, series in candles.items() if symbol in wanted}
 
