@@ -13,7 +13,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +84,13 @@ class BacktestResult:
         closed = np.array([t.pnl for t in self.trades if t.exit_reason != "open"], dtype=np.float64)
         self.metrics = compute_metrics(closed, self.equity, self.starting_equity, self.exposure, self.bar_seconds)
 
+    def period(self) -> dict[str, str] | None:
+        """The time the run covered, in UTC: from its first bar's open to its last bar's close (None without bars)."""
+        if not self.equity_ns.shape[0]:
+            return None
+        first_open = int(self.equity_ns[0]) - round(self.bar_seconds * 1e9)  # each point is a bar's close
+        return {"start": _iso(first_open), "end": _iso(int(self.equity_ns[-1]))}
+
     def summary(self) -> dict[str, Any]:
         """The JSON document `--json` writes."""
         data: dict[str, Any] = {
@@ -92,6 +99,7 @@ class BacktestResult:
             "symbols": list(self.symbols),
             "bars": self.bars,
             "bar_seconds": self.bar_seconds,
+            "period": self.period(),
             "starting_equity": self.starting_equity,
             **self.metrics.to_dict(),
             "open_trades": sum(1 for t in self.trades if t.exit_reason == "open"),
@@ -105,6 +113,10 @@ class BacktestResult:
         data.update(self.extra)
         cleaned: dict[str, Any] = _clean(data)
         return cleaned
+
+
+def _iso(ns: int) -> str:
+    return datetime.fromtimestamp(ns // 1_000_000_000, UTC).isoformat()
 
 
 def _clean(value: Any) -> Any:

@@ -381,6 +381,9 @@ def register(app: typer.Typer) -> None:
         )
         keys += ("signals",) if "signals" in summary else ()  # the bot's: zero says no strategy saw a setup
         console.print(" ".join(f"{k}={summary.get(k)!s}" for k in keys), highlight=False)
+        period = summary.get("period")
+        if period:
+            console.print(f"bars from {period['start']} to {period['end']}", highlight=False)
         # On history files, which carry no open interest or long/short ratio without Binance's metrics, every entry.
         missing = missing_inputs_note(
             summary.get("missing_inputs") or {}, "see docs/backtesting.md, 'The bot on history files'"

@@ -198,12 +198,18 @@ def test_start_end_and_timeframe_choose_the_part_of_the_history_backtested(tmp_p
                         "--report", str(report)], out, tmp_path)  # fmt: skip
     assert data["bars"] == 14 * 60  # 12:00 to 02:00 UTC
     assert data["window"] == {"start": "2025-01-01T12:00:00+00:00", "end": "2025-01-02T02:00:00+00:00"}
+    assert data["period"] == data["window"]  # the first bar opens at the start, the last closes at the end
     assert "<p>bars opening in [2025-01-01T12:00:00+00:00, 2025-01-02T02:00:00+00:00)</p>" in report.read_text()
     data, _ = _summary([*sma, "--end", "2025-01-02", "--timeframe", "60s", "--json", str(out)], out, tmp_path)
     assert (data["bars"], data["bar_seconds"], data["window"]["start"]) == (1440, 60.0, None)
-    data, _ = _summary([*sma, "--json", str(out)], out, tmp_path)
+    data, printed = _summary([*sma, "--json", str(out)], out, tmp_path)
     assert data["bars"] == 2880
     assert "window" not in data
+    assert "bars from 2025-01-01T00:00:00+00:00 to 2025-01-03T00:00:00+00:00" in printed
+    assert data["period"] == {"start": "2025-01-01T00:00:00+00:00", "end": "2025-01-03T00:00:00+00:00"}
+    code, output = _run(sma, tmp_path)  # not a terminal and no --json: the summary on stdout
+    assert code == 0
+    assert json.loads(output)["period"]["end"] == "2025-01-03T00:00:00+00:00"
     data, _ = _summary([*sma, "--symbols", "ethusdt", "--json", str(out)], out, tmp_path)
     assert (data["symbols"], data["bars"]) == (["ETH"], 2880)
     code, output = _run([*sma, "--symbols", "BTC"], tmp_path)
