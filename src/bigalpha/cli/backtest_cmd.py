@@ -288,7 +288,11 @@ def register(app: typer.Typer) -> None:
         ] = None,
         report: Annotated[Path | None, typer.Option("--report", help="write a self-contained HTML report")] = None,
         out: Annotated[
-            Path | None, typer.Option("--out", help="folder for the backtest's own store (default: a temp folder)")
+            Path | None,
+            typer.Option(
+                "--out",
+                help="keep the backtest's own store in this folder (default: a temporary one, removed at the end)",
+            ),
         ] = None,
         ablate: Annotated[bool, typer.Option("--ablate", help="bot: re-run with each guard off and compare")] = False,
         ablate_seed: Annotated[int, typer.Option("--ablate-seed", help="seed of the ablation bootstrap")] = 0,
@@ -482,7 +486,25 @@ def _bot(
     supervision: Supervision,
 ) -> BacktestResult:
     """The bot (or the bot trading `only`), with its guard ablation when `ablation.on`; every run under the same
-    `supervision`."""
+    `supervision`. Its stores are kept in `out`; without it they are written to a temporary folder removed once
+    the result is made (a store per run would otherwise pile up, ~10 MB a simulated week), and `store` is null."""
+    if out is not None:
+        return _bot_in(settings, market, out, only, ablation, supervision)
+    with tempfile.TemporaryDirectory(prefix="bigalpha-backtest-") as folder:
+        result = _bot_in(settings, market, Path(folder), only, ablation, supervision)
+    result.extra["store"] = None
+    return result
+
+
+def _bot_in(
+    settings: Settings,
+    market: Market,
+    folder: Path,
+    only: str | None,
+    ablation: _Ablation,
+    supervision: Supervision,
+) -> BacktestResult:
+    """`_bot` with its stores in `folder`."""
     from bigalpha.backtest.ablation import BASELINE, switchable_guards
     from bigalpha.backtest.ablation import ablate as run_ablation
     from bigalpha.backtest.market import MarketError
@@ -497,7 +519,6 @@ def _bot(
         except BuildError as error:
             fail(f"--strategy {only}: {error}", code=2)
 
-    folder = out if out is not None else Path(tempfile.mkdtemp(prefix="bigalpha-backtest-"))
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -113,8 +114,12 @@ def test_ablation_reports_one_row_per_guard_whatever_the_runs_at_once(tmp_path: 
     )
 
 
-def test_one_strategy_of_the_bot_alone(tmp_path: Path) -> None:
-    """On ETH only Alpha-OFI trades (the setups trade BTC, SOL and XRP): the bot trading it alone is the bot."""
+def test_one_strategy_of_the_bot_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On ETH only Alpha-OFI trades (the setups trade BTC, SOL and XRP): the bot trading it alone is the bot. Without
+    --out each run's store is written to a temporary folder and removed at the end."""
+    temporary = tmp_path / "temporary"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     summaries = {}
     for strategy in ("bot", "alpha_ofi"):
         out = tmp_path / f"{strategy}.json"
@@ -123,6 +128,8 @@ def test_one_strategy_of_the_bot_alone(tmp_path: Path) -> None:
         )
     assert summaries["alpha_ofi"]["strategy"] == "alpha_ofi"
     assert summaries["bot"]["signals"] > 0
+    assert summaries["bot"]["store"] is None
+    assert list(temporary.iterdir()) == []
     timing = {"strategy", "elapsed_s", "bars_per_s", "store"}
     assert {k: v for k, v in summaries["alpha_ofi"].items() if k not in timing} == {
         k: v for k, v in summaries["bot"].items() if k not in timing
