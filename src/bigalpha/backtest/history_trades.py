@@ -6,25 +6,33 @@ joined into one series (as many again), it would not fit a small machine, while 
 next one. Files as Binance publishes them follow one another in time and in trade ids, and their pieces are then
 put end to end: what joining the files (`join_pieces`) and reducing the one series would give. A symbol whose files
 overlap, or lack ids, has them loaded again and joined as any history is (a repeat kept once, a disagreement
-refused); trades in other layouts come loaded already (`loaded`) and are joined the same way.
+refused); trades in other layouts come loaded already (`loaded`) and are joined the same way. A file whose name
+dates it (Binance's UTC day or month) to a time no bar of its symbol reaches is not read at all.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
+from bigalpha.backtest.contexts import epoch_ns
 from bigalpha.backtest.market import BarTrades, MarketError, bar_trades
 from bigalpha.data.history import AggTrades, Candles, SourceFormat, detect_format, join_pieces, load_trades
 from bigalpha.data.history.api import SUPPORTED_EXTENSIONS
 from bigalpha.data.history.join import ids_rise, trades_follow
+from bigalpha.data.history.names import parse_name, stem_of
 from bigalpha.data.history.report import ns_to_datetime
 from bigalpha.domain import Symbol
+
+# Binance's name for an aggTrades archive: a day's, or a month's.
+_DATED = re.compile(r"^[A-Z0-9]+-aggTrades-(?P<year>\d{4})-(?P<month>\d{2})(?:-(?P<day>\d{2}))?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +73,13 @@ def read_bar_trades(
     symbols without candles are left out. `progress(done, total)` is told of each file read."""
     pieces: dict[Symbol, list[_Piece]] = {}
     for done, path in enumerate(files, start=1):
-        trades = load_trades(path)
-        series = candles.get(trades.symbol)
-        if series is not None:
-            pieces.setdefault(trades.symbol, []).append(_piece(path, trades, series))
-        del trades  # the file's full columns, before the next file's are read
+        if _needed(path, candles):
+            trades = load_trades(path)
+            _check_named_day(path, trades, source)
+            series = candles.get(trades.symbol)
+            if series is not None:
+                pieces.setdefault(trades.symbol, []).append(_piece(path, trades, series))
+            del trades  # the file's full columns, before the next file's are read
         if progress is not None:
             progress(done, len(files))
     out: dict[Symbol, BarTrades] = {}
@@ -86,6 +96,58 @@ def read_bar_trades(
                 raise MarketError(f"{source}: {symbol} has trades in aggTrades files and in other files: keep one")
             out[symbol] = _joined(symbol, list(group), candles[symbol], source)
     return out
+
+
+def named_period(path: Path) -> tuple[int, int, str] | None:
+    """The time Binance's name gives an aggTrades file, [first ns, end ns), and whether it is a day or a month: its
+    UTC day (`ETHUSDT-aggTrades-2025-01-02`) or month (`ETHUSDT-aggTrades-2025-01`); None for a name without a
+    date."""
+    match = _DATED.match(stem_of(path))
+    if match is None:
+        return None
+    year, month, day = int(match["year"]), int(match["month"]), match["day"]
+    try:
+        if day is not None:
+            start = datetime(year, month, int(day), tzinfo=UTC)
+            end = start + timedelta(days=1)
+        else:
+            start = datetime(year, month, 1, tzinfo=UTC)
+            end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+    except ValueError:
+        return None  # not a date (month 13): the name says nothing
+    return epoch_ns(start), epoch_ns(end), "month" if day is None else "day"
+
+
+def _needed(path: Path, candles: Mapping[Symbol, Candles]) -> bool:
+    """Whether a trade file can hold trades of some bar: not when its name gives a symbol without candles, or a day
+    (or month) that none of the symbol's bars reaches (a window of a long archive reads only its own days)."""
+    symbol = parse_name(path).symbol
+    if symbol is None:
+        return True
+    series = candles.get(symbol)
+    if series is None or len(series) == 0:
+        return False
+    span = named_period(path)
+    if span is None:
+        return True
+    first_open, last_close = int(series.ts[0]), int(series.ts[-1]) + series.timeframe_ns
+    return span[0] < last_close and first_open < span[1]
+
+
+def _check_named_day(path: Path, trades: AggTrades, source: str) -> None:
+    """A file whose trades fall outside the day (or month) its name gives is refused: files are left unread on what
+    their names say, so a name must be true."""
+    period = named_period(path)
+    if period is None or len(trades) == 0:
+        return
+    start, end, unit = period
+    first, last = int(trades.ts.min()), int(trades.ts.max())
+    if first < start or last >= end:
+        raise MarketError(
+            f"{source}: {path.name} holds trades from {ns_to_datetime(first).isoformat()} to "
+            f"{ns_to_datetime(last).isoformat()}, outside the {unit} its name gives ({ns_to_datetime(start).isoformat()} "
+            f"to {ns_to_datetime(end).isoformat()}): name each file by the UTC {unit} of its trades, as Binance does"
+        )
 
 
 def with_taker_volume(
