@@ -32,6 +32,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "bigalpha.cli.run_cmd",
     "bigalpha.cli.report_cmd",
     "bigalpha.cli.backtest_cmd",
+    "bigalpha.cli.optimize_cmd",
 )
 
 

@@ -58,29 +58,19 @@ def _int_param(params: dict[str, str], key: str, default: int) -> int:
 
 def _bot_settings(settings: Settings, params: dict[str, str]) -> Settings:
     """--param section.key=value overrides for the bot, validated like the config file."""
-    from pydantic import ValidationError
+    from bigalpha.config.overrides import OverrideError, setting_value, with_overrides
 
-    from bigalpha.config import Settings as SettingsModel
-
-    data: dict[str, Any] = settings.model_dump()
+    values: dict[str, object] = {}
     for key, value in params.items():
-        node = data
-        parts = key.split(".")
-        for part in parts[:-1]:
-            child = node.get(part)
-            if not isinstance(child, dict):
-                fail(f"--param {key}={value}: unknown setting {key!r} (e.g. gate.liq_wall_pct=0.01)", code=2)
-            node = child
-        if parts[-1] not in node:
-            fail(f"--param {key}={value}: unknown setting {key!r} (e.g. gate.liq_wall_pct=0.01)", code=2)
-        node[parts[-1]] = _param_value(key, value, node[parts[-1]])
+        try:
+            current = setting_value(settings, key)
+        except OverrideError as error:
+            fail(f"--param {key}={value}: {error}", code=2)
+        values[key] = _param_value(key, value, current)
     try:
-        return SettingsModel.model_validate(data)
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in d['loc'])}: {d['msg']}" for d in error.errors(include_url=False)
-        )
-        fail(f"--param: {problems}", code=2)
+        return with_overrides(settings, values)
+    except OverrideError as error:
+        fail(f"--param: {error}", code=2)
 
 
 def _param_value(key: str, text: str, current: object) -> object:

@@ -47,6 +47,29 @@ class LearningConfig(Section):
     optuna_storage: str | None = Field(
         None, description="L-OPT-2: Optuna storage URL; None uses SQLite in the data directory"
     )
+    optuna_space: dict[str, list[float]] = Field(
+        default_factory=lambda: {
+            "gate.liq_wall_pct": [0.002, 0.02],
+            "gate.long_trap_ratio": [1.2, 3.0],
+            "gate.taker_min_ratio": [0.9, 1.5],
+            "gate.ultra_min_ofi": [0.0, 0.5],
+            "gate.fear_greed_above": [60.0, 95.0],
+            "positions.default_stop_pct": [0.004, 0.03],
+            "positions.wall_offset_pct": [0.0005, 0.005],
+            "positions.institutional_wall_usd": [5_000_000.0, 100_000_000.0],
+            "positions.hold.base_minutes": [15.0, 60.0],
+            "positions.hold.cluster_max_pct": [0.01, 0.06],
+        },
+        description="L-OPT-2 (decided): the gate and exit thresholds `bigalpha optimize` searches, each setting's "
+        "[low, high]",
+    )
+
+    @model_validator(mode="after")
+    def _ranges_are_ranges(self) -> LearningConfig:
+        for key, pair in self.optuna_space.items():
+            if len(pair) != 2 or not pair[0] < pair[1]:
+                raise ValueError(f"optuna_space[{key!r}] = {pair}: give [low, high] with low below high")
+        return self
 
     @model_validator(mode="after")
     def _current_threshold_is_tried(self) -> LearningConfig:

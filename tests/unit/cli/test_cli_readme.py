@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from bigalpha.cli import app
 
 ROOT = Path(__file__).resolve().parents[3]
-SLOW_OR_NETWORK = ("run", "backtest", "sim", "data check")
+SLOW_OR_NETWORK = ("run", "backtest", "optimize", "sim", "data check")
 
 
 def _readme_commands() -> list[list[str]]:

@@ -1,0 +1,238 @@
+"""L-OPT-2: a general optimizer that searches the gate and exit thresholds over backtests, with Optuna.
+
+Each trial is one backtest of the bot with the values Optuna's sampler (TPE) proposes for the settings of the search
+space, every other setting as given; its value is the chosen objective of that backtest, to be maximised. A trial
+whose backtest closes fewer than `min_trades` trades, or whose objective is undefined (a Sharpe ratio without
+returns), is worth −∞: an optimizer free to pick any threshold would otherwise find that blocking every signal loses
+nothing. Values that break a rule between settings (a hold that outlasts a longer one) are never run: such a trial
+is pruned, with the reason kept.
+
+A study is kept in a database under its name (SQLite by default; any database Optuna supports, PostgreSQL among
+them), so workers on many machines running the optimizer with the same study and storage add trials to one study,
+each proposal informed by every trial stored so far. Each trial keeps, as user attributes, its backtest's figures.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import optuna
+from sqlalchemy.exc import SQLAlchemyError
+
+from bigalpha.backtest.metrics import Metrics
+from bigalpha.backtest.results import BacktestResult
+from bigalpha.config import Settings
+from bigalpha.config.overrides import OverrideError, setting_value, with_overrides
+from bigalpha.store.database import safe_url
+
+OBJECTIVES: dict[str, Callable[[Metrics], float | None]] = {
+    "net_pnl": lambda m: m.net_pnl,
+    "sharpe": lambda m: m.sharpe,
+    "sortino": lambda m: m.sortino,
+    "profit_factor": lambda m: m.profit_factor,
+}
+FIGURES = ("trades", "net_pnl", "profit_factor", "win_rate", "max_drawdown_pct", "sharpe", "sortino")
+
+
+class StorageError(ValueError):
+    """The study's database cannot be opened (an unknown URL, a driver missing, a server not answering)."""
+
+
+class SpaceError(ValueError):
+    """A search space the settings cannot take; the message names the key and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """One searched setting: values from `low` to `high` (whole numbers for a setting held as one)."""
+
+    key: str
+    low: float
+    high: float
+    integer: bool
+
+    def suggest(self, trial: optuna.Trial) -> float:
+        if self.integer:
+            return trial.suggest_int(self.key, int(self.low), int(self.high))
+        return trial.suggest_float(self.key, self.low, self.high)
+
+
+def search_space(settings: Settings, bounds: Mapping[str, Sequence[float]]) -> tuple[Bound, ...]:
+    """The bounds as a search space over `settings`: each key names a numeric setting, each range is two numbers,
+    low below high (whole numbers for a whole-number setting), and the settings take either end."""
+    if not bounds:
+        raise SpaceError("the search space is empty: name at least one setting and its range")
+    space = []
+    for key, pair in bounds.items():
+        try:
+            current = setting_value(settings, key)
+        except OverrideError as error:
+            raise SpaceError(f"{key}: {error}") from None
+        if isinstance(current, bool) or not isinstance(current, int | float):
+            raise SpaceError(f"{key}: a search space holds numeric settings; {key} is {current!r}")
+        if len(pair) != 2:
+            raise SpaceError(f"{key}: give a range as two numbers, low and high; got {list(pair)}")
+        low, high = float(pair[0]), float(pair[1])
+        integer = isinstance(current, int)
+        if integer and (not low.is_integer() or not high.is_integer()):
+            raise SpaceError(f"{key} is a whole number: its range {low:g}..{high:g} must be too")
+        if not low < high:
+            raise SpaceError(f"{key}: the range {low:g}..{high:g} is empty; the low end comes first")
+        for end in (low, high):
+            try:
+                with_overrides(settings, {key: int(end) if integer else end})
+            except OverrideError as error:
+                raise SpaceError(f"{key}={end:g} (an end of its range): {error}") from None
+        space.append(Bound(key, low, high, integer))
+    return tuple(space)
+
+
+@dataclass(frozen=True, slots=True)
+class TrialRow:
+    """One trial of the study: its number, state, value, the values it tried and its backtest's figures."""
+
+    number: int
+    state: str
+    value: float | None
+    params: dict[str, Any]  # the values tried: whole numbers for whole-number settings
+    figures: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        value = None if self.value is None or not math.isfinite(self.value) else self.value
+        return {"number": self.number, "state": self.state, "value": value, "params": self.params, **self.figures}
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What `optimize` did: the trials it ran, and the study's best trial and every trial so far (all workers')."""
+
+    study: str
+    objective: str
+    ran: int
+    best: TrialRow | None  # None while no trial has a finite value
+    trials: tuple[TrialRow, ...]
+
+
+RunFn = Callable[[Settings], BacktestResult]
+
+
+def optimize(
+    settings: Settings,
+    run: RunFn,
+    space: Sequence[Bound],
+    *,
+    objective: str,
+    trials: int,
+    study: str,
+    storage: str,
+    min_trades: int,
+    seed: int | None = None,
+    done: Callable[[int, int], None] | None = None,
+) -> Outcome:
+    """Run `trials` more trials of the study `study` in `storage` (made when it does not exist), each a backtest
+    `run` of `settings` with the space's proposed values; `done(finished, trials)` after each."""
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective {objective!r}: choose one of {', '.join(OBJECTIVES)}")
+    if trials < 1:
+        raise ValueError(f"trials: run at least 1, got {trials}")
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    # Made here to be closed here: a storage left to the garbage collector leaves its database connections open.
+    try:
+        database = optuna.storages.RDBStorage(storage)
+    except (SQLAlchemyError, ImportError, ValueError) as error:
+        raise StorageError(f"{safe_url(storage)}: {error}") from None
+    try:
+        try:
+            with warnings.catch_warnings():
+                # Optuna flags parts of its API as experimental; nothing here depends on them.
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                chosen = optuna.create_study(
+                    study_name=study,
+                    storage=database,
+                    direction="maximize",
+                    load_if_exists=True,
+                    sampler=optuna.samplers.TPESampler(seed=seed),
+                )
+        except SQLAlchemyError as error:
+            raise StorageError(f"{safe_url(storage)}: {error}") from None
+        return _run(chosen, settings, run, space, objective, trials, min_trades, done)
+    finally:
+        database.remove_session()
+        database.engine.dispose()
+
+
+def _run(
+    chosen: optuna.Study,
+    settings: Settings,
+    run: RunFn,
+    space: Sequence[Bound],
+    objective: str,
+    trials: int,
+    min_trades: int,
+    done: Callable[[int, int], None] | None,
+) -> Outcome:
+    measure = OBJECTIVES[objective]
+    finished = 0
+
+    def trial_value(trial: optuna.Trial) -> float:
+        values = {bound.key: bound.suggest(trial) for bound in space}
+        try:
+            trial_settings = with_overrides(settings, values)
+        except OverrideError as error:
+            trial.set_user_attr("refused", str(error))
+            raise optuna.TrialPruned(str(error)) from None
+        metrics = run(trial_settings).metrics
+        figures = metrics.to_dict()
+        for name in FIGURES:
+            trial.set_user_attr(name, _finite_or_none(figures[name]))
+        value = measure(metrics)
+        if metrics.trades < min_trades:
+            trial.set_user_attr("worthless", f"{metrics.trades} trades closed, fewer than {min_trades}")
+            return -math.inf
+        if value is None or not math.isfinite(value):
+            trial.set_user_attr("worthless", f"{objective} is undefined")
+            return -math.inf
+        return float(value)
+
+    def counted(_study: optuna.Study, _trial: optuna.trial.FrozenTrial) -> None:
+        nonlocal finished
+        finished += 1
+        if done is not None:
+            done(finished, trials)
+
+    chosen.optimize(trial_value, n_trials=trials, callbacks=[counted], catch=())
+    rows = tuple(_row(t) for t in chosen.get_trials(deepcopy=False))
+    valued = [row for row in rows if row.value is not None and math.isfinite(row.value)]
+    best = max(valued, key=lambda row: (row.value, -row.number)) if valued else None
+    return Outcome(chosen.study_name, objective, finished, best, rows)
+
+
+def _finite_or_none(value: object) -> object:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _row(trial: optuna.trial.FrozenTrial) -> TrialRow:
+    figures = {name: trial.user_attrs.get(name) for name in FIGURES}
+    for note in ("worthless", "refused"):
+        if note in trial.user_attrs:
+            figures[note] = trial.user_attrs[note]
+    params = dict(trial.params)
+    return TrialRow(trial.number, trial.state.name, trial.value, params, figures)
+
+
+def held_out(settings: Settings, best: TrialRow, run: RunFn, objective: str) -> dict[str, dict[str, Any]]:
+    """The current settings and the study's best, each backtested by `run` on a market the study never saw: how much
+    of the best trial's edge is the thresholds', and how much the searched market's."""
+    measure = OBJECTIVES[objective]
+    out: dict[str, dict[str, Any]] = {}
+    for label, chosen in (("current", settings), ("best", with_overrides(settings, best.params))):
+        metrics = run(chosen).metrics
+        figures = {name: _finite_or_none(value) for name, value in metrics.to_dict().items() if name in FIGURES}
+        out[label] = {objective: _finite_or_none(measure(metrics)), **figures}
+    return out

@@ -1,0 +1,187 @@
+"""L-OPT-2 end to end: `bigalpha optimize` searches the gate and exit thresholds over backtests of the whole bot,
+keeps its study in a database (SQLite by default, PostgreSQL by URL), and workers running at once with the same
+study add their trials to it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import optuna
+import pytest
+import sqlalchemy
+from typer.testing import CliRunner
+
+from bigalpha.backtest.market import sim_market
+from bigalpha.backtest.optimize import optimize, search_space
+from bigalpha.backtest.runner import run_whole_bot
+from bigalpha.cli.app import app
+from bigalpha.config import Settings
+from bigalpha.config.overrides import with_overrides
+from bigalpha.data.sim import SimParams, generate
+from bigalpha.data.sim.params import default_symbols
+from sim_klines import write_sim_klines
+
+SPACE = {"gate.taker_min_ratio": [0.9, 1.4], "positions.default_stop_pct": [0.004, 0.03]}
+SIM = ["--sim", "--symbols", "ETH", "--days", "2"]
+
+
+def test_each_trial_is_a_backtest_of_its_settings_and_a_study_goes_on_where_it_stopped(tmp_path: Path) -> None:
+    symbols = tuple(s for s in default_symbols() if s.symbol == "ETH")
+    market = sim_market(
+        generate(SimParams(seed=7, start=datetime(2025, 1, 1, tzinfo=UTC), symbols=symbols), 2), "sim", 5
+    )
+    settings = Settings()
+    space = search_space(settings, SPACE)
+    stores = iter(range(100))
+
+    def run(chosen: Settings) -> Any:
+        return run_whole_bot(chosen, market, tmp_path / f"run-{next(stores)}.db")
+
+    storage = f"sqlite:///{tmp_path}/studies.db"
+    first = optimize(
+        settings, run, space, objective="net_pnl", trials=3, study="eth", storage=storage, min_trades=1, seed=5
+    )
+    assert (first.ran, len(first.trials)) == (3, 3)
+    for row in first.trials:
+        assert 0.9 <= row.params["gate.taker_min_ratio"] <= 1.4
+        assert 0.004 <= row.params["positions.default_stop_pct"] <= 0.03
+    best = first.best
+    assert best is not None
+    again = run_whole_bot(with_overrides(settings, best.params), market, tmp_path / "again.db")
+    assert again.metrics.net_pnl == best.value  # the trial's value is its settings' backtest, to the bit
+    assert again.metrics.trades == best.figures["trades"]
+    more = optimize(settings, run, space, objective="net_pnl", trials=2, study="eth", storage=storage, min_trades=1)
+    assert (more.ran, len(more.trials)) == (2, 5)
+    assert [row.number for row in more.trials] == [0, 1, 2, 3, 4]
+
+
+def _optimize(args: list[str], cwd: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "BIGALPHA_CONFIG": ""}
+    command = [sys.executable, "-m", "bigalpha", "optimize", *SIM, "--min-trades", "0", *args]
+    return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_two_workers_at_once_share_one_study(tmp_path: Path) -> None:
+    """L-OPT-2: workers running the optimizer together with the same study and storage add to one study."""
+    storage = f"sqlite:///{tmp_path}/shared.db"
+    space = ["--space", "gate.taker_min_ratio=0.9:1.4"]
+    workers = [
+        _optimize(
+            [*space, "--trials", "2", "--study", "shared", "--storage", storage, "--json", f"w{k}.json"], tmp_path
+        )
+        for k in (1, 2)
+    ]
+    for worker in workers:
+        _, errors = worker.communicate(timeout=600)
+        assert worker.returncode == 0, errors
+    outcomes = [json.loads((tmp_path / f"w{k}.json").read_text()) for k in (1, 2)]
+    assert [o["ran"] for o in outcomes] == [2, 2]
+    assert max(o["trials_total"] for o in outcomes) == 4
+    assert len(optuna.load_study(study_name="shared", storage=storage).trials) == 4
+
+
+def test_the_default_storage_is_sqlite_in_the_data_directory(tmp_path: Path) -> None:
+    out = tmp_path / "o.json"
+    worker = _optimize(["--space", "positions.hold.base_minutes=15:60", "--trials", "2", "--json", str(out)], tmp_path)
+    _, errors = worker.communicate(timeout=600)
+    assert worker.returncode == 0, errors
+    outcome = json.loads(out.read_text())
+    assert outcome["storage"] == "sqlite:///var/optuna.db"
+    assert (tmp_path / "var" / "optuna.db").is_file()
+    assert outcome["study"] == "bigalpha"
+    assert all(isinstance(row["params"]["positions.hold.base_minutes"], int) for row in outcome["trials"])
+
+
+def test_a_study_in_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    """Any database Optuna supports: the study in PostgreSQL (a database of its own: Optuna keeps its own tables),
+    going on across runs, its password never printed."""
+    admin = sqlalchemy.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sqlalchemy.text("DROP DATABASE IF EXISTS optuna_studies"))
+        connection.execute(sqlalchemy.text("CREATE DATABASE optuna_studies"))
+    admin.dispose()
+    url = sqlalchemy.make_url(postgres_url).set(database="optuna_studies").render_as_string(hide_password=False)
+    runner = CliRunner()
+    env = {"BIGALPHA_CONFIG": "", "COLUMNS": "200"}
+    for trials, total in (("2", 2), ("1", 3)):
+        out = tmp_path / f"pg{trials}.json"
+        args = ["optimize", *SIM, "--space", "gate.taker_min_ratio=0.9:1.4", "--trials", trials, "--min-trades", "0"]
+        result = runner.invoke(app, [*args, "--storage", url, "--study", "pg", "--json", str(out)], env=env,
+                               catch_exceptions=False)  # fmt: skip
+        assert result.exit_code == 0, result.output
+        outcome = json.loads(out.read_text())
+        assert outcome["trials_total"] == total
+        password = sqlalchemy.make_url(url).password
+        assert not password or str(password) not in out.read_text()
+
+
+def _cli(args: list[str]) -> tuple[int, str]:
+    result = CliRunner().invoke(app, args, env={"BIGALPHA_CONFIG": "", "COLUMNS": "200"}, catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_the_best_is_checked_on_a_market_the_study_never_saw(tmp_path: Path) -> None:
+    """`--validate-seed`: the current settings and the best, backtested on another simulated market; the current
+    settings' figures there are those `bigalpha backtest` gives on that market."""
+    out, plain = tmp_path / "o.json", tmp_path / "b.json"
+    storage = f"sqlite:///{tmp_path}/v.db"
+    code, output = _cli(["optimize", *SIM, "--space", "gate.taker_min_ratio=0.9:1.4", "--trials", "2", "--min-trades",
+                         "0", "--storage", storage, "--validate-seed", "8", "--json", str(out)])  # fmt: skip
+    assert code == 0, output
+    validation = json.loads(out.read_text())["validation"]
+    code, output = _cli(["backtest", *SIM, "--seed", "8", "--json", str(plain)])
+    assert code == 0, output
+    backtest = json.loads(plain.read_text())
+    assert validation["current"]["net_pnl"] == backtest["net_pnl"]
+    assert validation["current"]["trades"] == backtest["trades"]
+    assert set(validation["best"]) == {"net_pnl", "trades", "profit_factor", "win_rate", "max_drawdown_pct", "sharpe",
+                                       "sortino"}  # fmt: skip
+
+
+def test_on_history_the_best_is_checked_on_a_later_window(tmp_path: Path) -> None:
+    """`--data` with `--end`: the study searches the first day; `--validate-start` backtests the best on the second."""
+    dataset = generate(SimParams(seed=7, start=datetime(2025, 1, 1, tzinfo=UTC), symbols=default_symbols()), 2)
+    folder = tmp_path / "archives"
+    write_sim_klines(sim_market(dataset, "sim", 5), folder, {"ETH": 2880})
+    out = tmp_path / "o.json"
+    code, output = _cli(["optimize", "--data", str(folder), "--end", "2025-01-02", "--validate-start", "2025-01-02",
+                         "--param", "indicators.ofi_taker_weight=1.0", "--space", "gate.taker_min_ratio=0.9:1.4",
+                         "--trials", "2", "--min-trades", "0", "--storage", f"sqlite:///{tmp_path}/h.db",
+                         "--json", str(out)])  # fmt: skip
+    assert code == 0, output
+    outcome = json.loads(out.read_text())
+    assert outcome["validation"]["current"]["trades"] >= 0
+    assert outcome["params"] == {"indicators.ofi_taker_weight": "1.0"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--sim", "--strategy", "sma_cross"], "the optimizer searches the bot's thresholds; sma_cross has none"),
+        ([], "exactly one market"),
+        (["--sim", "--trials", "0"], "--trials: run at least 1, got 0"),
+        (["--sim", "--min-trades", "-1"], "--min-trades: must be 0 or more"),
+        (["--sim", "--objective", "alpha"], "--objective 'alpha': choose one of net_pnl, sharpe, sortino"),
+        (["--sim", "--space", "gate.taker_min_ratio"], "write KEY=LOW:HIGH"),
+        (["--sim", "--space", "gate.taker_min_ratio=1:x"], "write KEY=LOW:HIGH"),
+        (["--sim", "--space", "gate.nope=1:2"], "--space: gate.nope: unknown setting"),
+        (["--sim", "--space", "gate.taker_min_ratio=2:1"], "the range 2..1 is empty"),
+        (["--sim", "--param", "gate.taker_min_ratio=lots"], "--param: gate.taker_min_ratio"),
+        (["--sim", "--storage", "nowhere://x"], "--storage nowhere://x"),
+        (["--sim", "--storage", "sqlite:///var/bigalpha.db"], "is the bot's own store: keep the studies in another"),
+        (["--sim", "--validate-start", "2025-01-01"], "--validate-start/--validate-end: hold out part of --data"),
+        (["--data", ".", "--validate-seed", "3"], "--validate-seed: holds out another simulated market"),
+    ],
+)
+def test_bad_input_fails_with_a_clear_message(tmp_path: Path, args: list[str], message: str) -> None:
+    args = [*args, "--symbols", "ETH", "--days", "1", "--trials", "1"] if "--trials" not in args else args
+    result = CliRunner().invoke(app, ["optimize", *args], env={"BIGALPHA_CONFIG": "", "COLUMNS": "200"})
+    assert result.exit_code == 2, result.output
+    assert message in result.output.replace("\n", " ")
+    assert "Traceback" not in result.output
