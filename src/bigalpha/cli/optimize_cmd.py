@@ -182,13 +182,15 @@ def register(app: typer.Typer) -> None:
         market = _market(settings, data, sim_args, part)
         study_run = _StudyRun(study, url, objective, trials, min_trades, sampler_seed)
         with tempfile.TemporaryDirectory(prefix="bigalpha-optimize-") as folder:
-            outcome = _run_study(settings, _runner(market, only, supervision, Path(folder)), searched, study_run)
+            outcome = _run_study(
+                settings, _runner(market, only, supervision, Path(folder), "trial"), searched, study_run
+            )
             validation = None
             if held_part is not None and outcome.best is not None:
                 held_args = sim_args if validate_seed is None else {**sim_args, "seed": validate_seed}
                 held_market = _market(settings, data, held_args, held_part)
                 validation = held_out(
-                    settings, outcome.best, _runner(held_market, only, supervision, Path(folder)), objective
+                    settings, outcome.best, _runner(held_market, only, supervision, Path(folder), "held-out"), objective
                 )
         summary = _summary(outcome, url, bounds, params)
         summary["validation"] = validation
@@ -253,18 +255,16 @@ def _held_out_part(
     return _part(timeframe, start, end, sim)
 
 
-def _runner(market: Market, only: str | None, supervision: Supervision, folder: Path) -> RunFn:
-    """A backtest of given settings on `market`, into a store of its own in `folder`, deleted once its result is
-    made."""
+def _runner(market: Market, only: str | None, supervision: Supervision, folder: Path, label: str) -> RunFn:
+    """A backtest of given settings on `market`, into a store of its own in `folder` (`LABEL-N.db`), deleted once
+    its result is made."""
     from bigalpha.backtest.market import MarketError
     from bigalpha.backtest.runner import run_whole_bot
 
     numbers = itertools.count(1)
 
     def run(chosen: Settings) -> BacktestResult:
-        path = folder / f"run-{next(numbers)}.db"
-        while path.exists():
-            path = folder / f"run-{next(numbers)}.db"
+        path = folder / f"{label}-{next(numbers)}.db"
         try:
             return run_whole_bot(chosen, market, path, only=only, supervision=supervision)
         except MarketError as error:
