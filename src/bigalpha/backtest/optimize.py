@@ -15,13 +15,14 @@ each proposal informed by every trial stored so far. Each trial keeps, as user a
 from __future__ import annotations
 
 import math
+import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import optuna
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bigalpha.backtest.metrics import Metrics
 from bigalpha.backtest.results import BacktestResult
@@ -140,11 +141,7 @@ def optimize(
     if trials < 1:
         raise ValueError(f"trials: run at least 1, got {trials}")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    # Made here to be closed here: a storage left to the garbage collector leaves its database connections open.
-    try:
-        database = optuna.storages.RDBStorage(storage)
-    except (SQLAlchemyError, ImportError, ValueError) as error:
-        raise StorageError(f"{safe_url(storage)}: {error}") from None
+    database = _open_storage(storage)
     try:
         try:
             with warnings.catch_warnings():
@@ -209,6 +206,28 @@ def _run(
     valued = [row for row in rows if row.value is not None and math.isfinite(row.value)]
     best = max(valued, key=lambda row: (row.value, -row.number)) if valued else None
     return Outcome(chosen.study_name, objective, finished, best, rows)
+
+
+def _open_storage(storage: str) -> optuna.storages.RDBStorage:
+    """The study database, made here to be closed by the caller (a storage left to the garbage collector leaves its
+    connections open). Workers starting at once on a new database race to create Optuna's tables: the one that
+    loses meets a table or a row the other made (a database error), and once the other is done the tables are there,
+    so it opens them again, a moment later; a database that still refuses after that is reported."""
+    attempts = 0
+    while True:
+        try:
+            return optuna.storages.RDBStorage(storage)
+        except DBAPIError as error:
+            attempts += 1
+            if attempts == _OPEN_ATTEMPTS:
+                raise StorageError(f"{safe_url(storage)}: {error}") from None
+            time.sleep(_OPEN_PAUSE_S * attempts)
+        except (SQLAlchemyError, ImportError, ValueError) as error:
+            raise StorageError(f"{safe_url(storage)}: {error}") from None
+
+
+_OPEN_ATTEMPTS = 4
+_OPEN_PAUSE_S = 0.25  # a worker creating the tables takes a fraction of a second
 
 
 def _finite_or_none(value: object) -> object:
