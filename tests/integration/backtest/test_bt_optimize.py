@@ -77,8 +77,8 @@ def test_two_workers_at_once_share_one_study(tmp_path: Path) -> None:
         )
         for k in (1, 2)
     ]
-    for worker in workers:
-        _, errors = worker.communicate(timeout=600)
+    finished = [worker.communicate(timeout=600) for worker in workers]  # both ended before anything is asserted
+    for worker, (_, errors) in zip(workers, finished, strict=True):
         assert worker.returncode == 0, errors
     outcomes = [json.loads((tmp_path / f"w{k}.json").read_text()) for k in (1, 2)]
     assert [o["ran"] for o in outcomes] == [2, 2]
