@@ -25,6 +25,7 @@ import optuna
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bigalpha.backtest.metrics import Metrics
+from bigalpha.backtest.parallel import can_fork, map_forked
 from bigalpha.backtest.results import BacktestResult
 from bigalpha.config import Settings
 from bigalpha.config.overrides import OverrideError, setting_value, with_overrides
@@ -133,79 +134,107 @@ def optimize(
     min_trades: int,
     seed: int | None = None,
     done: Callable[[int, int], None] | None = None,
+    jobs: int = 1,
 ) -> Outcome:
     """Run `trials` more trials of the study `study` in `storage` (made when it does not exist), each a backtest
-    `run` of `settings` with the space's proposed values; `done(finished, trials)` after each."""
+    `run` of `settings` with the space's proposed values, up to `jobs` at once in processes forked from this one
+    (each trial proposed from every trial stored when it starts); `done(finished, trials)` after each."""
     if objective not in OBJECTIVES:
         raise ValueError(f"objective {objective!r}: choose one of {', '.join(OBJECTIVES)}")
     if trials < 1:
         raise ValueError(f"trials: run at least 1, got {trials}")
+    if jobs < 1:
+        raise ValueError(f"jobs: run at least 1 at once, got {jobs}")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    judge = _Judge(settings, run, space, objective, min_trades)
     database = _open_storage(storage)
     try:
-        try:
-            with warnings.catch_warnings():
-                # Optuna flags parts of its API as experimental; nothing here depends on them.
-                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                chosen = optuna.create_study(
-                    study_name=study,
-                    storage=database,
-                    direction="maximize",
-                    load_if_exists=True,
-                    sampler=optuna.samplers.TPESampler(seed=seed),
-                )
-        except SQLAlchemyError as error:
-            raise StorageError(f"{safe_url(storage)}: {error}") from None
-        return _run(chosen, settings, run, space, objective, trials, min_trades, done)
+        # Made here, before any worker starts: workers only ever load the study and its tables.
+        chosen = _study(database, study, storage, seed)
+        if jobs == 1 or trials == 1 or not can_fork():
+            finished = judge.trials(chosen, trials, done)
+        else:
+            # No connection may cross a fork: each worker opens the database itself, for one trial at a time.
+            database.remove_session()
+            database.engine.dispose()
+
+            def one_trial(number: int) -> int:
+                own = _open_storage(storage)
+                try:
+                    # Each trial its own seed: forked samplers seeded alike would propose the same values.
+                    return judge.trials(_study(own, study, storage, None if seed is None else seed + number), 1, None)
+                finally:
+                    own.remove_session()
+                    own.engine.dispose()
+
+            finished = sum(map_forked(one_trial, range(trials), jobs=jobs, done=done))
+        rows = tuple(_row(t) for t in chosen.get_trials(deepcopy=False))
     finally:
         database.remove_session()
         database.engine.dispose()
+    valued = [row for row in rows if row.value is not None and math.isfinite(row.value)]
+    best = max(valued, key=lambda row: (row.value, -row.number)) if valued else None
+    return Outcome(study, objective, finished, best, rows)
 
 
-def _run(
-    chosen: optuna.Study,
-    settings: Settings,
-    run: RunFn,
-    space: Sequence[Bound],
-    objective: str,
-    trials: int,
-    min_trades: int,
-    done: Callable[[int, int], None] | None,
-) -> Outcome:
-    measure = OBJECTIVES[objective]
-    finished = 0
+def _study(database: optuna.storages.RDBStorage, name: str, storage: str, seed: int | None) -> optuna.Study:
+    try:
+        with warnings.catch_warnings():
+            # Optuna flags parts of its API as experimental; nothing here depends on them.
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return optuna.create_study(
+                study_name=name,
+                storage=database,
+                direction="maximize",
+                load_if_exists=True,
+                sampler=optuna.samplers.TPESampler(seed=seed),
+            )
+    except SQLAlchemyError as error:
+        raise StorageError(f"{safe_url(storage)}: {error}") from None
 
-    def trial_value(trial: optuna.Trial) -> float:
-        values = {bound.key: bound.suggest(trial) for bound in space}
+
+@dataclass(frozen=True, slots=True)
+class _Judge:
+    """How a trial is run and valued."""
+
+    settings: Settings
+    run: RunFn
+    space: Sequence[Bound]
+    objective: str
+    min_trades: int
+
+    def value(self, trial: optuna.Trial) -> float:
+        values = {bound.key: bound.suggest(trial) for bound in self.space}
         try:
-            trial_settings = with_overrides(settings, values)
+            trial_settings = with_overrides(self.settings, values)
         except OverrideError as error:
             trial.set_user_attr("refused", str(error))
             raise optuna.TrialPruned(str(error)) from None
-        metrics = run(trial_settings).metrics
+        metrics = self.run(trial_settings).metrics
         figures = metrics.to_dict()
         for name in FIGURES:
             trial.set_user_attr(name, _finite_or_none(figures[name]))
-        value = measure(metrics)
-        if metrics.trades < min_trades:
-            trial.set_user_attr("worthless", f"{metrics.trades} trades closed, fewer than {min_trades}")
+        value = OBJECTIVES[self.objective](metrics)
+        if metrics.trades < self.min_trades:
+            trial.set_user_attr("worthless", f"{metrics.trades} trades closed, fewer than {self.min_trades}")
             return -math.inf
         if value is None or not math.isfinite(value):
-            trial.set_user_attr("worthless", f"{objective} is undefined")
+            trial.set_user_attr("worthless", f"{self.objective} is undefined")
             return -math.inf
         return float(value)
 
-    def counted(_study: optuna.Study, _trial: optuna.trial.FrozenTrial) -> None:
-        nonlocal finished
-        finished += 1
-        if done is not None:
-            done(finished, trials)
+    def trials(self, chosen: optuna.Study, trials: int, done: Callable[[int, int], None] | None) -> int:
+        """Run `trials` trials of `chosen` here, one after the other; how many finished."""
+        finished = 0
 
-    chosen.optimize(trial_value, n_trials=trials, callbacks=[counted], catch=())
-    rows = tuple(_row(t) for t in chosen.get_trials(deepcopy=False))
-    valued = [row for row in rows if row.value is not None and math.isfinite(row.value)]
-    best = max(valued, key=lambda row: (row.value, -row.number)) if valued else None
-    return Outcome(chosen.study_name, objective, finished, best, rows)
+        def counted(_study: optuna.Study, _trial: optuna.trial.FrozenTrial) -> None:
+            nonlocal finished
+            finished += 1
+            if done is not None:
+                done(finished, trials)
+
+        chosen.optimize(self.value, n_trials=trials, callbacks=[counted], catch=())
+        return finished
 
 
 def _open_storage(storage: str) -> optuna.storages.RDBStorage:

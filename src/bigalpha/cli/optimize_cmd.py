@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -143,6 +144,10 @@ def register(app: typer.Typer) -> None:
                 help="KEY=LOW:HIGH, repeatable: search exactly these (default: learning.optuna_space)",
             ),
         ] = None,
+        jobs: Annotated[
+            int | None,
+            typer.Option("--jobs", help="trials at once, each in a process of its own (default: the CPUs available)"),
+        ] = None,
         sampler_seed: Annotated[
             int | None,
             typer.Option("--sampler-seed", help="seed of Optuna's sampler, for a reproducible worker"),
@@ -176,11 +181,12 @@ def register(app: typer.Typer) -> None:
         part = _part(timeframe, start, end, sim)
         supervision = _supervision(resume_after, reset_after)
         held_part = _held_out_part(timeframe, validate_seed, validate_start, validate_end, sim)
+        workers = _jobs(jobs)
         url = _storage(settings, storage)
         _check_only(settings, only)
         sim_args = {"symbols": symbols, "days": days, "seed": seed, "hurst": hurst, "scenario": scenario}
         market = _market(settings, data, sim_args, part)
-        study_run = _StudyRun(study, url, objective, trials, min_trades, sampler_seed)
+        study_run = _StudyRun(study, url, objective, trials, min_trades, sampler_seed, workers)
         with tempfile.TemporaryDirectory(prefix="bigalpha-optimize-") as folder:
             outcome = _run_study(
                 settings, _runner(market, only, supervision, Path(folder), "trial"), searched, study_run
@@ -230,6 +236,15 @@ class _StudyRun(NamedTuple):
     trials: int
     min_trades: int
     sampler_seed: int | None
+    jobs: int
+
+
+def _jobs(given: int | None) -> int:
+    from bigalpha.backtest.parallel import usable_cpus
+
+    if given is not None and given < 1:
+        fail(f"--jobs: must be at least 1, got {given}", code=2)
+    return usable_cpus() if given is None else given
 
 
 def _check_only(settings: Settings, only: str | None) -> None:
@@ -256,7 +271,7 @@ def _held_out_part(
 
 
 def _runner(market: Market, only: str | None, supervision: Supervision, folder: Path, label: str) -> RunFn:
-    """A backtest of given settings on `market`, into a store of its own in `folder` (`LABEL-N.db`), deleted once
+    """A backtest of given settings on `market`, into a store of its own in `folder` (`LABEL-PID-N.db`), deleted once
     its result is made."""
     from bigalpha.backtest.market import MarketError
     from bigalpha.backtest.runner import run_whole_bot
@@ -264,7 +279,7 @@ def _runner(market: Market, only: str | None, supervision: Supervision, folder: 
     numbers = itertools.count(1)
 
     def run(chosen: Settings) -> BacktestResult:
-        path = folder / f"{label}-{next(numbers)}.db"
+        path = folder / f"{label}-{os.getpid()}-{next(numbers)}.db"  # forked workers share the folder
         try:
             return run_whole_bot(chosen, market, path, only=only, supervision=supervision)
         except MarketError as error:
@@ -281,7 +296,7 @@ def _run_study(settings: Settings, run: RunFn, searched: tuple[Bound, ...], stud
 
     try:
         return _with_progress_of_runs(
-            f"optimize ({study_run.study})",
+            f"optimize ({study_run.study}, {study_run.jobs} at once)",
             study_run.trials,
             lambda done: optimize(
                 settings,
@@ -294,6 +309,7 @@ def _run_study(settings: Settings, run: RunFn, searched: tuple[Bound, ...], stud
                 min_trades=study_run.min_trades,
                 seed=study_run.sampler_seed,
                 done=done,
+                jobs=study_run.jobs,
             ),
         )
     except StorageError as error:

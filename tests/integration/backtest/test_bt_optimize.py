@@ -61,6 +61,36 @@ def test_each_trial_is_a_backtest_of_its_settings_and_a_study_goes_on_where_it_s
     assert [row.number for row in more.trials] == [0, 1, 2, 3, 4]
 
 
+def test_trials_run_at_once_in_forked_workers_fill_the_study(tmp_path: Path) -> None:
+    """`jobs=2`: trials made two at a time in processes forked from this one (the market shared), each with a
+    sampler seeded apart (forked samplers seeded alike would propose the same values), each a backtest of its
+    settings."""
+    symbols = tuple(s for s in default_symbols() if s.symbol == "ETH")
+    market = sim_market(
+        generate(SimParams(seed=7, start=datetime(2025, 1, 1, tzinfo=UTC), symbols=symbols), 2), "sim", 5
+    )
+    settings = Settings()
+    storage = f"sqlite:///{tmp_path}/forked.db"
+    progress: list[tuple[int, int]] = []
+
+    numbers = iter(range(100))
+
+    def run(chosen: Settings) -> Any:
+        return run_whole_bot(chosen, market, tmp_path / f"run-{os.getpid()}-{next(numbers)}.db")
+
+    outcome = optimize(
+        settings, run, search_space(settings, SPACE), objective="net_pnl", trials=4, study="forked", storage=storage,
+        min_trades=0, seed=11, jobs=2, done=lambda d, t: progress.append((d, t)),
+    )  # fmt: skip
+    assert (outcome.ran, len(outcome.trials)) == (4, 4)
+    assert {row.state for row in outcome.trials} == {"COMPLETE"}
+    assert len({tuple(sorted(row.params.items())) for row in outcome.trials}) == 4
+    assert progress == [(k, 4) for k in range(1, 5)]
+    row = outcome.trials[2]
+    again = run_whole_bot(with_overrides(settings, row.params), market, tmp_path / "again.db")
+    assert again.metrics.net_pnl == row.value
+
+
 def _optimize(args: list[str], cwd: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "BIGALPHA_CONFIG": ""}
     command = [sys.executable, "-m", "bigalpha", "optimize", *SIM, "--min-trades", "0", *args]
@@ -176,6 +206,7 @@ def test_on_history_the_best_is_checked_on_a_later_window(tmp_path: Path) -> Non
         (["--sim", "--storage", "nowhere://x"], "--storage nowhere://x"),
         (["--sim", "--storage", "sqlite:///var/bigalpha.db"], "is the bot's own store: keep the studies in another"),
         (["--sim", "--validate-start", "2025-01-01"], "--validate-start/--validate-end: hold out part of --data"),
+        (["--sim", "--jobs", "0"], "--jobs: must be at least 1, got 0"),
         (["--data", ".", "--validate-seed", "3"], "--validate-seed: holds out another simulated market"),
     ],
 )
