@@ -177,6 +177,17 @@ def optimize(
     return Outcome(study, objective, finished, best, rows)
 
 
+def config_snippet(params: Mapping[str, Any]) -> str:
+    """The settings `params` names (dotted keys) as TOML tables, to paste into the config file: `gate.liq_wall_pct`
+    under `[gate]`, `positions.hold.base_minutes` under `[positions.hold]`, each table once, in the order met."""
+    tables: dict[str, list[str]] = {}
+    for key, value in params.items():
+        table, _, name = key.rpartition(".")
+        text = repr(value) if isinstance(value, float) else str(int(value))
+        tables.setdefault(table, []).append(f"{name} = {text}")
+    return "\n\n".join(f"[{table}]\n" + "\n".join(lines) for table, lines in tables.items()) + "\n"
+
+
 def _study(database: optuna.storages.RDBStorage, name: str, storage: str, seed: int | None) -> optuna.Study:
     try:
         with warnings.catch_warnings():

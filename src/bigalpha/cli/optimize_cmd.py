@@ -74,6 +74,7 @@ def _storage(settings: Settings, given: str | None) -> str:
 
 
 def _summary(outcome: Outcome, storage: str, space: dict[str, list[float]], params: dict[str, str]) -> dict[str, Any]:
+    from bigalpha.backtest.optimize import config_snippet
     from bigalpha.store.database import safe_url
 
     return {
@@ -85,6 +86,7 @@ def _summary(outcome: Outcome, storage: str, space: dict[str, list[float]], para
         "ran": outcome.ran,
         "trials_total": len(outcome.trials),
         "best": None if outcome.best is None else outcome.best.to_dict(),
+        "best_config": None if outcome.best is None else config_snippet(outcome.best.params),
         "trials": [row.to_dict() for row in outcome.trials],
     }
 
@@ -351,3 +353,4 @@ def _print(summary: dict[str, Any]) -> None:
         )
     flags = " ".join(f"--param {key}={value!r}" for key, value in best["params"].items())
     console.print(f"to backtest it: bigalpha backtest … {flags}", highlight=False)
+    console.print(f"in the config file:\n{summary['best_config']}", highlight=False, markup=False)

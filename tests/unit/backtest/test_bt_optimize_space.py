@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bigalpha.backtest.optimize import Bound, SpaceError, optimize, search_space
+from bigalpha.backtest.optimize import Bound, SpaceError, config_snippet, optimize, search_space
 from bigalpha.backtest.results import BacktestResult, TradeRecord
-from bigalpha.config import Settings
+from bigalpha.config import Settings, load_settings
 from bigalpha.config.learning import LearningConfig
 from bigalpha.config.overrides import OverrideError, setting_value, with_overrides
 
@@ -128,3 +128,24 @@ def test_trials_are_judged_by_the_objective_refused_combinations_are_pruned_and_
     with pytest.raises(ValueError, match="objective 'alpha'"):
         optimize(Settings(), run, space, objective="alpha", trials=1, study="s", storage=f"sqlite:///{tmp_path}/o.db",
                  min_trades=0)  # fmt: skip
+
+
+def test_the_best_as_config_tables_loads_as_the_same_settings(tmp_path: Path) -> None:
+    """The TOML the optimizer prints for its best, pasted into a config file, gives the settings the trial ran with."""
+    params = {
+        "gate.taker_min_ratio": 1.1694083670016784,
+        "positions.hold.base_minutes": 46,
+        "gate.liq_wall_pct": 1e-05,
+        "positions.institutional_wall_usd": 84289438.83025043,
+        "positions.hold.cluster_max_pct": 0.0475,
+    }
+    snippet = config_snippet(params)
+    assert snippet.startswith(
+        "[gate]\ntaker_min_ratio = 1.1694083670016784\nliq_wall_pct = 1e-05\n\n[positions.hold]\n"
+    )
+    config = tmp_path / "bigalpha.toml"
+    config.write_text(snippet)
+    loaded = load_settings(config, env={})
+    expected = with_overrides(Settings(), params)
+    for key in params:
+        assert setting_value(loaded, key) == setting_value(expected, key)
