@@ -8,6 +8,7 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
@@ -293,14 +294,27 @@ def _runner(market: Market, only: str | None, supervision: Supervision, folder: 
 
 
 def _run_study(settings: Settings, run: RunFn, searched: tuple[Bound, ...], study_run: _StudyRun) -> Outcome:
-    """The trials under one progress bar."""
+    """The trials under one progress bar. Stopped with Ctrl-C, the run ends with what the study kept; a worker
+    that dies ends it with a message saying so."""
     from bigalpha.backtest.optimize import StorageError, optimize
+    from bigalpha.backtest.parallel import WorkerLost
+
+    finished = 0
+
+    def counting(shown: Callable[[int, int], None] | None) -> Callable[[int, int], None]:
+        def done(count: int, total: int) -> None:
+            nonlocal finished
+            finished = count
+            if shown is not None:
+                shown(count, total)
+
+        return done
 
     try:
         return _with_progress_of_runs(
             f"optimize ({study_run.study}, {study_run.jobs} at once)",
             study_run.trials,
-            lambda done: optimize(
+            lambda shown: optimize(
                 settings,
                 run,
                 searched,
@@ -310,12 +324,20 @@ def _run_study(settings: Settings, run: RunFn, searched: tuple[Bound, ...], stud
                 storage=study_run.storage,
                 min_trades=study_run.min_trades,
                 seed=study_run.sampler_seed,
-                done=done,
+                done=counting(shown),
                 jobs=study_run.jobs,
             ),
         )
     except StorageError as error:
         fail(f"--storage {error}", code=2)
+    except KeyboardInterrupt:
+        fail(
+            f"interrupted after {finished} of {study_run.trials} trials: the study {study_run.study} keeps every "
+            "finished trial (one cut short is marked failed); run the same command again to go on",
+            code=130,
+        )
+    except WorkerLost as error:
+        fail(f"--jobs: {error}; run fewer at once with --jobs (each worker holds one backtest)", code=1)
 
 
 def _print(summary: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import optuna
 import pytest
 import sqlalchemy
+import typer
 from typer.testing import CliRunner
 
 from bigalpha.backtest.market import sim_market
@@ -89,6 +90,41 @@ def test_trials_run_at_once_in_forked_workers_fill_the_study(tmp_path: Path) -> 
     row = outcome.trials[2]
     again = run_whole_bot(with_overrides(settings, row.params), market, tmp_path / "again.db")
     assert again.metrics.net_pnl == row.value
+
+
+def test_ctrl_c_ends_the_run_with_what_the_study_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Interrupted in its third trial, a run ends with exit code 130 and says how far it got; the study keeps the two
+    finished trials and marks the interrupted one failed, and the next run goes on from there."""
+    from bigalpha.cli.optimize_cmd import _run_study, _StudyRun
+
+    symbols = tuple(s for s in default_symbols() if s.symbol == "ETH")
+    market = sim_market(
+        generate(SimParams(seed=7, start=datetime(2025, 1, 1, tzinfo=UTC), symbols=symbols), 1), "sim", 5
+    )
+    settings = Settings()
+    calls = iter(range(100))
+
+    def run(chosen: Settings) -> Any:
+        call = next(calls)
+        if call == 2:
+            raise KeyboardInterrupt
+        return run_whole_bot(chosen, market, tmp_path / f"run-{call}.db")
+
+    storage = f"sqlite:///{tmp_path}/c.db"
+    study_run = _StudyRun("ctrl-c", storage, "net_pnl", 5, 0, 1, 1)
+    with pytest.raises(typer.Exit) as stopped:
+        _run_study(settings, run, search_space(settings, SPACE), study_run)
+    assert stopped.value.exit_code == 130
+    assert "interrupted after 2 of 5 trials: the study ctrl-c keeps every finished trial" in " ".join(
+        capsys.readouterr().err.split()
+    )
+    assert [t.state.name for t in optuna.load_study(study_name="ctrl-c", storage=storage).trials] == [
+        "COMPLETE",
+        "COMPLETE",
+        "FAIL",
+    ]
+    outcome = _run_study(settings, run, search_space(settings, SPACE), study_run._replace(trials=1))
+    assert (outcome.ran, len(outcome.trials)) == (1, 4)
 
 
 def _optimize(args: list[str], cwd: Path) -> subprocess.Popen[str]:
