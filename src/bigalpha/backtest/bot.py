@@ -164,18 +164,8 @@ def _boundaries(tick_ns: npt.NDArray[np.int64], periods: list[timedelta]) -> Boo
     return forced
 
 
-def run_bot(
-    settings: Settings,
-    market: Market,
-    store_path: Path,
-    *,
-    dense: bool = False,
-    strategies: list[Strategy] | None = None,
-    progress: Progress | None = None,
-    supervision: Supervision | None = None,
-) -> BotRun:
-    """Run the bot (or `strategies`) over `market`, writing to a fresh SQLite store at `store_path`; `supervision`:
-    a simulated person who resumes a pause and resets the kill switch (none by default, `backtest.supervision`)."""
+def check_bot_market(market: Market) -> None:
+    """Refuse a market the bot cannot run on: a symbol without taker buy volume (A-CVD-1, A-OFI-1), saying why."""
     missing = [
         f"{symbol} ({lane.taker_gap})" if lane.taker_gap else str(symbol)
         for symbol, lane in market.lanes.items()
@@ -188,6 +178,21 @@ def run_bot(
             "bar that traded needs its trades: --start/--end can keep to the days they cover), or a simulator "
             "dataset, or --strategy sma_cross"
         )
+
+
+def run_bot(
+    settings: Settings,
+    market: Market,
+    store_path: Path,
+    *,
+    dense: bool = False,
+    strategies: list[Strategy] | None = None,
+    progress: Progress | None = None,
+    supervision: Supervision | None = None,
+) -> BotRun:
+    """Run the bot (or `strategies`) over `market`, writing to a fresh SQLite store at `store_path`; `supervision`:
+    a simulated person who resumes a pause and resets the kill switch (none by default, `backtest.supervision`)."""
+    check_bot_market(market)
     store = Store.open(settings, url=f"sqlite:///{store_path}", batched=True)  # a fresh file only this run reads
     triggers = TriggerBook()
     perp = settings.positions.perp

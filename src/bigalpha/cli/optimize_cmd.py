@@ -188,7 +188,7 @@ def register(app: typer.Typer) -> None:
         url = _storage(settings, storage)
         _check_only(settings, only)
         sim_args = {"symbols": symbols, "days": days, "seed": seed, "hurst": hurst, "scenario": scenario}
-        market = _market(settings, data, sim_args, part)
+        market = _bot_market(settings, data, sim_args, part)
         study_run = _StudyRun(study, url, objective, trials, min_trades, sampler_seed, workers)
         with tempfile.TemporaryDirectory(prefix="bigalpha-optimize-") as folder:
             outcome = _run_study(
@@ -197,7 +197,7 @@ def register(app: typer.Typer) -> None:
             validation = None
             if held_part is not None and outcome.best is not None:
                 held_args = sim_args if validate_seed is None else {**sim_args, "seed": validate_seed}
-                held_market = _market(settings, data, held_args, held_part)
+                held_market = _bot_market(settings, data, held_args, held_part)
                 validation = held_out(
                     settings, outcome.best, _runner(held_market, only, supervision, Path(folder), "held-out"), objective
                 )
@@ -240,6 +240,20 @@ class _StudyRun(NamedTuple):
     min_trades: int
     sampler_seed: int | None
     jobs: int
+
+
+def _bot_market(settings: Settings, data: Path | None, sim_args: dict[str, Any], part: _Part) -> Market:
+    """The market, refused before any trial when the bot cannot run on it (a trial would fail, and stay failed in
+    the study)."""
+    from bigalpha.backtest.bot import check_bot_market
+    from bigalpha.backtest.market import MarketError
+
+    market = _market(settings, data, sim_args, part)
+    try:
+        check_bot_market(market)
+    except MarketError as error:
+        fail(str(error), code=2)
+    return market
 
 
 def _jobs(given: int | None) -> int:

@@ -86,7 +86,9 @@ def test_trials_run_at_once_in_forked_workers_fill_the_study(tmp_path: Path) -> 
     assert (outcome.ran, len(outcome.trials)) == (4, 4)
     assert {row.state for row in outcome.trials} == {"COMPLETE"}
     assert len({tuple(sorted(row.params.items())) for row in outcome.trials}) == 4
-    assert progress == [(k, 4) for k in range(1, 5)]
+    # told as trials finish: two finishing together are told at once
+    assert progress[-1] == (4, 4)
+    assert [count for count, _ in progress] == sorted({count for count, _ in progress})
     row = outcome.trials[2]
     again = run_whole_bot(with_overrides(settings, row.params), market, tmp_path / "again.db")
     assert again.metrics.net_pnl == row.value
@@ -224,6 +226,19 @@ def test_on_history_the_best_is_checked_on_a_later_window(tmp_path: Path) -> Non
     outcome = json.loads(out.read_text())
     assert outcome["validation"]["current"]["trades"] >= 0
     assert outcome["params"] == {"indicators.ofi_taker_weight": "1.0"}
+
+
+def test_a_market_the_bot_cannot_run_on_is_refused_before_any_trial(tmp_path: Path) -> None:
+    """Candles without taker buy volume: refused at once, and the study is never made (a failed trial would stay in
+    it)."""
+    rows = "".join(f"2025-01-01T{h:02d}:{m:02d}:00Z,ETHUSDT,100,101,99,100.5,3\n" for h in range(2) for m in range(60))
+    candles = tmp_path / "ETH-1m-binance.csv"
+    candles.write_text("timestamp,symbol,open,high,low,close,volume\n" + rows)
+    storage = f"sqlite:///{tmp_path}/never.db"
+    code, output = _cli(["optimize", "--data", str(candles), "--trials", "1", "--storage", storage])
+    assert code == 2
+    assert "the bot needs taker buy volume (A-CVD-1, A-OFI-1) and ETH has none" in " ".join(output.split())
+    assert not (tmp_path / "never.db").exists()
 
 
 @pytest.mark.parametrize(
