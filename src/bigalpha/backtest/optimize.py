@@ -222,9 +222,8 @@ class _Judge:
             trial.set_user_attr("refused", str(error))
             raise optuna.TrialPruned(str(error)) from None
         metrics = self.run(trial_settings).metrics
-        figures = metrics.to_dict()
-        for name in FIGURES:
-            trial.set_user_attr(name, _finite_or_none(figures[name]))
+        for name, figure in _figures(metrics).items():
+            trial.set_user_attr(name, figure)
         value = OBJECTIVES[self.objective](metrics)
         if metrics.trades < self.min_trades:
             trial.set_user_attr("worthless", f"{metrics.trades} trades closed, fewer than {self.min_trades}")
@@ -270,6 +269,12 @@ _OPEN_ATTEMPTS = 4
 _OPEN_PAUSE_S = 0.25  # a worker creating the tables takes a fraction of a second
 
 
+def _figures(metrics: Metrics) -> dict[str, object]:
+    """A backtest's figures a trial keeps (`FIGURES`), an infinite or NaN one as None (JSON has neither)."""
+    every = metrics.to_dict()
+    return {name: _finite_or_none(every[name]) for name in FIGURES}
+
+
 def _finite_or_none(value: object) -> object:
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -292,6 +297,5 @@ def held_out(settings: Settings, best: TrialRow, run: RunFn, objective: str) -> 
     out: dict[str, dict[str, Any]] = {}
     for label, chosen in (("current", settings), ("best", with_overrides(settings, best.params))):
         metrics = run(chosen).metrics
-        figures = {name: _finite_or_none(value) for name, value in metrics.to_dict().items() if name in FIGURES}
-        out[label] = {objective: _finite_or_none(measure(metrics)), **figures}
+        out[label] = {objective: _finite_or_none(measure(metrics)), **_figures(metrics)}
     return out

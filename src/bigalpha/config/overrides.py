@@ -17,12 +17,19 @@ class OverrideError(ValueError):
 
 def setting_value(settings: Settings, key: str) -> Any:
     """The value of the setting `key` names (`section.key`, nested sections dotted too)."""
-    node: Any = settings.model_dump()
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            raise OverrideError(f"unknown setting {key!r} (e.g. gate.liq_wall_pct=0.01)")
-        node = node[part]
-    return node
+    table, name = _holder(settings.model_dump(), key)
+    return table[name]
+
+
+def _holder(data: dict[str, Any], key: str) -> tuple[dict[str, Any], str]:
+    """The table of the dumped settings `data` that holds the setting `key` names, and its name there."""
+    node: Any = data
+    *sections, name = key.split(".")
+    for part in sections:
+        node = node.get(part) if isinstance(node, dict) else None
+    if not isinstance(node, dict) or name not in node:
+        raise OverrideError(f"unknown setting {key!r} (e.g. gate.liq_wall_pct=0.01)")
+    return node, name
 
 
 def with_overrides(settings: Settings, values: Mapping[str, Any]) -> Settings:
@@ -30,12 +37,8 @@ def with_overrides(settings: Settings, values: Mapping[str, Any]) -> Settings:
     whole: a value out of its range, or values that break a rule between settings, are refused together."""
     data: dict[str, Any] = settings.model_dump()
     for key, value in values.items():
-        setting_value(settings, key)  # refuses an unknown key
-        node = data
-        *sections, name = key.split(".")
-        for part in sections:
-            node = node[part]
-        node[name] = value
+        table, name = _holder(data, key)
+        table[name] = value
     try:
         return Settings.model_validate(data)
     except ValidationError as error:
