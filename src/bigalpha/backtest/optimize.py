@@ -28,7 +28,7 @@ from bigalpha.backtest.metrics import Metrics
 from bigalpha.backtest.parallel import can_fork, map_forked
 from bigalpha.backtest.results import BacktestResult
 from bigalpha.config import Settings
-from bigalpha.config.overrides import OverrideError, setting_value, with_overrides
+from bigalpha.config.overrides import OverrideError, item_key, setting_value, with_overrides
 from bigalpha.store.database import safe_url
 
 OBJECTIVES: dict[str, Callable[[Metrics], float | None]] = {
@@ -75,7 +75,8 @@ def search_space(settings: Settings, bounds: Mapping[str, Sequence[float]]) -> t
         except OverrideError as error:
             raise SpaceError(f"{key}: {error}") from None
         if isinstance(current, bool) or not isinstance(current, int | float):
-            raise SpaceError(f"{key}: a search space holds numeric settings; {key} is {current!r}")
+            hint = f": name one item, e.g. {key}[0]" if isinstance(current, list) else ""
+            raise SpaceError(f"{key}: a search space holds numeric settings; {key} is {current!r}{hint}")
         if len(pair) != 2:
             raise SpaceError(f"{key}: give a range as two numbers, low and high; got {list(pair)}")
         low, high = float(pair[0]), float(pair[1])
@@ -177,15 +178,31 @@ def optimize(
     return Outcome(study, objective, finished, best, rows)
 
 
-def config_snippet(params: Mapping[str, Any]) -> str:
+def config_snippet(settings: Settings, params: Mapping[str, Any]) -> str:
     """The settings `params` names (dotted keys) as TOML tables, to paste into the config file: `gate.liq_wall_pct`
-    under `[gate]`, `positions.hold.base_minutes` under `[positions.hold]`, each table once, in the order met."""
-    tables: dict[str, list[str]] = {}
-    for key, value in params.items():
-        table, _, name = key.rpartition(".")
-        text = repr(value) if isinstance(value, float) else str(int(value))
-        tables.setdefault(table, []).append(f"{name} = {text}")
-    return "\n\n".join(f"[{table}]\n" + "\n".join(lines) for table, lines in tables.items()) + "\n"
+    under `[gate]`, `positions.hold.base_minutes` under `[positions.hold]`, each table once, in the order met. An
+    item of a list (`positions.ladder.targets[0]`) is written as the whole list, its other items as in `settings`."""
+    chosen = with_overrides(settings, params)
+    tables: dict[str, dict[str, str]] = {}
+    for key in params:
+        item = item_key(key)
+        whole = key if item is None else item[0]
+        table, _, name = whole.rpartition(".")
+        tables.setdefault(table, {})[name] = _toml(setting_value(chosen, whole))
+    return (
+        "\n\n".join(
+            f"[{table}]\n" + "\n".join(f"{name} = {text}" for name, text in lines.items())
+            for table, lines in tables.items()
+        )
+        + "\n"
+    )
+
+
+def _toml(value: Any) -> str:
+    """A searched setting's value as TOML: a float exactly (its repr), a whole number, or a list of those."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(item) for item in value) + "]"
+    return repr(value) if isinstance(value, float) else str(int(value))
 
 
 def _study(database: optuna.storages.RDBStorage, name: str, storage: str, seed: int | None) -> optuna.Study:

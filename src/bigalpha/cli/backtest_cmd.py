@@ -93,14 +93,9 @@ def _param_value(key: str, text: str, current: object) -> object:
 def _applied(settings: Settings, params: dict[str, str]) -> dict[str, Any]:
     """Each `--param` setting as the run used it (validated and converted), for the summary: what makes it
     reproducible."""
-    data = settings.model_dump(mode="json")
-    out: dict[str, Any] = {}
-    for key in params:
-        node: Any = data
-        for part in key.split("."):
-            node = node[part]
-        out[key] = node
-    return out
+    from bigalpha.config.overrides import setting_value
+
+    return {key: setting_value(settings, key, mode="json") for key in params}
 
 
 class _Part(NamedTuple):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shlex
 import sys
 import tempfile
 from collections.abc import Callable
@@ -74,7 +75,9 @@ def _storage(settings: Settings, given: str | None) -> str:
     return f"sqlite:///{(folder / 'optuna.db').as_posix()}"
 
 
-def _summary(outcome: Outcome, storage: str, space: dict[str, list[float]], params: dict[str, str]) -> dict[str, Any]:
+def _summary(
+    settings: Settings, outcome: Outcome, storage: str, space: dict[str, list[float]], params: dict[str, str]
+) -> dict[str, Any]:
     from bigalpha.backtest.optimize import config_snippet
     from bigalpha.store.database import safe_url
 
@@ -87,7 +90,7 @@ def _summary(outcome: Outcome, storage: str, space: dict[str, list[float]], para
         "ran": outcome.ran,
         "trials_total": len(outcome.trials),
         "best": None if outcome.best is None else outcome.best.to_dict(),
-        "best_config": None if outcome.best is None else config_snippet(outcome.best.params),
+        "best_config": None if outcome.best is None else config_snippet(settings, outcome.best.params),
         "trials": [row.to_dict() for row in outcome.trials],
     }
 
@@ -201,7 +204,7 @@ def register(app: typer.Typer) -> None:
                 validation = held_out(
                     settings, outcome.best, _runner(held_market, only, supervision, Path(folder), "held-out"), objective
                 )
-        summary = _summary(outcome, url, bounds, params)
+        summary = _summary(settings, outcome, url, bounds, params)
         summary["validation"] = validation
         if json_file is not None:
             try:
@@ -387,6 +390,7 @@ def _print(summary: dict[str, Any]) -> None:
             f"settings' {current[objective]} ({current['trades']} trades)",
             highlight=False,
         )
-    flags = " ".join(f"--param {key}={value!r}" for key, value in best["params"].items())
+    # quoted where the shell would read a character (an item's brackets) as a pattern
+    flags = " ".join(f"--param {shlex.quote(f'{key}={value!r}')}" for key, value in best["params"].items())
     console.print(f"to backtest it: bigalpha backtest … {flags}", highlight=False)
     console.print(f"in the config file:\n{summary['best_config']}", highlight=False, markup=False)

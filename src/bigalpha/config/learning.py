@@ -54,14 +54,30 @@ class LearningConfig(Section):
             "gate.taker_min_ratio": [0.9, 1.5],
             "gate.ultra_min_ofi": [0.0, 0.5],
             "gate.fear_greed_above": [60.0, 95.0],
+            "gate.golden_hour_start_utc": [6.0, 12.0],
+            "gate.golden_hour_end_utc": [13.0, 20.0],
+            "gate.default_slippage_bps": [0.0, 10.0],
             "positions.default_stop_pct": [0.004, 0.03],
             "positions.wall_offset_pct": [0.0005, 0.005],
             "positions.institutional_wall_usd": [5_000_000.0, 100_000_000.0],
+            # Each tier's range and each hold's lies between its neighbours' (and between their defaults): every
+            # proposal is a rising ladder keeping P-HOLD-1's priority, so no trial is lost to a rule between settings.
+            "positions.ladder.targets[0]": [0.003, 0.0075],
+            "positions.ladder.targets[1]": [0.0075, 0.0125],
+            "positions.ladder.targets[2]": [0.0125, 0.0175],
+            "positions.ladder.targets[3]": [0.0175, 0.04],
             "positions.hold.base_minutes": [15.0, 60.0],
+            "positions.hold.far_from_max_pain_minutes": [60.0, 90.0],
+            "positions.hold.toward_cluster_minutes": [90.0, 240.0],
+            "positions.hold.max_pain_far_pct": [0.01, 0.05],
+            "positions.hold.toward_cluster_bars": [2.0, 6.0],
             "positions.hold.cluster_max_pct": [0.01, 0.06],
         },
         description="L-OPT-2 (decided): the gate and exit thresholds `bigalpha optimize` searches, each setting's "
-        "[low, high]",
+        "[low, high]; `name[i]` is item i of a list setting. Left out: the size multipliers (a larger size scales "
+        "P&L without choosing better trades), the ladder's fractions (shares that must sum to 1), the guards' "
+        "on/off switches (`--ablate` measures those), fees (facts of the venue) and TRUE TREND's Hurst threshold "
+        "(bound to indicators.hurst_trending_above)",
     )
 
     @model_validator(mode="after")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -212,6 +213,29 @@ def test_the_best_is_checked_on_a_market_the_study_never_saw(tmp_path: Path) -> 
                                        "sortino"}  # fmt: skip
 
 
+def test_the_printed_backtest_of_the_best_repeats_its_trial_items_of_the_ladder_included(tmp_path: Path) -> None:
+    """A search over ladder tiers (`positions.ladder.targets[i]`): the `bigalpha backtest` command the optimizer
+    prints for its best, run as printed (shell-quoted), gives that trial's value; the best's config writes the whole
+    ladder."""
+    out = tmp_path / "o.json"
+    code, output = _cli(["optimize", *SIM, "--space", "positions.ladder.targets[0]=0.002:0.0075", "--space",
+                         "positions.ladder.targets[3]=0.0175:0.03", "--trials", "3", "--min-trades", "0",
+                         "--sampler-seed", "2", "--storage", f"sqlite:///{tmp_path}/l.db", "--json", str(out)])  # fmt: skip
+    assert code == 0, output
+    outcome = json.loads(out.read_text())
+    best = outcome["best"]
+    tiers = [best["params"]["positions.ladder.targets[0]"], 0.01, 0.015, best["params"]["positions.ladder.targets[3]"]]
+    assert f"targets = {tiers!r}" in outcome["best_config"]
+    printed = " ".join(output.split()).split("to backtest it: bigalpha backtest … ")[1].split(" in the config")[0]
+    assert "'positions.ladder.targets[0]=" in printed  # quoted: the shell reads brackets as a pattern
+    plain = tmp_path / "b.json"
+    code, output = _cli(["backtest", *SIM, *shlex.split(printed), "--json", str(plain)])
+    assert code == 0, output
+    backtest = json.loads(plain.read_text())
+    assert backtest["net_pnl"] == best["value"]
+    assert backtest["params"]["positions.ladder.targets[3]"] == tiers[3]
+
+
 def test_on_history_the_best_is_checked_on_a_later_window(tmp_path: Path) -> None:
     """`--data` with `--end`: the study searches the first day; `--validate-start` backtests the best on the second."""
     dataset = generate(SimParams(seed=7, start=datetime(2025, 1, 1, tzinfo=UTC), symbols=default_symbols()), 2)
@@ -253,6 +277,8 @@ def test_a_market_the_bot_cannot_run_on_is_refused_before_any_trial(tmp_path: Pa
         (["--sim", "--space", "gate.taker_min_ratio=1:x"], "write KEY=LOW:HIGH"),
         (["--sim", "--space", "gate.nope=1:2"], "--space: gate.nope: unknown setting"),
         (["--sim", "--space", "gate.taker_min_ratio=2:1"], "the range 2..1 is empty"),
+        (["--sim", "--space", "positions.ladder.targets=0:1"], "name one item, e.g. positions.ladder.targets[0]"),
+        (["--sim", "--param", "positions.ladder.targets[7]=0.1"], "positions.ladder.targets has 4 items, [0] to [3]"),
         (["--sim", "--param", "gate.taker_min_ratio=lots"], "--param: gate.taker_min_ratio"),
         (["--sim", "--storage", "nowhere://x"], "--storage nowhere://x"),
         (["--sim", "--storage", "sqlite:///var/bigalpha.db"], "is the bot's own store: keep the studies in another"),

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bigalpha.backtest.optimize import Bound, SpaceError, config_snippet, optimize, search_space
 from bigalpha.backtest.results import BacktestResult, TradeRecord
@@ -16,15 +18,74 @@ from bigalpha.config import Settings, load_settings
 from bigalpha.config.learning import LearningConfig
 from bigalpha.config.overrides import OverrideError, setting_value, with_overrides
 
+_WHOLE_NUMBERS = {
+    "gate.golden_hour_start_utc",
+    "gate.golden_hour_end_utc",
+    "positions.hold.base_minutes",
+    "positions.hold.far_from_max_pain_minutes",
+    "positions.hold.toward_cluster_minutes",
+    "positions.hold.toward_cluster_bars",
+}
+
 
 def test_the_configured_space_is_the_gate_and_exit_thresholds() -> None:
     """L-OPT-2: every range of `learning.optuna_space` names a numeric gate or exit threshold the settings take at
-    both ends; a whole-number setting is searched over whole numbers."""
+    both ends; a whole-number setting is searched over whole numbers; every tier of the ladder is searched."""
     settings = Settings()
     space = search_space(settings, settings.learning.optuna_space)
     assert {b.key.split(".")[0] for b in space} == {"gate", "positions"}
     assert Bound("positions.hold.base_minutes", 15.0, 60.0, integer=True) in space
-    assert all(not b.integer for b in space if b.key != "positions.hold.base_minutes")
+    assert {b.key for b in space if b.integer} == _WHOLE_NUMBERS
+    tiers = len(settings.positions.ladder.targets)
+    assert {f"positions.ladder.targets[{i}]" for i in range(tiers)} <= {b.key for b in space}
+
+
+_CONFIGURED = search_space(Settings(), Settings().learning.optuna_space)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_no_proposal_of_the_configured_space_breaks_a_rule_between_settings(data: st.DataObject) -> None:
+    """The tiers' ranges and the holds' lie between their neighbours': any values inside them (TPE's proposals) make
+    a rising ladder and keep P-HOLD-1's priority, so no trial of the configured space is pruned."""
+    base = Settings()
+    values: dict[str, float] = {}
+    for bound in _CONFIGURED:
+        if bound.integer:
+            values[bound.key] = data.draw(st.integers(int(bound.low), int(bound.high)), label=bound.key)
+        else:  # inside the range: two neighbours' ranges share an end, where equal tiers would be refused
+            values[bound.key] = data.draw(
+                st.floats(bound.low, bound.high, exclude_min=True, exclude_max=True), label=bound.key
+            )
+    chosen = with_overrides(base, values)
+    assert chosen.positions.ladder.targets == [values[f"positions.ladder.targets[{i}]"] for i in range(4)]
+
+
+def test_an_item_of_a_list_setting_is_named_by_its_index() -> None:
+    """`name[i]` reads and sets one item of a list setting, the rest of the list kept; a key past the list's end,
+    or an index on a setting that is no list, is refused naming both."""
+    base = Settings()
+    assert setting_value(base, "positions.ladder.targets[1]") == 0.01
+    changed = with_overrides(base, {"positions.ladder.targets[1]": "0.012"})
+    assert changed.positions.ladder.targets == [0.005, 0.012, 0.015, 0.02]
+    assert setting_value(changed, "risk.stale_checked_feeds[0]", mode="json") == base.risk.stale_checked_feeds[0]
+    for key, message in [
+        (
+            "positions.ladder.targets[4]",
+            "positions.ladder.targets[4]: positions.ladder.targets has 4 items, [0] to [3]",
+        ),
+        ("gate.liq_wall_pct[0]", "gate.liq_wall_pct[0]: gate.liq_wall_pct is not a list, so it has no item [0]"),
+        ("gate.nope[0]", "unknown setting 'gate.nope'"),
+    ]:
+        with pytest.raises(OverrideError) as caught:
+            setting_value(base, key)
+        assert message in str(caught.value)
+    with pytest.raises(OverrideError, match=r"Tier-1 target 0\.005 must be below Tier-2 target 0\.004"):
+        with_overrides(base, {"positions.ladder.targets[1]": 0.004})
+    # in order: the whole list first, then one of its items
+    both = with_overrides(base, {"positions.ladder.targets": [0.01, 0.02], "positions.ladder.fractions": [0.5, 0.5],
+                                 "positions.ladder.targets[1]": 0.03})  # fmt: skip
+    assert both.positions.ladder.targets == [0.01, 0.03]
 
 
 @pytest.mark.parametrize(
@@ -33,7 +94,10 @@ def test_the_configured_space_is_the_gate_and_exit_thresholds() -> None:
         ({}, "the search space is empty"),
         ({"gate.nope": [1, 2]}, "gate.nope: unknown setting 'gate.nope'"),
         ({"gate.guards.golden_hour": [0, 1]}, "holds numeric settings; gate.guards.golden_hour is True"),
-        ({"positions.ladder.targets": [0, 1]}, "positions.ladder.targets is [0.005"),
+        ({"positions.ladder.targets": [0, 1]}, "name one item, e.g. positions.ladder.targets[0]"),
+        ({"positions.ladder.targets[9]": [0, 1]}, "positions.ladder.targets has 4 items, [0] to [3]"),
+        ({"risk.stale_checked_feeds[0]": [0, 1]}, "holds numeric settings; risk.stale_checked_feeds[0] is"),
+        ({"positions.ladder.targets[1]": [0.003, 0.012]}, "positions.ladder.targets[1]=0.003 (an end of its range)"),
         ({"gate.taker_min_ratio": [1.0]}, "give a range as two numbers"),
         ({"gate.taker_min_ratio": [1.5, 1.0]}, "the range 1.5..1 is empty; the low end comes first"),
         ({"positions.hold.base_minutes": [15, 30.5]}, "is a whole number: its range 15..30.5 must be too"),
@@ -131,21 +195,27 @@ def test_trials_are_judged_by_the_objective_refused_combinations_are_pruned_and_
 
 
 def test_the_best_as_config_tables_loads_as_the_same_settings(tmp_path: Path) -> None:
-    """The TOML the optimizer prints for its best, pasted into a config file, gives the settings the trial ran with."""
+    """The TOML the optimizer prints for its best, pasted into a config file, gives the settings the trial ran with;
+    searched items of a list are written as the whole list, its other items as the run had them."""
+    base = with_overrides(Settings(), {"positions.ladder.targets[0]": 0.004})  # a --param fixed for every trial
     params = {
         "gate.taker_min_ratio": 1.1694083670016784,
         "positions.hold.base_minutes": 46,
         "gate.liq_wall_pct": 1e-05,
+        "positions.ladder.targets[3]": 0.031,
         "positions.institutional_wall_usd": 84289438.83025043,
         "positions.hold.cluster_max_pct": 0.0475,
+        "positions.ladder.targets[1]": 0.0101,
     }
-    snippet = config_snippet(params)
+    snippet = config_snippet(base, params)
     assert snippet.startswith(
         "[gate]\ntaker_min_ratio = 1.1694083670016784\nliq_wall_pct = 1e-05\n\n[positions.hold]\n"
     )
+    assert "[positions.ladder]\ntargets = [0.004, 0.0101, 0.015, 0.031]\n" in snippet  # the list once
     config = tmp_path / "bigalpha.toml"
     config.write_text(snippet)
     loaded = load_settings(config, env={})
-    expected = with_overrides(Settings(), params)
+    expected = with_overrides(base, params)
     for key in params:
         assert setting_value(loaded, key) == setting_value(expected, key)
+    assert loaded.positions.ladder == expected.positions.ladder
