@@ -310,9 +310,13 @@ def _row(trial: optuna.trial.FrozenTrial) -> TrialRow:
 def held_out(settings: Settings, best: TrialRow, run: RunFn, objective: str) -> dict[str, dict[str, Any]]:
     """The current settings and the study's best, each backtested by `run` on a market the study never saw: how much
     of the best trial's edge is the thresholds', and how much the searched market's."""
-    measure = OBJECTIVES[objective]
-    out: dict[str, dict[str, Any]] = {}
-    for label, chosen in (("current", settings), ("best", with_overrides(settings, best.params))):
-        metrics = run(chosen).metrics
-        out[label] = {objective: _finite_or_none(measure(metrics)), **_figures(metrics)}
-    return out
+    return {
+        "current": measured(settings, run, objective),
+        "best": measured(with_overrides(settings, best.params), run, objective),
+    }
+
+
+def measured(settings: Settings, run: RunFn, objective: str) -> dict[str, Any]:
+    """The objective and the figures of `settings`' backtest by `run` (an infinite or NaN one as None)."""
+    metrics = run(settings).metrics
+    return {objective: _finite_or_none(OBJECTIVES[objective](metrics)), **_figures(metrics)}

@@ -75,18 +75,22 @@ def _storage(settings: Settings, given: str | None) -> str:
     return f"sqlite:///{(folder / 'optuna.db').as_posix()}"
 
 
+def _head(
+    study: str, storage: str, objective: str, space: dict[str, list[float]], params: dict[str, str]
+) -> dict[str, Any]:
+    """What every outcome starts with: the study, where it is kept (no password), and what was searched how."""
+    from bigalpha.store.database import safe_url
+
+    return {"study": study, "storage": safe_url(storage), "objective": objective, "space": space, "params": params}
+
+
 def _summary(
     settings: Settings, outcome: Outcome, storage: str, space: dict[str, list[float]], params: dict[str, str]
 ) -> dict[str, Any]:
     from bigalpha.backtest.optimize import config_snippet
-    from bigalpha.store.database import safe_url
 
     return {
-        "study": outcome.study,
-        "storage": safe_url(storage),
-        "objective": outcome.objective,
-        "space": space,
-        "params": params,
+        **_head(outcome.study, storage, outcome.objective, space, params),
         "ran": outcome.ran,
         "trials_total": len(outcome.trials),
         "best": None if outcome.best is None else outcome.best.to_dict(),
@@ -169,6 +173,13 @@ def register(app: typer.Typer) -> None:
         validate_end: Annotated[
             str | None, typer.Option("--validate-end", help="--data: ... and before this (held out)")
         ] = None,
+        walk_forward: Annotated[
+            int | None,
+            typer.Option(
+                "--walk-forward",
+                help="--data: cut the span into K+1 segments; fold k searches segment k-1 and tests on segment k",
+            ),
+        ] = None,
         json_file: Annotated[Path | None, typer.Option("--json", help="write the outcome as JSON to this file")] = None,
     ) -> None:
         """L-OPT-2: search the gate and exit thresholds over backtests: `bigalpha optimize --sim --trials 50`."""
@@ -187,12 +198,27 @@ def register(app: typer.Typer) -> None:
         part = _part(timeframe, start, end, sim)
         supervision = _supervision(resume_after, reset_after)
         held_part = _held_out_part(timeframe, validate_seed, validate_start, validate_end, sim)
+        _check_walk_forward(walk_forward, sim, held_part)
         workers = _jobs(jobs)
         url = _storage(settings, storage)
         _check_only(settings, only)
         sim_args = {"symbols": symbols, "days": days, "seed": seed, "hurst": hurst, "scenario": scenario}
         market = _bot_market(settings, data, sim_args, part)
         study_run = _StudyRun(study, url, objective, trials, min_trades, sampler_seed, workers)
+        if walk_forward is not None and data is not None:
+            from bigalpha.backtest.walk_forward import Span
+            from bigalpha.cli.optimize_walk import print_walk_forward
+            from bigalpha.cli.optimize_walk import walk_forward as run_walk_forward
+
+            span = Span.of(market)
+            del market  # each fold reads its own segments
+            folds = run_walk_forward(
+                settings, span, data, sim_args, part, walk_forward, searched, study_run, only, supervision
+            )
+            _emit(
+                {**_head(study, url, objective, bounds, params), "walk_forward": folds}, json_file, print_walk_forward
+            )
+            return
         with tempfile.TemporaryDirectory(prefix="bigalpha-optimize-") as folder:
             outcome = _run_study(
                 settings, _runner(market, only, supervision, Path(folder), "trial"), searched, study_run
@@ -206,15 +232,20 @@ def register(app: typer.Typer) -> None:
                 )
         summary = _summary(settings, outcome, url, bounds, params)
         summary["validation"] = validation
-        if json_file is not None:
-            try:
-                json_file.write_text(json.dumps(summary, indent=2) + "\n")
-            except OSError as error:
-                fail(f"--json: cannot write {json_file}: {error}", code=2)
-        elif not sys.stdout.isatty():
-            print_json(summary)
-            return
-        _print(summary)
+        _emit(summary, json_file, _print)
+
+
+def _emit(summary: dict[str, Any], json_file: Path | None, show: Callable[[dict[str, Any]], None]) -> None:
+    """The summary to `--json FILE` and shown, or as JSON on stdout when that is no terminal."""
+    if json_file is not None:
+        try:
+            json_file.write_text(json.dumps(summary, indent=2) + "\n")
+        except OSError as error:
+            fail(f"--json: cannot write {json_file}: {error}", code=2)
+    elif not sys.stdout.isatty():
+        print_json(summary)
+        return
+    show(summary)
 
 
 def _check_options(strategy: str, data: Path | None, sim: bool, trials: int, min_trades: int, objective: str) -> None:
@@ -275,6 +306,19 @@ def _check_only(settings: Settings, only: str | None) -> None:
             only_strategy(settings, only)
         except BuildError as error:
             fail(f"--strategy {only}: {error}", code=2)
+
+
+def _check_walk_forward(folds: int | None, sim: bool, held_part: _Part | None) -> None:
+    if folds is None:
+        return
+    if sim:
+        fail("--walk-forward: cuts a history's span (--data); on the simulator, hold out --validate-seed", code=2)
+    if held_part is not None:
+        fail(
+            "--walk-forward tests each fold on the segment after it: leave out --validate-start/--validate-end", code=2
+        )
+    if folds < 1:
+        fail(f"--walk-forward: give at least 1 fold (2 segments), got {folds}", code=2)
 
 
 def _held_out_part(

@@ -27,7 +27,7 @@ from bigalpha.config import Settings
 from bigalpha.config.overrides import with_overrides
 from bigalpha.data.sim import SimParams, generate
 from bigalpha.data.sim.params import default_symbols
-from sim_klines import write_sim_klines
+from sim_klines import write_sim_klines, write_sim_metrics
 
 SPACE = {"gate.taker_min_ratio": [0.9, 1.4], "positions.default_stop_pct": [0.004, 0.03]}
 SIM = ["--sim", "--symbols", "ETH", "--days", "2"]
@@ -252,6 +252,60 @@ def test_on_history_the_best_is_checked_on_a_later_window(tmp_path: Path) -> Non
     assert outcome["params"] == {"indicators.ofi_taker_weight": "1.0"}
 
 
+RECIPE = ["--param", "indicators.ofi_taker_weight=1.0", "--param", "risk.health_factor_required=false",
+          "--param", "risk.stale_checked_feeds=open_interest,long_short_ratio", "--resume-after", "4h",
+          "--reset-after", "4h"]  # fmt: skip
+
+
+def test_walk_forward_searches_each_segment_and_tests_its_choice_on_the_next(tmp_path: Path) -> None:
+    """`--walk-forward 2` on three days of ETH klines and metrics: fold k's study searches day k and is named by it;
+    on day k + 1 the current settings and the fold's best are backtested, each equal to `bigalpha backtest --start
+    --end` of that day with those settings; the totals are the tested days' sums."""
+    dataset = generate(SimParams(seed=7, start=datetime(2025, 1, 1, tzinfo=UTC), symbols=default_symbols()), 3)
+    folder = tmp_path / "archives"
+    write_sim_klines(sim_market(dataset, "sim", 5), folder, {"ETH": 3 * 1440})
+    write_sim_metrics(dataset, folder, ("ETH",))
+    out, storage = tmp_path / "o.json", f"sqlite:///{tmp_path}/wf.db"
+    code, output = _cli(["optimize", "--data", str(folder), *RECIPE, "--walk-forward", "2", "--trials", "2",
+                         "--min-trades", "0", "--sampler-seed", "1", "--space", "gate.taker_min_ratio=0.9:1.4",
+                         "--space", "positions.ladder.targets[0]=0.002:0.0075", "--storage", storage,
+                         "--json", str(out)])  # fmt: skip
+    assert code == 0, output
+    walked = output
+    walk = json.loads(out.read_text())["walk_forward"]
+    days = [f"2025-01-0{d}T00:00:00+00:00" for d in (1, 2, 3, 4)]
+    assert [(f["searched"], f["tested"]) for f in walk["folds"]] == [
+        ({"start": days[k], "end": days[k + 1]}, {"start": days[k + 1], "end": days[k + 2]}) for k in (0, 1)
+    ]
+    kept = optuna.get_all_study_summaries(storage)
+    assert {(s.study_name, s.n_trials) for s in kept} == {
+        ("bigalpha-wf-20250101T0000-20250102T0000", 2),
+        ("bigalpha-wf-20250102T0000-20250103T0000", 2),
+    }
+    for fold in walk["folds"]:
+        assert fold["study"] in {s.study_name for s in kept}
+        tested = ["--start", fold["tested"]["start"], "--end", fold["tested"]["end"]]
+        chosen = [f"--param={key}={value!r}" for key, value in fold["best"]["params"].items()]
+        for figures, extra in ((fold["tested_current"], []), (fold["tested_chosen"], chosen)):
+            plain = tmp_path / "b.json"
+            code, output = _cli(["backtest", "--data", str(folder), *RECIPE, *tested, *extra, "--json", str(plain)])
+            assert code == 0, output
+            backtest = json.loads(plain.read_text())
+            assert (figures["net_pnl"], figures["trades"]) == (backtest["net_pnl"], backtest["trades"])
+    assert sum(f["tested_current"]["trades"] for f in walk["folds"]) > 0  # the days tested had trades to judge
+    total = walk["total"]
+    assert total["chosen"]["net_pnl"] == sum(f["tested_chosen"]["net_pnl"] for f in walk["folds"])
+    assert total["current"]["trades"] == sum(f["tested_current"]["trades"] for f in walk["folds"])
+    shown = " ".join(walked.split())
+    assert f"out of sample, all folds: chosen net_pnl={total['chosen']['net_pnl']:.6g}" in shown
+    assert f"search the latest segment: bigalpha optimize --data … --start {days[2]}" in shown
+    code, output = _cli(["optimize", "--data", str(folder), *RECIPE, "--walk-forward", "5000", "--trials", "1",
+                         "--storage", storage])  # fmt: skip
+    assert code == 2
+    assert "--walk-forward 5000: 4320 bars of 0:01:00 cannot make 5001 segments" in " ".join(output.split())
+    assert len(optuna.get_all_study_summaries(storage)) == 2  # refused before any study was made
+
+
 def test_a_market_the_bot_cannot_run_on_is_refused_before_any_trial(tmp_path: Path) -> None:
     """Candles without taker buy volume: refused at once, and the study is never made (a failed trial would stay in
     it)."""
@@ -285,6 +339,9 @@ def test_a_market_the_bot_cannot_run_on_is_refused_before_any_trial(tmp_path: Pa
         (["--sim", "--validate-start", "2025-01-01"], "--validate-start/--validate-end: hold out part of --data"),
         (["--sim", "--jobs", "0"], "--jobs: must be at least 1, got 0"),
         (["--data", ".", "--validate-seed", "3"], "--validate-seed: holds out another simulated market"),
+        (["--sim", "--walk-forward", "2"], "--walk-forward: cuts a history's span (--data)"),
+        (["--data", ".", "--walk-forward", "2", "--validate-start", "2025-01-02"], "leave out --validate-start"),
+        (["--data", ".", "--walk-forward", "0"], "--walk-forward: give at least 1 fold (2 segments), got 0"),
     ],
 )
 def test_bad_input_fails_with_a_clear_message(tmp_path: Path, args: list[str], message: str) -> None:
