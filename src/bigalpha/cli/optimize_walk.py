@@ -11,6 +11,7 @@ from bigalpha.cli.backtest_cmd import _Part
 from bigalpha.cli.context import console, fail
 
 if TYPE_CHECKING:
+    from bigalpha.backtest.market import Market
     from bigalpha.backtest.optimize import Bound
     from bigalpha.backtest.supervision import Supervision
     from bigalpha.backtest.walk_forward import Span
@@ -43,12 +44,17 @@ def walk_forward(
         fail(str(error), code=2)
     outcomes: list[FoldOutcome] = []
     objective = study_run.objective
+    tested_market: Market | None = None
     with tempfile.TemporaryDirectory(prefix="bigalpha-walk-forward-") as folder:
         for fold in plan:
             name = fold.study(study_run.study)
-            searched_market = _bot_market(settings, data, market_args, _Part(part.timeframe, fold.searched))
+            # the segment fold k tested is the one fold k + 1 searches: read once
+            searched_market = tested_market or _bot_market(
+                settings, data, market_args, _Part(part.timeframe, fold.searched)
+            )
             run = _runner(searched_market, only, supervision, Path(folder), f"fold{fold.number}")
             outcome = _run_study(settings, run, searched, study_run._replace(study=name))
+            del searched_market, run  # one segment's market after another, not all at once
             tested_market = _bot_market(settings, data, market_args, _Part(part.timeframe, fold.tested))
             test = _runner(tested_market, only, supervision, Path(folder), f"tested{fold.number}")
             current = measured(settings, test, objective)
