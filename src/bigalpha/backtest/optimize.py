@@ -118,6 +118,8 @@ class Outcome:
     ran: int
     best: TrialRow | None  # None while no trial has a finite value
     trials: tuple[TrialRow, ...]
+    # How much each searched setting moved the objective (`importances`); None: too few trials with a value.
+    importances: dict[str, float] | None = None
 
 
 RunFn = Callable[[Settings], BacktestResult]
@@ -169,13 +171,36 @@ def optimize(
                     own.engine.dispose()
 
             finished = sum(map_forked(one_trial, range(trials), jobs=jobs, done=done))
-        rows = tuple(_row(t) for t in chosen.get_trials(deepcopy=False))
+        kept = chosen.get_trials(deepcopy=False)
     finally:
         database.remove_session()
         database.engine.dispose()
+    rows = tuple(_row(t) for t in kept)
     valued = [row for row in rows if row.value is not None and math.isfinite(row.value)]
     best = max(valued, key=lambda row: (row.value, -row.number)) if valued else None
-    return Outcome(study, objective, finished, best, rows)
+    return Outcome(study, objective, finished, best, rows, importances(kept))
+
+
+def importances(trials: Sequence[optuna.trial.FrozenTrial]) -> dict[str, float] | None:
+    """How much each searched setting moved the value, as shares summing to 1, largest first: Optuna's PED-ANOVA
+    over the finished trials with a finite value (how differently a setting's values are spread among the best
+    tenth of those trials than among all of them). None with fewer than `MIN_TRIALS_FOR_IMPORTANCE` such trials,
+    or when their values are all equal (nothing to tell apart)."""
+    finite = [
+        t
+        for t in trials
+        if t.state is optuna.trial.TrialState.COMPLETE and t.value is not None and math.isfinite(t.value)
+    ]
+    if len(finite) < MIN_TRIALS_FOR_IMPORTANCE or len({t.value for t in finite}) < 2:
+        return None
+    scratch = optuna.create_study(direction="maximize")  # in memory: the study's own trials stay as they are
+    scratch.add_trials(finite)
+    found = optuna.importance.get_param_importances(scratch, evaluator=optuna.importance.PedAnovaImportanceEvaluator())
+    return {name: float(share) for name, share in found.items()}
+
+
+# PED-ANOVA compares the best tenth of the trials with all of them: below this, that tenth is one trial or none.
+MIN_TRIALS_FOR_IMPORTANCE = 10
 
 
 def config_snippet(settings: Settings, params: Mapping[str, Any]) -> str:

@@ -21,7 +21,8 @@ _MAX_SHADED = 500  # latch spells shaded on the curve (each is a shape the brows
 _MAX_LATCH_ROWS = 200  # latch spells listed in the table (all of them are in the JSON)
 
 
-def _table(title: str, header: list[str], rows: list[list[Any]]) -> str:
+def html_table(title: str, header: list[str], rows: list[list[Any]]) -> str:
+    """A titled HTML table, every cell escaped (floats to 4 decimals, a missing or non-finite one as —)."""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in row) + "</tr>" for row in rows)
     return f"<h2>{html.escape(title)}</h2><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -72,13 +73,13 @@ def write_report(result: BacktestResult, path: Path) -> None:
     summary = result.summary()
     summary_rows = [[k, v] for k, v in summary.items() if not isinstance(v, dict | list)]
     parts = [
-        _table("Summary", ["figure", "value"], summary_rows),
-        _table(
+        html_table("Summary", ["figure", "value"], summary_rows),
+        html_table(
             "Per symbol",
             ["symbol", "trades", "net P&L", "win rate", "profit factor"],
             _grouped(result.trades, "symbol"),
         ),
-        _table(
+        html_table(
             "Per exit reason",
             ["exit reason", "trades", "net P&L", "win rate", "profit factor"],
             _grouped(result.trades, "exit_reason"),
@@ -86,7 +87,7 @@ def write_report(result: BacktestResult, path: Path) -> None:
     ]
     if result.guards is not None:
         parts.append(
-            _table(
+            html_table(
                 "Guards (L-GUARD-1: blocked signals and their shadow returns)",
                 ["guard", "blocked", "resized", "shadow P&L (% of entry, summed)"],
                 [[g.guard, g.blocked, g.resized, g.shadow_pnl] for g in result.guards],
@@ -98,7 +99,7 @@ def write_report(result: BacktestResult, path: Path) -> None:
         if len(latches) > len(shown):
             title += f": the first {len(shown)} of {len(latches)}"
         parts.append(
-            _table(
+            html_table(
                 title,
                 ["latch", "from", "to", "reason", "lifted by"],
                 [[p["latch"], p["from"], p["to"] or "end of run", p["reason"], p["lifted_by"]] for p in shown],
@@ -107,26 +108,29 @@ def write_report(result: BacktestResult, path: Path) -> None:
     params = result.extra.get("params")
     if isinstance(params, dict) and params:
         rows = [[key, json.dumps(value)] for key, value in params.items()]
-        parts.append(_table("Settings changed for this run (--param)", ["setting", "value"], rows))
+        parts.append(html_table("Settings changed for this run (--param)", ["setting", "value"], rows))
     ablation = result.extra.get("ablation")
     if isinstance(ablation, list) and ablation:
         header = list(ablation[0])
         parts.append(
-            _table("Ablation (each guard off vs the baseline)", header, [[r[h] for h in header] for r in ablation])
+            html_table("Ablation (each guard off vs the baseline)", header, [[r[h] for h in header] for r in ablation])
         )
-    style = (
-        "body{font-family:sans-serif;margin:2em;}table{border-collapse:collapse;margin-bottom:1.5em}"
-        "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}"
-    )
     window = result.extra.get("window")
     span = ""
     if isinstance(window, dict):  # --start/--end: the part of the history run
         start, end = (html.escape(str(window.get(side) or "…")) for side in ("start", "end"))
         span = f"<p>bars opening in [{start}, {end})</p>"
-    page = (
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>bigalpha backtest: {html.escape(result.strategy)}"
-        f"</title><style>{style}</style></head><body><h1>bigalpha backtest: {html.escape(result.strategy)} on "
-        f"{html.escape(result.source)}</h1>{span}{chart}{''.join(parts)}"
-        "</body></html>"
+    title = f"bigalpha backtest: {result.strategy}"
+    path.write_text(html_page(title, f"{title} on {result.source}", span + chart + "".join(parts)), encoding="utf-8")
+
+
+def html_page(title: str, heading: str, body: str) -> str:
+    """One page: `heading` (escaped) above `body` (HTML, as given)."""
+    style = (
+        "body{font-family:sans-serif;margin:2em;}table{border-collapse:collapse;margin-bottom:1.5em}"
+        "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}"
     )
-    path.write_text(page, encoding="utf-8")
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title><style>{style}</style>"
+        f"</head><body><h1>{html.escape(heading)}</h1>{body}</body></html>"
+    )

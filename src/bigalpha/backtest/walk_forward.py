@@ -87,6 +87,7 @@ class FoldOutcome:
     best: TrialRow | None
     current: dict[str, Any]
     chosen: dict[str, Any]
+    importances: dict[str, float] | None = None  # the fold's study's (`optimize.importances`)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,6 +100,7 @@ class FoldOutcome:
             "best": None if self.best is None else self.best.to_dict(),
             "tested_current": self.current,
             "tested_chosen": self.chosen,
+            "importances": self.importances,
         }
 
 

@@ -95,6 +95,7 @@ def _summary(
         "trials_total": len(outcome.trials),
         "best": None if outcome.best is None else outcome.best.to_dict(),
         "best_config": None if outcome.best is None else config_snippet(settings, outcome.best.params),
+        "importances": outcome.importances,
         "trials": [row.to_dict() for row in outcome.trials],
     }
 
@@ -181,6 +182,9 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         json_file: Annotated[Path | None, typer.Option("--json", help="write the outcome as JSON to this file")] = None,
+        report: Annotated[
+            Path | None, typer.Option("--report", help="write the outcome as one HTML page (Plotly) to this file")
+        ] = None,
     ) -> None:
         """L-OPT-2: search the gate and exit thresholds over backtests: `bigalpha optimize --sim --trials 50`."""
         from bigalpha.backtest.optimize import SpaceError, held_out, search_space
@@ -215,9 +219,8 @@ def register(app: typer.Typer) -> None:
             folds = run_walk_forward(
                 settings, span, data, sim_args, part, walk_forward, searched, study_run, only, supervision
             )
-            _emit(
-                {**_head(study, url, objective, bounds, params), "walk_forward": folds}, json_file, print_walk_forward
-            )
+            summary = {**_head(study, url, objective, bounds, params), "walk_forward": folds}
+            _emit(summary, json_file, report, print_walk_forward)
             return
         with tempfile.TemporaryDirectory(prefix="bigalpha-optimize-") as folder:
             outcome = _run_study(
@@ -232,11 +235,20 @@ def register(app: typer.Typer) -> None:
                 )
         summary = _summary(settings, outcome, url, bounds, params)
         summary["validation"] = validation
-        _emit(summary, json_file, _print)
+        _emit(summary, json_file, report, _print)
 
 
-def _emit(summary: dict[str, Any], json_file: Path | None, show: Callable[[dict[str, Any]], None]) -> None:
-    """The summary to `--json FILE` and shown, or as JSON on stdout when that is no terminal."""
+def _emit(
+    summary: dict[str, Any], json_file: Path | None, report: Path | None, show: Callable[[dict[str, Any]], None]
+) -> None:
+    """The summary to `--report FILE` and `--json FILE` and shown, or as JSON on stdout when that is no terminal."""
+    if report is not None:
+        from bigalpha.backtest.optimize_report import write_optimize_report
+
+        try:
+            write_optimize_report(summary, report)
+        except OSError as error:
+            fail(f"--report: cannot write {report}: {error}", code=2)
     if json_file is not None:
         try:
             json_file.write_text(json.dumps(summary, indent=2) + "\n")
@@ -401,6 +413,9 @@ def _run_study(settings: Settings, run: RunFn, searched: tuple[Bound, ...], stud
         fail(f"--jobs: {error}; run fewer at once with --jobs (each worker holds one backtest)", code=1)
 
 
+_SHOWN_IMPORTANCES = 5
+
+
 def _print(summary: dict[str, Any]) -> None:
     best = summary["best"]
     console.print(
@@ -435,6 +450,10 @@ def _print(summary: dict[str, Any]) -> None:
             highlight=False,
         )
     # quoted where the shell would read a character (an item's brackets) as a pattern
+    shares = summary.get("importances")
+    if shares:
+        top = ", ".join(f"{name} {share:.2f}" for name, share in list(shares.items())[:_SHOWN_IMPORTANCES])
+        console.print(f"the settings that moved {objective} most (PED-ANOVA, shares of 1): {top}", highlight=False)
     flags = " ".join(f"--param {shlex.quote(f'{key}={value!r}')}" for key, value in best["params"].items())
     console.print(f"to backtest it: bigalpha backtest … {flags}", highlight=False)
     console.print(f"in the config file:\n{summary['best_config']}", highlight=False, markup=False)

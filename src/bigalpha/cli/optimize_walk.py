@@ -60,7 +60,9 @@ def walk_forward(
             current = measured(settings, test, objective)
             best = outcome.best
             chosen = current if best is None else measured(with_overrides(settings, best.params), test, objective)
-            outcomes.append(FoldOutcome(fold, name, outcome.ran, len(outcome.trials), best, current, chosen))
+            outcomes.append(
+                FoldOutcome(fold, name, outcome.ran, len(outcome.trials), best, current, chosen, outcome.importances)
+            )
     return {"folds": [outcome.to_dict() for outcome in outcomes], "total": totals(outcomes, objective)}
 
 

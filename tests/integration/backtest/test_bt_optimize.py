@@ -220,9 +220,14 @@ def test_the_printed_backtest_of_the_best_repeats_its_trial_items_of_the_ladder_
     out = tmp_path / "o.json"
     code, output = _cli(["optimize", *SIM, "--space", "positions.ladder.targets[0]=0.002:0.0075", "--space",
                          "positions.ladder.targets[3]=0.0175:0.03", "--trials", "3", "--min-trades", "0",
-                         "--sampler-seed", "2", "--storage", f"sqlite:///{tmp_path}/l.db", "--json", str(out)])  # fmt: skip
+                         "--sampler-seed", "2", "--storage", f"sqlite:///{tmp_path}/l.db", "--json", str(out),
+                         "--report", str(tmp_path / "study.html")])  # fmt: skip
     assert code == 0, output
     outcome = json.loads(out.read_text())
+    page = (tmp_path / "study.html").read_text()
+    assert "<h2>Searched settings</h2>" in page
+    assert "<td>positions.ladder.targets[3]</td><td>0.0175</td><td>0.0300</td>" in page
+    assert outcome["importances"] is None  # 3 trials: too few to tell the settings' shares
     best = outcome["best"]
     tiers = [best["params"]["positions.ladder.targets[0]"], 0.01, 0.015, best["params"]["positions.ladder.targets[3]"]]
     assert f"targets = {tiers!r}" in outcome["best_config"]
@@ -269,10 +274,11 @@ def test_walk_forward_searches_each_segment_and_tests_its_choice_on_the_next(tmp
     code, output = _cli(["optimize", "--data", str(folder), *RECIPE, "--walk-forward", "2", "--trials", "2",
                          "--min-trades", "0", "--sampler-seed", "1", "--space", "gate.taker_min_ratio=0.9:1.4",
                          "--space", "positions.ladder.targets[0]=0.002:0.0075", "--storage", storage,
-                         "--json", str(out)])  # fmt: skip
+                         "--json", str(out), "--report", str(tmp_path / "walk.html")])  # fmt: skip
     assert code == 0, output
     walked = output
     walk = json.loads(out.read_text())["walk_forward"]
+    assert "<h2>Folds: each searched on one segment, tested on the next</h2>" in (tmp_path / "walk.html").read_text()
     days = [f"2025-01-0{d}T00:00:00+00:00" for d in (1, 2, 3, 4)]
     assert [(f["searched"], f["tested"]) for f in walk["folds"]] == [
         ({"start": days[k], "end": days[k + 1]}, {"start": days[k + 1], "end": days[k + 2]}) for k in (0, 1)
