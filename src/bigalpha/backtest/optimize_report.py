@@ -108,6 +108,7 @@ def _walk_forward(summary: dict[str, Any], walk: dict[str, Any]) -> str:
             ]
         )
     total = walk["total"]
+    searched = "every segment up to its own" if walk.get("anchored") else "one segment"
     header = ["fold", "searched", "tested", "study", "trials", f"best in-sample {objective}",
               f"chosen {objective}", "chosen trades", f"current {objective}", "current trades",
               "setting that moved it most"]  # fmt: skip
@@ -121,7 +122,7 @@ def _walk_forward(summary: dict[str, Any], walk: dict[str, Any]) -> str:
     ]
     return (
         str(figure.to_html(full_html=False, include_plotlyjs=True))
-        + html_table("Folds: each searched on one segment, tested on the next", header, rows)
+        + html_table(f"Folds: each searched on {searched}, tested on the next", header, rows)
         + html_table("Tested segments together", ["figure", "value"], totals)
     )
 

@@ -1,7 +1,8 @@
 """Walk-forward validation of L-OPT-2's search (`bigalpha optimize --walk-forward K`).
 
-A history's span is cut into K + 1 segments of equal time. Fold k searches the thresholds on segment k − 1 (a
-study of its own) and is then tested on segment k, which its search never saw: the settings its best trial chose,
+A history's span is cut into K + 1 segments of equal time. Fold k searches the thresholds on segment k − 1 (or,
+anchored, on every segment up to k − 1: a study of its own) and is then tested on segment k, which its search never
+saw: the settings its best trial chose,
 and the current settings, each backtested there. Summed over the folds, the tested segments say what re-tuning
 every segment would have earned against never tuning, on bars no choice was made on. A fold whose search found no
 trial with a value keeps the current settings, as a user acting on it would.
@@ -57,9 +58,10 @@ class Span:
         return cls(first_close - bar, datetime.fromtimestamp(int(market.tick_ns[-1]) / 1e9, UTC), bar)
 
 
-def plan_folds(span: Span, folds: int) -> tuple[Fold, ...]:
+def plan_folds(span: Span, folds: int, *, anchored: bool = False) -> tuple[Fold, ...]:
     """`folds` folds over the bars of `span`: folds + 1 segments of equal time, each boundary a whole number of
-    bars after the first bar's open (the last segment takes the bars left over)."""
+    bars after the first bar's open (the last segment takes the bars left over). Fold k searches segment k − 1, or
+    `anchored`, every segment from the first to k − 1; it is tested on segment k either way."""
     first_open, last_close, bar = span.first_open, span.last_close, span.bar
     if folds < 1:
         raise WalkForwardError(f"--walk-forward {folds}: give at least 1 fold (2 segments)")
@@ -71,7 +73,8 @@ def plan_folds(span: Span, folds: int) -> tuple[Fold, ...]:
         )
     bounds = [first_open + bar * per_segment * k for k in range(folds + 1)] + [last_close]
     return tuple(
-        Fold(k, Window(bounds[k - 1], bounds[k]), Window(bounds[k], bounds[k + 1])) for k in range(1, folds + 1)
+        Fold(k, Window(bounds[0] if anchored else bounds[k - 1], bounds[k]), Window(bounds[k], bounds[k + 1]))
+        for k in range(1, folds + 1)
     )
 
 

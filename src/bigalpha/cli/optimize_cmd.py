@@ -181,6 +181,10 @@ def register(app: typer.Typer) -> None:
                 help="--data: cut the span into K+1 segments; fold k searches segment k-1 and tests on segment k",
             ),
         ] = None,
+        anchored: Annotated[
+            bool,
+            typer.Option("--anchored", help="--walk-forward: fold k searches every segment up to k-1, not k-1 alone"),
+        ] = False,
         json_file: Annotated[Path | None, typer.Option("--json", help="write the outcome as JSON to this file")] = None,
         report: Annotated[
             Path | None, typer.Option("--report", help="write the outcome as one HTML page (Plotly) to this file")
@@ -203,6 +207,8 @@ def register(app: typer.Typer) -> None:
         supervision = _supervision(resume_after, reset_after)
         held_part = _held_out_part(timeframe, validate_seed, validate_start, validate_end, sim)
         _check_walk_forward(walk_forward, sim, held_part)
+        if anchored and walk_forward is None:
+            fail("--anchored: chooses how a walk-forward's folds search; give --walk-forward K", code=2)
         workers = _jobs(jobs)
         url = _storage(settings, storage)
         _check_only(settings, only)
@@ -217,7 +223,7 @@ def register(app: typer.Typer) -> None:
             span = Span.of(market)
             del market  # each fold reads its own segments
             folds = run_walk_forward(
-                settings, span, data, sim_args, part, walk_forward, searched, study_run, only, supervision
+                settings, span, data, sim_args, part, walk_forward, anchored, searched, study_run, only, supervision
             )
             summary = {**_head(study, url, objective, bounds, params), "walk_forward": folds}
             _emit(summary, json_file, report, print_walk_forward)

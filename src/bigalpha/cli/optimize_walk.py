@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from bigalpha.backtest.optimize import Bound
     from bigalpha.backtest.supervision import Supervision
     from bigalpha.backtest.walk_forward import Span
+    from bigalpha.backtest.window import Window
     from bigalpha.cli.optimize_cmd import _StudyRun
     from bigalpha.config import Settings
 
@@ -26,6 +27,7 @@ def walk_forward(
     market_args: dict[str, Any],
     part: _Part,
     folds: int,
+    anchored: bool,
     searched: tuple[Bound, ...],
     study_run: _StudyRun,
     only: str | None,
@@ -39,39 +41,45 @@ def walk_forward(
     from bigalpha.config.overrides import with_overrides
 
     try:
-        plan = plan_folds(span, folds)
+        plan = plan_folds(span, folds, anchored=anchored)
     except WalkForwardError as error:
         fail(str(error), code=2)
     outcomes: list[FoldOutcome] = []
     objective = study_run.objective
-    tested_market: Market | None = None
+    tested: tuple[Window, Market] | None = None
     with tempfile.TemporaryDirectory(prefix="bigalpha-walk-forward-") as folder:
         for fold in plan:
             name = fold.study(study_run.study)
-            # the segment fold k tested is the one fold k + 1 searches: read once
-            searched_market = tested_market or _bot_market(
-                settings, data, market_args, _Part(part.timeframe, fold.searched)
+            # rolling, the segment fold k tested is the one fold k + 1 searches: read once
+            searched_market = (
+                tested[1]
+                if tested is not None and tested[0] == fold.searched
+                else _bot_market(settings, data, market_args, _Part(part.timeframe, fold.searched))
             )
             run = _runner(searched_market, only, supervision, Path(folder), f"fold{fold.number}")
             outcome = _run_study(settings, run, searched, study_run._replace(study=name))
-            del searched_market, run  # one segment's market after another, not all at once
-            tested_market = _bot_market(settings, data, market_args, _Part(part.timeframe, fold.tested))
-            test = _runner(tested_market, only, supervision, Path(folder), f"tested{fold.number}")
+            del searched_market, run  # at most the searched and the tested segments' markets at once
+            tested = (fold.tested, _bot_market(settings, data, market_args, _Part(part.timeframe, fold.tested)))
+            test = _runner(tested[1], only, supervision, Path(folder), f"tested{fold.number}")
             current = measured(settings, test, objective)
             best = outcome.best
             chosen = current if best is None else measured(with_overrides(settings, best.params), test, objective)
             outcomes.append(
                 FoldOutcome(fold, name, outcome.ran, len(outcome.trials), best, current, chosen, outcome.importances)
             )
-    return {"folds": [outcome.to_dict() for outcome in outcomes], "total": totals(outcomes, objective)}
+    return {
+        "anchored": anchored,
+        "folds": [outcome.to_dict() for outcome in outcomes],
+        "total": totals(outcomes, objective),
+    }
 
 
 def print_walk_forward(summary: dict[str, Any]) -> None:
     walk = summary["walk_forward"]
     objective = summary["objective"]
     console.print(
-        f"walk-forward in {summary['storage']}: {len(walk['folds'])} folds, each searched on one segment and tested "
-        "on the next",
+        f"walk-forward in {summary['storage']}: {len(walk['folds'])} folds, each searched on "
+        f"{'every segment up to its own' if walk.get('anchored') else 'one segment'} and tested on the next",
         highlight=False,
     )
     for fold in walk["folds"]:

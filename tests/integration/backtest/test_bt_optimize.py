@@ -305,11 +305,24 @@ def test_walk_forward_searches_each_segment_and_tests_its_choice_on_the_next(tmp
     shown = " ".join(walked.split())
     assert f"out of sample, all folds: chosen net_pnl={total['chosen']['net_pnl']:.6g}" in shown
     assert f"search the latest segment: bigalpha optimize --data … --start {days[2]}" in shown
+    # anchored: fold 2 searches both days before it, in a study of its own; its tested day is the same
+    anchored = tmp_path / "a.json"
+    code, output = _cli(["optimize", "--data", str(folder), *RECIPE, "--walk-forward", "2", "--anchored", "--trials",
+                         "1", "--min-trades", "0", "--space", "gate.taker_min_ratio=0.9:1.4", "--storage", storage,
+                         "--json", str(anchored)])  # fmt: skip
+    assert code == 0, output
+    walk_anchored = json.loads(anchored.read_text())["walk_forward"]
+    assert walk_anchored["anchored"] is True
+    second = walk_anchored["folds"][1]
+    assert (second["searched"], second["tested"]) == ({"start": days[0], "end": days[2]}, walk["folds"][1]["tested"])
+    assert second["study"] == "bigalpha-wf-20250101T0000-20250103T0000"
+    assert second["tested_current"] == walk["folds"][1]["tested_current"]
+    assert len(optuna.get_all_study_summaries(storage)) == 3  # fold 1's search is the rolling one's: added to it
     code, output = _cli(["optimize", "--data", str(folder), *RECIPE, "--walk-forward", "5000", "--trials", "1",
                          "--storage", storage])  # fmt: skip
     assert code == 2
     assert "--walk-forward 5000: 4320 bars of 0:01:00 cannot make 5001 segments" in " ".join(output.split())
-    assert len(optuna.get_all_study_summaries(storage)) == 2  # refused before any study was made
+    assert len(optuna.get_all_study_summaries(storage)) == 3  # refused before any study was made
 
 
 def test_a_market_the_bot_cannot_run_on_is_refused_before_any_trial(tmp_path: Path) -> None:
@@ -348,6 +361,7 @@ def test_a_market_the_bot_cannot_run_on_is_refused_before_any_trial(tmp_path: Pa
         (["--sim", "--walk-forward", "2"], "--walk-forward: cuts a history's span (--data)"),
         (["--data", ".", "--walk-forward", "2", "--validate-start", "2025-01-02"], "leave out --validate-start"),
         (["--data", ".", "--walk-forward", "0"], "--walk-forward: give at least 1 fold (2 segments), got 0"),
+        (["--sim", "--anchored"], "--anchored: chooses how a walk-forward's folds search; give --walk-forward K"),
     ],
 )
 def test_bad_input_fails_with_a_clear_message(tmp_path: Path, args: list[str], message: str) -> None:

@@ -58,6 +58,16 @@ def test_segments_are_whole_bars_tile_the_span_and_each_test_follows_its_search(
     assert lengths[-1] == bars - (bars // (folds + 1)) * folds
 
 
+@given(bars=st.integers(2, 5_000), folds=st.integers(1, 20))
+def test_anchored_folds_search_from_the_first_bar_and_test_where_rolling_ones_do(bars: int, folds: int) -> None:
+    span = Span(T0, T0 + MINUTE * bars, MINUTE)
+    if bars < folds + 1:
+        return  # refused alike (above)
+    rolling, anchored = plan_folds(span, folds), plan_folds(span, folds, anchored=True)
+    assert [f.tested for f in anchored] == [f.tested for f in rolling]
+    assert [f.searched for f in anchored] == [Window(T0, f.tested.start) for f in rolling]
+
+
 def test_no_fold_is_refused() -> None:
     with pytest.raises(WalkForwardError, match="give at least 1 fold"):
         plan_folds(Span(T0, T0 + timedelta(days=3), MINUTE), 0)
