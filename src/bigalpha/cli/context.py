@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from bigalpha.config import ConfigError, Settings, load_settings
 
@@ -46,7 +47,10 @@ def state(ctx: typer.Context) -> CliState:
 
 
 def fail(message: str, *, code: int = 1) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    """Print `message` as one error line and exit with `code`. The line is never broken by the console's width
+    (a terminal wraps it itself; a log or a pipe keeps it whole, so a grep for it finds it), and brackets in the
+    message (`positions.ladder.targets[0]`) are text, never markup."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(code)
 
 
