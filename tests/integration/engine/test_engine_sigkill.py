@@ -6,8 +6,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import random
+import shutil
 import signal
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,9 @@ from bigalpha.store import Store
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 UNTIL = "2025-01-01T13:00"  # four golden hours of trading after an unpaced warm-up
+# The warm-up ends where the golden hour (G-GOLDEN-1) begins: no order exists before it, so each round of kills
+# starts from a copy of one bot stopped there (by --until, then started again by its normal start-up path).
+WARM_UNTIL = "2025-01-01T09:00"
 POINTS = (
     "before_submit",
     "after_submit",
@@ -34,8 +39,12 @@ BOOK_SHARE = "0.0000001"
 KILLS_WANTED = 50
 
 
-def _bot(data_dir: Path, crash: str | None) -> None:
+def _bot(data_dir: Path, crash: str | None, until: str) -> None:
     """The child process: `bigalpha run` exactly as a user starts it, with a crash point armed."""
+    # A forked child inherits the parent's tracer when the suite measures coverage, yet its coverage is never
+    # collected (it dies by SIGKILL or leaves by os._exit): tracing it would only make each of the many runs slower.
+    sys.settrace(None)
+    threading.settrace(None)
     os.environ.update(
         {
             "BIGALPHA__STORE__DATA_DIR": str(data_dir),
@@ -47,13 +56,13 @@ def _bot(data_dir: Path, crash: str | None) -> None:
         name, _, count = crash.partition(":")
         faults.arm(name, int(count))
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - the child's output is not read
-    app(["run", "--speed", "0", "--until", UNTIL, "--no-view"])
+    app(["run", "--speed", "0", "--until", until, "--no-view"])
 
 
-def _run(data_dir: Path, crash: str | None) -> int:
+def _run(data_dir: Path, crash: str | None, until: str = UNTIL) -> int:
     """Run the bot in a forked process (already imported, so each of the many restarts is quick) and return
     its exit code: 0 when it reached the end, −9 when it was killed by SIGKILL at its crash point."""
-    process = multiprocessing.get_context("fork").Process(target=_bot, args=(data_dir, crash))
+    process = multiprocessing.get_context("fork").Process(target=_bot, args=(data_dir, crash, until))
     process.start()
     process.join(timeout=120)
     if process.exitcode is None:
@@ -75,7 +84,8 @@ def _ledger(data_dir: Path) -> dict[str, object]:
 def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     """I-PERSIST-1: at least 50 SIGKILLs across orders' lives (before submit, after submit, after fills are
     recorded, after a partial fill, during an exit, between ticks); after each the bot restarts by its normal
-    start-up path."""
+    start-up path. Each round resumes the warm-up's copy, so a clean stop and start at the golden hour loses
+    nothing either: every round must end equal to the run never stopped."""
     reference_dir = tmp_path / "reference"
     assert _run(reference_dir, None) == 0
     reference = _ledger(reference_dir)
@@ -85,6 +95,9 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path) 
         order_id = trade_id.rsplit("-", 1)[0]
         fills_per_order[order_id] = fills_per_order.get(order_id, 0) + 1
     assert max(fills_per_order.values()) > 1, "orders must fill partially for this test to mean anything"
+    warm_dir = tmp_path / "warm"
+    assert _run(warm_dir, None, WARM_UNTIL) == 0
+    assert _ledger(warm_dir)["orders"] == [], "the warm-up must end before the first order"
 
     rng = random.Random(20261121)
     kills, rounds = 0, 0
@@ -92,6 +105,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path) 
     while kills < KILLS_WANTED:
         rounds += 1
         data_dir = tmp_path / f"round-{rounds}"
+        shutil.copytree(warm_dir, data_dir)
         while True:
             point = rng.choice(POINTS)
             if _run(data_dir, f"{point}:{rng.randint(1, 3)}") == 0:
