@@ -33,7 +33,7 @@ from bigalpha.domain import (
     OrderType,
     Symbol,
 )
-from bigalpha.execution.paper_state import dump_state, load_state
+from bigalpha.execution.paper_state import OrderEntry, dump_state, fill_data, load_state, order_data
 from bigalpha.execution.ports import OrderReport
 
 FEE_QUANTUM = Decimal("0.00000001")
@@ -56,10 +56,26 @@ class _Working:
     fills: list[Fill] = field(default_factory=list)
     status: OrderStatus = OrderStatus.SUBMITTED
     reason: str = ""
+    # The JSON data of each fill (appended with it) and of the order (at the first save, after submit's
+    # reduce-only cap, the order's last change): built once, not at each of the state's saves.
+    fills_data: list[dict[str, Any]] = field(init=False)
+    _order_data: dict[str, Any] | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.fills_data = [fill_data(fill) for fill in self.fills]
 
     @property
     def remaining(self) -> Decimal:
         return self.order.quantity - self.filled
+
+    def add_fill(self, fill: Fill) -> None:
+        self.fills.append(fill)
+        self.fills_data.append(fill_data(fill))
+
+    def state_entry(self) -> OrderEntry:
+        if self._order_data is None:
+            self._order_data = order_data(self.order)
+        return self._order_data, self.filled, self.fills_data, self.status, self.reason
 
     def report(self) -> OrderReport:
         return OrderReport(self.order.client_order_id, self.status, self.filled, tuple(self.fills), self.reason)
@@ -234,7 +250,7 @@ class PaperBroker:
             liquidity=liquidity,
             trade_id=f"{order.client_order_id}-{len(working.fills) + 1}",
         )
-        working.fills.append(fill)
+        working.add_fill(fill)
         working.filled += quantity
         working.status = OrderStatus.FILLED if working.remaining <= 0 else OrderStatus.PARTIALLY_FILLED
         key = (order.account, order.symbol)
@@ -243,9 +259,7 @@ class PaperBroker:
 
     # -- persistence -------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        state = dump_state(
-            ((w.order, w.filled, tuple(w.fills), w.status, w.reason) for w in self._orders.values()), self._net
-        )
+        state = dump_state((w.state_entry() for w in self._orders.values()), self._net)
         state["seen"] = {symbol: ts.isoformat() for symbol, ts in self._seen.items()}
         # Liquidity already taken from the books of the last instant: a restart that re-sends an order at that
         # instant must meet the same depth as it would have without the restart.

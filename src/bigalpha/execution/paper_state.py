@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -24,9 +24,12 @@ from bigalpha.domain import (
 # Finished orders are kept for reconciliation; older ones beyond this many are dropped from the state.
 KEEP_FINISHED = 500
 OrderTuple = tuple[Order, Decimal, tuple[Fill, ...], OrderStatus, str]
+# An order as the state writes it: its JSON data, the quantity filled, each fill's JSON data, status, reason.
+OrderEntry = tuple[dict[str, Any], Decimal, Sequence[dict[str, Any]], OrderStatus, str]
 
 
-def _order(order: Order) -> dict[str, Any]:
+def order_data(order: Order) -> dict[str, Any]:
+    """An order as JSON data."""
     return {
         "client_order_id": order.client_order_id,
         "ts": order.ts.isoformat(),
@@ -43,7 +46,8 @@ def _order(order: Order) -> dict[str, Any]:
     }
 
 
-def _fill(fill: Fill) -> dict[str, Any]:
+def fill_data(fill: Fill) -> dict[str, Any]:
+    """A fill as JSON data."""
     return {
         "ts": fill.ts.isoformat(),
         "price": str(fill.price),
@@ -54,16 +58,18 @@ def _fill(fill: Fill) -> dict[str, Any]:
     }
 
 
-def dump_state(orders: Iterable[OrderTuple], net: Mapping[tuple[str, Symbol], Decimal]) -> dict[str, Any]:
+def dump_state(orders: Iterable[OrderEntry], net: Mapping[tuple[str, Symbol], Decimal]) -> dict[str, Any]:
+    """The state of `orders` (each with its data already built: the state is written after every change, and
+    rebuilding up to KEEP_FINISHED finished orders' data each time cost more than the write) and net positions."""
     entries = list(orders)
     finished = [e for e in entries if e[3] in (OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED)]
     dropped = {id(e) for e in finished[:-KEEP_FINISHED]} if len(finished) > KEEP_FINISHED else set()
     return {
         "orders": [
             {
-                "order": _order(order),
+                "order": order,
                 "filled": str(filled),
-                "fills": [_fill(f) for f in fills],
+                "fills": list(fills),
                 "status": status.value,
                 "reason": reason,
             }
