@@ -16,7 +16,6 @@ from bigalpha.cli.data_group import data_app
 from bigalpha.clock import WallClock
 from bigalpha.config import Settings
 from bigalpha.config.data import DataKind
-from bigalpha.data.live import GLOBAL_KINDS, build_sources
 from bigalpha.data.providers import GUARD_KINDS, OTHER_CONSUMERS, Attempt, Unavailable
 from bigalpha.domain import Observed
 
@@ -62,6 +61,9 @@ def _consumer_row(
 
 async def collect(settings: Settings, symbol: str) -> dict[str, Any]:
     """Ask every chain once for `symbol` and report (no exception escapes: failures are rows)."""
+    # The live sources bring the HTTP client: imported by the one command that asks them, not at every start.
+    from bigalpha.data.live import GLOBAL_KINDS, build_sources
+
     clock = WallClock()
     sources = build_sources(settings, clock)
     try:

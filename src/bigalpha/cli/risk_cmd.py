@@ -11,28 +11,21 @@ from __future__ import annotations
 import getpass
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from bigalpha.bus import SignalBus
 from bigalpha.cli.context import console, fail, print_json, state
 from bigalpha.clock import WallClock
-from bigalpha.config import Settings
 from bigalpha.domain import Mode
-from bigalpha.risk.arming import mode_limits
-from bigalpha.risk.kill_switch import (
-    load_kill_switch,
-    pending_flatten,
-    request_flatten,
-    reset_kill_switch,
-    trip_kill_switch,
-)
-from bigalpha.risk.latches import KillCause, RiskStateError
-from bigalpha.risk.ledger import ledger_summary
-from bigalpha.risk.rebuild import account_from_store, resume_trading
-from bigalpha.store import Store, StoreError
+
+if TYPE_CHECKING:
+    from bigalpha.bus import SignalBus
+    from bigalpha.config import Settings
+
+# The risk package and the store (SQLAlchemy) are imported by the commands that use them, not when the program
+# starts: every other command would pay for them (tests/unit/cli/test_cli_start.py).
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")]
@@ -51,6 +44,9 @@ def _who(by: str | None) -> str:
 
 @contextmanager
 def _bus(settings: Settings) -> Iterator[SignalBus]:
+    from bigalpha.bus import SignalBus
+    from bigalpha.store import Store, StoreError
+
     try:
         store = Store.open(settings)
     except (StoreError, OSError) as error:
@@ -67,6 +63,10 @@ def _confirm(question: str, yes: bool) -> None:
 
 
 def _status_data(settings: Settings, bus: SignalBus) -> dict[str, Any]:
+    from bigalpha.risk.kill_switch import load_kill_switch, pending_flatten
+    from bigalpha.risk.latches import RiskStateError
+    from bigalpha.risk.rebuild import account_from_store
+
     now = WallClock().now()
     try:
         switch = load_kill_switch(bus.store)
@@ -125,6 +125,9 @@ def _kill_switch_app() -> typer.Typer:
         json_output: JsonOpt = False,
     ) -> None:
         """Trip the kill switch: no new entries until a person resets it (survives restarts)."""
+        from bigalpha.risk.kill_switch import trip_kill_switch
+        from bigalpha.risk.latches import KillCause
+
         settings = state(ctx).settings()
         _confirm("Trip the kill switch? No new entries until a person resets it.", yes)
         with _bus(settings) as bus:
@@ -140,6 +143,8 @@ def _kill_switch_app() -> typer.Typer:
         json_output: JsonOpt = False,
     ) -> None:
         """Reset a tripped kill switch (a person's decision; it is recorded with who and why)."""
+        from bigalpha.risk.kill_switch import reset_kill_switch
+
         settings = state(ctx).settings()
         _confirm("Reset the kill switch and allow new entries again?", yes)
         with _bus(settings) as bus:
@@ -166,6 +171,8 @@ def _risk_app() -> typer.Typer:
         json_output: JsonOpt = False,
     ) -> None:
         """Effective limits of a mode, counters rebuilt from the store, kill switch and pause."""
+        from bigalpha.risk.arming import mode_limits
+
         settings = state(ctx).settings()
         with _bus(settings) as bus:
             data = {"mode": mode.value, "limits": mode_limits(mode, settings), **_status_data(settings, bus)}
@@ -183,6 +190,8 @@ def _risk_app() -> typer.Typer:
     @app.command("ledger")
     def ledger(ctx: typer.Context, json_output: JsonOpt = False) -> None:
         """The accounts: the trading account and the read-only ones, monitored only (R-LEDGER-1)."""
+        from bigalpha.risk.ledger import ledger_summary
+
         accounts = ledger_summary(state(ctx).settings())
         if json_output:
             print_json(
@@ -211,6 +220,8 @@ def _flatten_command() -> Callable[..., None]:
         json_output: JsonOpt = False,
     ) -> None:
         """Emergency flatten (R-K-4): trips the kill switch and asks the engine to close every position."""
+        from bigalpha.risk.kill_switch import request_flatten
+
         settings = state(ctx).settings()
         _confirm("Close EVERY open position and trip the kill switch?", yes)
         with _bus(settings) as bus:
@@ -235,6 +246,8 @@ def _resume_command() -> Callable[..., None]:
         json_output: JsonOpt = False,
     ) -> None:
         """Resume trading after an R-M-3 pause (two consecutive losses)."""
+        from bigalpha.risk.rebuild import resume_trading
+
         settings = state(ctx).settings()
         with _bus(settings) as bus:
             data = _status_data(settings, bus)

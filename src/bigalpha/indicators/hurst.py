@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import scipy.fft
 
 from bigalpha.domain.enums import Regime  # re-exported: the regime type is the domain's
 from bigalpha.indicators.fgn import fgn_spectral_density
@@ -106,9 +105,19 @@ def _whittle_table(n_returns: int) -> _WhittleTable:
     return _WhittleTable(n_returns=n_returns, n_freqs=n_freqs, weights=weights, stderr=stderr)
 
 
+def _rfft(values: FloatArray, axis: int = -1) -> npt.NDArray[np.complex128]:
+    """SciPy's real FFT along `axis`. SciPy is imported at the first estimate, not with this module: the whole
+    command-line program imports the indicators (the risk gate reads their context), and SciPy's import took a
+    quarter of the start of commands that never estimate anything (`bigalpha kill-switch trip`)."""
+    from scipy import fft
+
+    result: npt.NDArray[np.complex128] = fft.rfft(values, axis=axis)
+    return result
+
+
 def _whittle_estimates(returns: FloatArray, table: _WhittleTable) -> FloatArray:
     """H for each row of a (windows, n_returns) matrix of log-returns; NaN for flat rows."""
-    spectrum = scipy.fft.rfft(returns, axis=1)[:, 1 : table.n_freqs + 1]
+    spectrum = _rfft(returns, axis=1)[:, 1 : table.n_freqs + 1]
     periodogram = spectrum.real**2 + spectrum.imag**2
     flat = periodogram.mean(axis=1) <= _MIN_RETURN_POWER * table.n_returns
     objective = periodogram @ table.weights
@@ -144,7 +153,7 @@ def _window_estimate(prices: FloatArray, table: _WhittleTable) -> float:
     if not (highest / lowest < math.inf and lowest / highest > 0.0):
         return float(rolling_hurst(prices, table.n_returns + 1)[-1])
     returns = np.log(prices[1:] / prices[:-1])
-    spectrum = scipy.fft.rfft(returns)[1 : table.n_freqs + 1]
+    spectrum = _rfft(returns)[1 : table.n_freqs + 1]
     return _periodogram_estimate(spectrum.real**2 + spectrum.imag**2, table)
 
 
@@ -308,7 +317,7 @@ class WindowEstimates:
             return
         returns = np.log(prices[1:] / prices[:-1])
         windows = np.lib.stride_tricks.sliding_window_view(returns, self._table.n_returns)
-        spectrum = scipy.fft.rfft(windows, axis=1)[:, 1 : self._table.n_freqs + 1]
+        spectrum = _rfft(windows, axis=1)[:, 1 : self._table.n_freqs + 1]
         self._periodograms = spectrum.real**2 + spectrum.imag**2
 
 
