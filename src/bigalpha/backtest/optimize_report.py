@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bigalpha.backtest.report import html_page, html_table
+from bigalpha.backtest.walk_forward import searched_description
 
 _TOP_TRIALS = 20  # the best trials listed (every trial is in the JSON)
 _FIGURES = ("trades", "net_pnl", "profit_factor", "win_rate", "max_drawdown_pct")
@@ -108,7 +109,7 @@ def _walk_forward(summary: dict[str, Any], walk: dict[str, Any]) -> str:
             ]
         )
     total = walk["total"]
-    searched = "every segment up to its own" if walk.get("anchored") else "one segment"
+    searched = searched_description(walk.get("anchored", False))
     header = ["fold", "searched", "tested", "study", "trials", f"best in-sample {objective}",
               f"chosen {objective}", "chosen trades", f"current {objective}", "current trades",
               "setting that moved it most"]  # fmt: skip

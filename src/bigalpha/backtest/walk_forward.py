@@ -2,8 +2,7 @@
 
 A history's span is cut into K + 1 segments of equal time. Fold k searches the thresholds on segment k − 1 (or,
 anchored, on every segment up to k − 1: a study of its own) and is then tested on segment k, which its search never
-saw: the settings its best trial chose,
-and the current settings, each backtested there. Summed over the folds, the tested segments say what re-tuning
+saw: the settings its best trial chose, and the current settings, each backtested there. Summed over the folds, the tested segments say what re-tuning
 every segment would have earned against never tuning, on bars no choice was made on. A fold whose search found no
 trial with a value keeps the current settings, as a user acting on it would.
 """
@@ -56,6 +55,11 @@ class Span:
         bar = timedelta(seconds=market.bar_seconds)
         first_close = datetime.fromtimestamp(int(market.tick_ns[0]) / 1e9, UTC)  # a bar's tick is its close
         return cls(first_close - bar, datetime.fromtimestamp(int(market.tick_ns[-1]) / 1e9, UTC), bar)
+
+
+def searched_description(anchored: bool) -> str:
+    """What each fold searched, for the printed outcome and the report."""
+    return "every segment up to its own" if anchored else "one segment"
 
 
 def plan_folds(span: Span, folds: int, *, anchored: bool = False) -> tuple[Fold, ...]:

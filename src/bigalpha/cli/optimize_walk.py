@@ -75,11 +75,13 @@ def walk_forward(
 
 
 def print_walk_forward(summary: dict[str, Any]) -> None:
+    from bigalpha.backtest.walk_forward import searched_description
+
     walk = summary["walk_forward"]
     objective = summary["objective"]
     console.print(
         f"walk-forward in {summary['storage']}: {len(walk['folds'])} folds, each searched on "
-        f"{'every segment up to its own' if walk.get('anchored') else 'one segment'} and tested on the next",
+        f"{searched_description(walk.get('anchored', False))} and tested on the next",
         highlight=False,
     )
     for fold in walk["folds"]:
