@@ -55,6 +55,7 @@ from bigalpha.gate.events import verdict_events
 from bigalpha.gate.learned import GateLearnedState
 from bigalpha.indicators.builder import ContextBuilder
 from bigalpha.indicators.context import MarketContext
+from bigalpha.json_text import JsonText, dumps, json_object_text
 from bigalpha.learning.shadow import Shadow, advance_shadow, force_close, open_shadow
 from bigalpha.learning.whale_tuning import CANDIDATES_KEY, WhaleProbe
 from bigalpha.store import Store
@@ -616,16 +617,19 @@ class Engine:
         self._ticks_since_checkpoint = 0
         if self.last_tick is None:
             return
-        state = {
-            "last_tick": self.last_tick.isoformat(),
-            "builder": self.builder.state_dict(),
-            "learned": self.learned.to_dict(),
-            "strategies": {strategy.name: strategy.state_dict() for strategy in self.parts.strategies},
-            "scheduler": self.scheduler.state_dict(),
-            "funding_slot": self.funding_slot,
-            "shadows": [shadow.to_dict() for shadow in self.open_shadows.values()],
-            "whale_probe": self.whale_probe.state_dict(),
-        }
+        # Written after every tick in paper, test and live: the builder's part is assembled from texts written
+        # once per bar (`state_text`); the whole is the text `dumps` would write of the state as one dict.
+        parts: list[tuple[str, Any]] = [
+            ("last_tick", self.last_tick.isoformat()),
+            ("builder", self.builder.state_text()),
+            ("learned", self.learned.to_dict()),
+            ("strategies", {strategy.name: strategy.state_dict() for strategy in self.parts.strategies}),
+            ("scheduler", self.scheduler.state_dict()),
+            ("funding_slot", self.funding_slot),
+            ("shadows", [shadow.to_dict() for shadow in self.open_shadows.values()]),
+            ("whale_probe", self.whale_probe.state_dict()),
+        ]
+        state = JsonText(json_object_text([(name, dumps(value)) for name, value in parts]))
         self.store.set_state(ENGINE_KEY, state, self.last_tick)
 
     # -- events ----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from bigalpha.config import Settings
 from bigalpha.domain import Event, EventId, EventType, GuardName, LogTag, new_id
 from bigalpha.engine.book import EXIT_STATE_PREFIX
+from bigalpha.json_text import JsonText, dumps, json_list_text, json_object_text
 from bigalpha.learning.review import (
     SymbolResults,
     add_result,
@@ -20,7 +21,6 @@ from bigalpha.learning.review import (
 )
 from bigalpha.learning.whale_tuning import WhaleIntentAnswers, adopt, tune_whale_threshold
 from bigalpha.positions import HoldState, MaxPainRecord, max_pain_hit_rate, max_pain_record
-from bigalpha.store.mapping import JsonText, dumps, json_list_text, json_object_text
 
 if TYPE_CHECKING:
     from bigalpha.domain import Position

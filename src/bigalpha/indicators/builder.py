@@ -18,6 +18,7 @@ import math
 from collections import deque
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,7 @@ from bigalpha.indicators.liquidity import (
     top_clusters,
 )
 from bigalpha.indicators.positioning import funding_divergence_bps, oi_velocity, true_trend
+from bigalpha.json_text import JsonText, dumps, json_list_text, json_object_text
 
 STATE_VERSION = 1
 _MAX_OI_OBSERVATIONS = 10_000  # a hard memory bound; time-based pruning keeps far fewer
@@ -55,12 +57,30 @@ def _finite(value: float) -> float | None:
 
 
 class _SymbolState:
-    __slots__ = ("bars", "last_ts", "oi")
+    __slots__ = ("bar_texts", "bars", "last_ts", "oi", "unwritten")
 
     def __init__(self, capacity: int) -> None:
         self.bars: deque[_Bar] = deque(maxlen=capacity)
         self.oi: deque[tuple[float, float]] = deque(maxlen=_MAX_OI_OBSERVATIONS)
         self.last_ts: datetime | None = None
+        # Each bar's JSON text, for the state the engine saves after every tick: writing the buffer's floats anew
+        # each time was most of that save. Kept in step with `bars` when the text is asked for, so a builder
+        # that is never saved (a backtest's) writes none: the last `unwritten` bars have no text yet.
+        self.bar_texts: deque[str] = deque(maxlen=capacity)
+        self.unwritten = 0
+
+    def written_bars(self) -> deque[str]:
+        """`bar_texts`, brought in step with `bars`: the `dumps` of each bar, oldest first."""
+        pending, bars, texts = self.unwritten, self.bars, self.bar_texts
+        if pending >= len(bars):
+            texts.clear()
+            texts.extend(map(dumps, bars))
+        elif pending:
+            # Both buffers have the same bound, so appending the new bars' texts drops the texts of the bars
+            # the buffer dropped.
+            texts.extend(map(dumps, islice(bars, len(bars) - pending, None)))
+        self.unwritten = 0
+        return texts
 
 
 class _SymbolStateModel(BaseModel):
@@ -302,6 +322,7 @@ class ContextBuilder:
         sizes = has_trade_sizes(snapshot)
         whale_buy, whale_sell = whale_trade_flow(snapshot.trades, whale_threshold_usd) if sizes else (0.0, 0.0)
         state.bars.append((bar.close, bar.volume, bar.taker_buy_volume, sizes, whale_buy, whale_sell))
+        state.unwritten += 1
         state.last_ts = snapshot.ts
         unavailable = {kind.value: reason for kind, reason in snapshot.unavailable}
         fields: dict[str, Any] = {}
@@ -502,6 +523,23 @@ class ContextBuilder:
             },
         }
 
+    def state_text(self) -> JsonText:
+        """`dumps(self.state_dict())`, assembled from each bar's text, written once per bar."""
+        symbols = [
+            (
+                str(symbol),
+                json_object_text(
+                    [
+                        ("last_ts", dumps(None if s.last_ts is None else s.last_ts.isoformat())),
+                        ("bars", json_list_text(s.written_bars())),
+                        ("oi", dumps(list(s.oi))),
+                    ]
+                ),
+            )
+            for symbol, s in self._states.items()
+        ]
+        return JsonText(json_object_text([("version", dumps(STATE_VERSION)), ("symbols", json_object_text(symbols))]))
+
     @classmethod
     def from_state_dict(cls, data: dict[str, Any], cfg: IndicatorsConfig) -> ContextBuilder:
         """Rebuild a builder from `state_dict()` output; a malformed state raises `ContextError` naming the field.
@@ -518,6 +556,7 @@ class ContextBuilder:
         for symbol, saved in model.symbols.items():
             state = _SymbolState(builder._capacity)
             state.bars.extend(saved.bars)
+            state.unwritten = len(state.bars)
             state.oi.extend(saved.oi)
             state.last_ts = saved.last_ts
             builder._states[Symbol(symbol)] = state

@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from bigalpha.config import Settings
-from bigalpha.store.mapping import dumps
+from bigalpha.json_text import dumps
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
-import json.encoder
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -43,47 +41,9 @@ from bigalpha.domain import (
     StrategyName,
     Symbol,
 )
+from bigalpha.json_text import json_default
 from bigalpha.store.records import PositionColumns
 from bigalpha.store.tables import EventRow, FillRow, OrderRow, PositionRow, SignalRow
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class JsonText:
-    """A column's JSON text, already written: `dumps` gives it back as it is. For a value written again and again
-    with most of it unchanged (the whale-tuning history), assembled by `json_object_text` and `json_list_text`
-    from the texts `dumps` wrote of its parts."""
-
-    text: str
-
-
-def json_object_text(pairs: Iterable[tuple[str, str]]) -> str:
-    """`dumps` of a dict, from its (text) keys and the `dumps` of each value, in order: the column encoder writes a
-    dict as its `key:value` pairs between braces, separated as it separates items."""
-    key, item = _COLUMN_ENCODER.key_separator, _COLUMN_ENCODER.item_separator
-    return "{" + item.join([dumps(name) + key + text for name, text in pairs]) + "}"
-
-
-def json_list_text(texts: Iterable[str]) -> str:
-    """`dumps` of a list (or tuple), from the `dumps` of each item, in order."""
-    return "[" + _COLUMN_ENCODER.item_separator.join(texts) + "]"
-
-
-def dumps(value: Any) -> str:
-    """JSON text for a column: Decimals exact as strings, enums by value, datetimes ISO-8601; a `JsonText` as it is.
-
-    The text is `_COLUMN_ENCODER.encode(value)`'s. Every JSON column of every row passes here, so the C encoder
-    is called straight (no encoder and closure built per call) and without its check for circular values (a
-    dict of the ids of the containers open, kept on every container): a circular value recurses until Python's
-    recursion limit stops it, and only then does the checking encoder run, to raise what it always raised. (Two
-    Python frames fewer stand between the caller and the C encoder: a value nested within two levels of the
-    recursion limit, which used to fail, may now be written.)"""
-    if type(value) is JsonText:
-        return value.text
-    if _UNCHECKED_ENCODE is not None:
-        # Circular or too deep: the checking encoder below tells which (ValueError or RecursionError).
-        with contextlib.suppress(RecursionError):
-            return "".join(_UNCHECKED_ENCODE(value, 0))
-    return _COLUMN_ENCODER.encode(value)
 
 
 def json_ready(value: Any) -> Any:
@@ -99,12 +59,12 @@ def json_ready(value: Any) -> Any:
 
 
 def _json_round_trip(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=_json_default))
+    return json.loads(json.dumps(value, default=json_default))
 
 
 def _plain(value: Any) -> Any:
     """One value as the JSON encoder writes it and the decoder reads it back. The encoder's order of checks is
-    kept: None and booleans, str, int, float, list or tuple, dict (subclasses included), then `_json_default`."""
+    kept: None and booleans, str, int, float, list or tuple, dict (subclasses included), then `json_default`."""
     kind = type(value)
     if kind in _AS_IS:
         return value
@@ -154,8 +114,8 @@ def _converter(kind: type) -> Callable[[Any], Any]:
 
     The type decides for a str subclass (`isinstance(value, str)`, the first check, succeeds on the type
     alone); for a read-only mapping (evidence), a Decimal, a datetime or a date of exactly those types (no
-    subclass can change what `_json_default` does with them); and for a record dataclass (`_record_fields`)
-    that does not redefine `__class__`, which the isinstance checks before `_json_default` would consult."""
+    subclass can change what `json_default` does with them); and for a record dataclass (`_record_fields`)
+    that does not redefine `__class__`, which the isinstance checks before `json_default` would consult."""
     if issubclass(kind, str):
         return str.__str__  # enums and other str subclasses are written as their text
     if kind is MappingProxyType:
@@ -171,7 +131,7 @@ def _converter(kind: type) -> Callable[[Any], Any]:
 
 
 def _plain_proxy(value: MappingProxyType[Any, Any]) -> dict[str, Any]:
-    return _plain_pairs(dict(value.items()).items())  # the dict `_json_default` makes of it
+    return _plain_pairs(dict(value.items()).items())  # the dict `json_default` makes of it
 
 
 def _decimal_text(value: Decimal) -> str:
@@ -183,7 +143,7 @@ def _iso_text(value: date) -> str:
 
 
 def _record_converter(names: tuple[str, ...]) -> Callable[[Any], dict[str, Any]]:
-    """`_plain` of a record with the fields `names`: its fields read first (as `_json_default` reads them into a
+    """`_plain` of a record with the fields `names`: its fields read first (as `json_default` reads them into a
     dict), then made plain (field names are str keys, none repeated)."""
     if not names:
         return lambda _: {}
@@ -194,7 +154,7 @@ def _record_converter(names: tuple[str, ...]) -> Callable[[Any], dict[str, Any]]
 
 
 def _plain_other(value: Any) -> Any:
-    """`_plain` of a subclass of a JSON type, or of what `_json_default` turns into one."""
+    """`_plain` of a subclass of a JSON type, or of what `json_default` turns into one."""
     if isinstance(value, str):
         return str.__str__(value)  # enums and other str subclasses are written as their text
     if isinstance(value, int):
@@ -209,7 +169,7 @@ def _plain_other(value: Any) -> Any:
 
 
 def _default_form(value: Any) -> Any:
-    """`_json_default(value)`, with the answers for read-only mappings (evidence) and dataclasses found faster."""
+    """`json_default(value)`, with the answers for read-only mappings (evidence) and dataclasses found faster."""
     kind = type(value)
     if kind is MappingProxyType:
         return dict(value.items())
@@ -218,11 +178,11 @@ def _default_form(value: Any) -> Any:
     names = _RECORD_FIELDS[kind]
     if names is not None:
         return {name: getattr(value, name) for name in names}
-    return _json_default(value)
+    return json_default(value)
 
 
 def _record_fields(kind: type) -> tuple[str, ...] | None:
-    """The field names of a dataclass whose instances `_json_default` always writes field by field (no earlier
+    """The field names of a dataclass whose instances `json_default` always writes field by field (no earlier
     branch there takes them, and with no instance dict nor custom attribute lookup, whether an instance has
     `isoformat` is its class's answer); None for any other type."""
     plain = (
@@ -259,56 +219,6 @@ def _plain_key(key: Any) -> str:
     if isinstance(key, int):
         return int.__repr__(key)
     raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, StrEnum):
-        return value.value
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        # Field by field (not asdict): asdict deep-copies, and read-only evidence mappings cannot be copied.
-        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    if hasattr(value, "items"):
-        return dict(value.items())
-    raise TypeError(f"cannot store {type(value).__name__} as JSON")
-
-
-# One encoder for every column value (json.dumps with options builds a new one per call); it keeps no state
-# between calls.
-_COLUMN_ENCODER = json.JSONEncoder(default=_json_default, separators=(",", ":"))
-
-
-def _unchecked_encoder(encoder: json.JSONEncoder) -> Callable[[Any, int], Sequence[str]] | None:
-    """The C encoder `encoder.encode` runs, with `encoder`'s options but no circular check (markers None, as
-    `check_circular=False` gives it); None where the C accelerator is missing (then `encoder` does all)."""
-    # Undeclared in the stubs: the C accelerator's constructor, None without it (as `iterencode` checks).
-    make: Callable[..., Callable[[Any, int], Sequence[str]]] | None = getattr(json.encoder, "c_make_encoder", None)
-    indent: int | str | None = encoder.indent  # None, its default, is missing from the stubs
-    if make is None or indent is not None:
-        return None
-    strings = json.encoder.encode_basestring_ascii if encoder.ensure_ascii else json.encoder.encode_basestring
-    try:
-        return make(
-            None,
-            encoder.default,
-            strings,
-            indent,
-            encoder.key_separator,
-            encoder.item_separator,
-            encoder.sort_keys,
-            encoder.skipkeys,
-            encoder.allow_nan,
-        )
-    except TypeError:  # an interpreter whose accelerator takes other arguments: `encoder` does all, as without one
-        return None
-
-
-_UNCHECKED_ENCODE = _unchecked_encoder(_COLUMN_ENCODER)
 
 
 def signal_values(signal: Signal) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, defer
 
 from bigalpha.config import Settings
 from bigalpha.domain import Event, Fill, Order, OrderStatus, Position, Signal
+from bigalpha.json_text import JsonText
 from bigalpha.store import mapping
 from bigalpha.store.connections import BatchConnections, Connections, PerCallConnections
 from bigalpha.store.database import StoreError, create_db_engine, database_url, migrate, safe_url
@@ -119,7 +120,8 @@ class Store:
         with self.transaction() as tx:
             tx.add_event(event)
 
-    def set_state(self, key: str, value: dict[str, Any], at: datetime) -> None:
+    def set_state(self, key: str, value: dict[str, Any] | JsonText, at: datetime) -> None:
+        """Insert or replace one state value; a `JsonText` is the value's JSON text, stored as it is."""
         with self.transaction() as tx:
             tx.set_state(key, value, at)
 

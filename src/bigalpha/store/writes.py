@@ -18,6 +18,7 @@ from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.orm import DeclarativeBase
 
 from bigalpha.domain import Event, Fill, Order, Position, Signal, Verdict
+from bigalpha.json_text import JsonText
 from bigalpha.store import mapping
 from bigalpha.store.prepared import PreparedWrite, SharedProcessors
 from bigalpha.store.tables import (
@@ -148,7 +149,7 @@ class StoreTx:
     def add_event(self, event: Event) -> None:
         self._statements.insert_event.run(self._cursor, mapping.event_values(event))
 
-    def set_state(self, key: str, value: dict[str, Any] | mapping.JsonText, at: datetime) -> None:
+    def set_state(self, key: str, value: dict[str, Any] | JsonText, at: datetime) -> None:
         """Insert or replace one state value (an upsert: the old value is never read back); a `JsonText` is the
         value's JSON text, stored as it is."""
         self._statements.upsert_state.run(self._cursor, {"key": key, "value": value, "updated_at": at})

@@ -24,10 +24,10 @@ from bigalpha.engine import learning_jobs as jobs
 from bigalpha.engine.book import EXIT_STATE_PREFIX
 from bigalpha.engine.learning_jobs import TUNING_HISTORY, TUNING_KEY, learning_jobs
 from bigalpha.gate.learned import GateLearnedState
+from bigalpha.json_text import dumps
 from bigalpha.learning.review import probation_changes, probation_review, symbol_results
 from bigalpha.positions import HoldState, max_pain_hit_rate, max_pain_record
 from bigalpha.store import Store, StoreTx
-from bigalpha.store.mapping import dumps
 from bigalpha.store.tables import PositionRow, StateRow
 from store_cases import T0, make_position, make_shadow, make_signal
 

@@ -27,6 +27,7 @@ from bigalpha.indicators.context import (
     replace_context,
 )
 from bigalpha.indicators.positioning import true_trend
+from bigalpha.json_text import dumps
 
 CFG = Settings().indicators
 WHALE = 100_000.0
@@ -128,6 +129,33 @@ def test_state_round_trip_gives_identical_subsequent_contexts(mixed_stream):
     _, expected = run(mixed_stream[150:], first)
     _, actual = run(mixed_stream[150:], restored)
     assert actual == expected
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    saves=st.lists(st.integers(min_value=0, max_value=230), min_size=1, max_size=6),
+    restore_at=st.none() | st.integers(min_value=0, max_value=230),
+)
+def test_state_text_is_the_text_of_the_state(mixed_stream, saves, restore_at):
+    """I-PERSIST-1: the engine saves the builder after every tick as `state_text`, assembled from each bar's text
+    written once: it is the text `dumps` writes of `state_dict()` whenever it is asked for (before any bar, after
+    a few bars, after the buffer has wrapped round, several times in a row), and after a restore from the saved
+    JSON, whose bars have no text yet."""
+    builder = ContextBuilder(CFG)
+    eth = make_stream(len(mixed_stream), symbol="ETH", seed=3)
+    done = 0
+    for stop in sorted(saves):
+        if restore_at is not None and done <= restore_at < stop:
+            run(mixed_stream[done:restore_at], builder)
+            run(eth[done:restore_at], builder)
+            assert builder.state_text().text == dumps(builder.state_dict())
+            builder = ContextBuilder.from_state_dict(json.loads(dumps(builder.state_dict())), CFG)
+            done = restore_at
+        run(mixed_stream[done:stop], builder)
+        run(eth[done:stop], builder)
+        done = max(done, stop)
+        assert builder.state_text().text == dumps(builder.state_dict())
+        assert builder.state_text().text == dumps(builder.state_dict())  # asked again, nothing new: the same
 
 
 def test_state_is_bounded_by_the_configured_windows(mixed_stream):

@@ -22,14 +22,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bigalpha import json_text
 from bigalpha.domain import Decision, DenyReason, GuardName, GuardOutcome, PositionMeta, Regime, evidence
+from bigalpha.json_text import dumps, json_default
 from bigalpha.store import mapping
-from bigalpha.store.mapping import _json_default, dumps, json_ready, meta_from_json, meta_to_json
+from bigalpha.store.mapping import json_ready, meta_from_json, meta_to_json
 
 
 def round_trip(value: Any) -> Any:
     """The plain version `json_ready` replaces."""
-    return json.loads(json.dumps(value, default=_json_default))
+    return json.loads(json.dumps(value, default=json_default))
 
 
 def same(a: Any, b: Any) -> bool:
@@ -80,7 +82,7 @@ class Record:
 
 
 @dataclass
-class LooseRecord:  # an instance dict: answered by `_json_default` itself, not the cached field names
+class LooseRecord:  # an instance dict: answered by `json_default` itself, not the cached field names
     value: object
 
 
@@ -96,7 +98,7 @@ class Moment(datetime):
 
 @dataclass(frozen=True, slots=True)
 class Claimed:
-    """A record that claims to be a dict: the isinstance checks before `_json_default` believe it, so the type
+    """A record that claims to be a dict: the isinstance checks before `json_default` believe it, so the type
     alone does not decide how it is written and it never gets a converter of its own."""
 
     value: int
@@ -225,20 +227,20 @@ def test_a_record_claiming_another_class_goes_the_way_of_its_claim_every_time() 
 @settings(max_examples=300, deadline=None)
 @given(values)
 def test_dumps_writes_what_json_dumps_writes(value: Any) -> None:
-    assert dumps(value) == json.dumps(value, default=_json_default, separators=(",", ":"))
+    assert dumps(value) == json.dumps(value, default=json_default, separators=(",", ":"))
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.one_of(records, outcomes, metas, values), max_size=4), st.text(max_size=6).map(Label))
 def test_dumps_writes_what_the_checking_encoder_writes(value: list[Any], label: Label) -> None:
-    assert dumps(value) == mapping._COLUMN_ENCODER.encode(value)
-    assert dumps(label) == mapping._COLUMN_ENCODER.encode(label)  # a bare text: encode's shortcut for it
+    assert dumps(value) == json_text._COLUMN_ENCODER.encode(value)
+    assert dumps(label) == json_text._COLUMN_ENCODER.encode(label)  # a bare text: encode's shortcut for it
 
 
 def test_dumps_runs_the_c_encoder() -> None:
     c_encoder = getattr(json.encoder, "c_make_encoder", None)
     assert c_encoder is not None
-    assert isinstance(mapping._UNCHECKED_ENCODE, c_encoder)
+    assert isinstance(json_text._UNCHECKED_ENCODE, c_encoder)
 
 
 def _circular_values() -> list[Any]:
@@ -247,14 +249,14 @@ def _circular_values() -> list[Any]:
     looped_dict: dict[str, Any] = {}
     looped_dict["self"] = looped_dict
     looped_record = LooseRecord(None)
-    looped_record.value = [looped_record]  # through `_json_default`
+    looped_record.value = [looped_record]  # through `json_default`
     return [looped_list, looped_dict, looped_record]
 
 
 @pytest.mark.parametrize("value", _circular_values(), ids=["list", "dict", "record"])
 def test_dumps_refuses_a_circular_value_as_the_checking_encoder_does(value: Any) -> None:
     with pytest.raises(ValueError, match="Circular reference detected") as checked:
-        mapping._COLUMN_ENCODER.encode(value)
+        json_text._COLUMN_ENCODER.encode(value)
     with pytest.raises(ValueError, match="Circular reference detected") as fast:
         dumps(value)
     assert str(fast.value) == str(checked.value)
@@ -265,7 +267,7 @@ def test_dumps_refuses_a_value_nested_too_deep_as_the_checking_encoder_does() ->
     for _ in range(sys.getrecursionlimit() + 10):
         deep = [deep]
     with pytest.raises(RecursionError):
-        mapping._COLUMN_ENCODER.encode(deep)
+        json_text._COLUMN_ENCODER.encode(deep)
     with pytest.raises(RecursionError):
         dumps(deep)
 
@@ -273,7 +275,7 @@ def test_dumps_refuses_a_value_nested_too_deep_as_the_checking_encoder_does() ->
 @pytest.mark.parametrize("value", [{"when": timedelta(seconds=3)}, [object()], {(1, 2): "a tuple key"}])
 def test_dumps_refuses_what_the_checking_encoder_refuses(value: Any) -> None:
     with pytest.raises(TypeError) as checked:
-        mapping._COLUMN_ENCODER.encode(value)
+        json_text._COLUMN_ENCODER.encode(value)
     with pytest.raises(TypeError) as fast:
         dumps(value)
     assert str(fast.value) == str(checked.value)

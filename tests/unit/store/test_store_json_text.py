@@ -12,8 +12,8 @@ from sqlalchemy import text
 from test_store_json_ready import values
 
 from bigalpha.config import load_settings
+from bigalpha.json_text import JsonText, dumps, json_list_text, json_object_text
 from bigalpha.store import Store
-from bigalpha.store.mapping import JsonText, dumps, json_list_text, json_object_text
 from store_cases import T0
 
 # Text keys only: the assembled object takes its keys as text (every state the store writes has text keys).

@@ -16,8 +16,8 @@ from sqlalchemy import JSON, Column, Engine, MetaData, String, Table, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import StatementError
 
+from bigalpha.json_text import dumps
 from bigalpha.store.database import create_db_engine
-from bigalpha.store.mapping import dumps
 from bigalpha.store.prepared import LatestMoment, PreparedWrite, SharedProcessors
 from bigalpha.store.types import UtcDateTime
 
