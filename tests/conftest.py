@@ -52,7 +52,10 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    """A test marked `no_cover` runs with no tracer on its thread. pytest-cov pauses its measurement for such a test,
+    """A test marked `no_cover` runs with no tracer on its thread. Marked are the tests whose cost is volume, not
+    reach: the 10,000-example risk properties, and the run-equality tests at scale (a backtest shown only some bars
+    against one shown every bar, an engine's week): tracing doubled their time, and the suite's other tests reach
+    the lines they reach. pytest-cov pauses its measurement for such a test,
     but in an xdist worker a second coverage collector sits beneath pytest-cov's, and coverage resumes it on the
     test's thread when pytest-cov's stops: the 10,000-example risk properties ran traced, twice as slow. This
     wrapper runs inside pytest-cov's (trylast), takes whatever tracer is left off the thread, and puts it back."""

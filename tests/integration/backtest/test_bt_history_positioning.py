@@ -45,6 +45,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Market:
     return load_market(folder, 5)
 
 
+@pytest.mark.no_cover  # a run-equality test at scale: see tests/conftest.py
 def test_the_bot_on_history_with_positioning_and_gaps_equals_the_run_shown_every_bar(
     history: Market, tmp_path: Path
 ) -> None:

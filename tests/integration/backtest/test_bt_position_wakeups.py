@@ -44,6 +44,7 @@ def _both(settings: Settings, market: Market, folder: Path) -> tuple[BacktestRes
     return dense, sparse
 
 
+@pytest.mark.no_cover  # a run-equality test at scale: see tests/conftest.py
 def test_positions_shown_only_where_they_can_change_end_as_in_a_run_shown_every_bar(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -94,6 +95,7 @@ def test_positions_shown_only_where_they_can_change_end_as_in_a_run_shown_every_
     assert carried <= shown
 
 
+@pytest.mark.no_cover  # a run-equality test at scale: see tests/conftest.py
 def test_the_tick_after_a_close_is_judged_by_the_kill_switch_as_in_a_run_shown_every_bar(tmp_path: Path) -> None:
     """R-K-2: the risk account learns of a close after that tick's kill-switch check, so the third loss in a row trips
     the switch on the next tick, a minute later, even when no position is left open to show it."""

@@ -93,6 +93,7 @@ def test_setup_scenarios_filtered_equal_every_bar(tmp_path: Path, scenario: str,
     _both(settings, (symbol,), 7, tmp_path, scenario, {setup})
 
 
+@pytest.mark.no_cover  # a run-equality test at scale: see tests/conftest.py
 @pytest.mark.parametrize("seed", [3, 11, 29])
 def test_bands_where_price_trades_filtered_equal_every_bar(tmp_path: Path, seed: int) -> None:
     """Bands in the middle of the day's BTC range: flushes, expiries, re-arms and fail-breaks on many bars; XRP's
@@ -129,12 +130,14 @@ _EAGER_FADE = {
 }
 
 
+@pytest.mark.no_cover  # a run-equality test at scale: see tests/conftest.py
 @pytest.mark.parametrize("seed", [3, 11, 29])
 def test_fee_fades_filtered_equal_every_bar(tmp_path: Path, seed: int) -> None:
     settings = Settings.model_validate({"setups": {"alpha_ofi": {"enabled": False}, "sol_fee_fade": _EAGER_FADE}})
     _both(settings, ("SOL",), seed, tmp_path, None, {SolFeeFadeSetup.NAME}, days=2, fee_spikes_per_day=40.0)
 
 
+@pytest.mark.no_cover  # a run-equality test at scale: see tests/conftest.py
 def test_four_symbols_with_every_strategy_filtered_equal_every_bar(tmp_path: Path) -> None:
     """The default bot (Alpha-OFI and the four setups): the filters, the catch-ups and the other reasons to show a
     bar (positions, shadows, jobs) together."""

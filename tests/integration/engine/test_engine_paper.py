@@ -107,6 +107,7 @@ def test_orders_are_finished_and_filled_exactly(day_run: Path) -> None:
         store.close()
 
 
+@pytest.mark.no_cover  # a run-equality test at scale: see tests/conftest.py
 def test_a_week_runs_the_4_hour_jobs_on_the_simulated_clock(tmp_path: Path) -> None:
     """L-SHADOW-1 / L-GUARD-1 / L-OPT-1: the 4-hour review and the 12-hour tuning run on market time."""
     with engine_on_sim(settings_for(tmp_path), days=2) as built:

@@ -61,6 +61,7 @@ def _policies(tmp_path: Path) -> Iterator[tuple[Settings, RiskGatePolicy]]:
         yield cfg, policy
 
 
+@pytest.mark.no_cover  # a run-equality test at scale: see tests/conftest.py
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(path=ticks)
 def test_the_remembered_check_is_the_check_judged_afresh(

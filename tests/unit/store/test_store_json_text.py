@@ -33,7 +33,7 @@ def test_a_list_from_its_items_texts_is_the_lists_text(items: list[Any], as_tupl
     assert json_list_text([dumps(item) for item in value]) == dumps(value)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=60, deadline=None)  # nested values are slow to draw; the two above cover each level
 @given(runs=st.lists(objects, max_size=6))
 def test_the_history_shape_from_its_runs_texts(runs: list[dict[str, Any]]) -> None:
     """The whale-tuning history: an object holding a list of objects."""
