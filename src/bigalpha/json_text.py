@@ -21,8 +21,8 @@ from typing import Any
 @dataclasses.dataclass(frozen=True, slots=True)
 class JsonText:
     """A column's JSON text, already written: `dumps` gives it back as it is. For a value written again and again
-    with most of it unchanged (the whale-tuning history), assembled by `json_object_text` and `json_list_text`
-    from the texts `dumps` wrote of its parts."""
+    with most of it unchanged (the engine's checkpoint, the whale-tuning history), assembled by `json_object_text`
+    and `json_list_text` from the texts `dumps` wrote of its parts."""
 
     text: str
 
