@@ -8,6 +8,10 @@ one JSON object: the times, the two ratios (bars per second relative to backtest
 trade lists agree, and the peak RSS of each phase and the larger of the two. The bot runs with nobody at the desk,
 as the CLI does by default, so R-M-3's pause holds from its second loss to the end (`bot_paused_pct` says how long);
 `--supervised HOURS` models a person who resumes a pause and resets a tripped kill switch HOURS later.
+
+`--breakdown` adds where the bot's time goes (`bot_breakdown`): `Engine.process_tick` timed for each tick shown,
+by what the tick did (ran a learning job; else handled a signal; else only judged open shadows and positions),
+and the rest of the run outside it (the backtest loop: snapshots, wake-up bookkeeping, the equity curve).
 """
 
 from __future__ import annotations
@@ -99,7 +103,52 @@ def sma_phase(bars: int, seed: int) -> dict[str, Any]:
     }
 
 
-def bot_phase(bars: int, seed: int, supervised_hours: float | None = None) -> dict[str, Any]:
+class _TickTimes:
+    """`Engine.process_tick` timed tick by tick, by what the tick did (the learning jobs' and the signals' counts
+    in the engine's summary tell)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {"job": 0.0, "signal": 0.0, "shadows_and_positions": 0.0}
+        self.ticks: dict[str, int] = dict.fromkeys(self.seconds, 0)
+
+    def install(self) -> None:
+        from bigalpha.engine.core import Engine
+
+        process_tick = Engine.process_tick
+        times = self
+
+        def timed(engine: Engine, tick: Any, **shown: Any) -> None:
+            summary = engine.summary
+            jobs, signals = len(summary.ran_jobs), summary.signals
+            began = time.perf_counter()
+            process_tick(engine, tick, **shown)
+            spent = time.perf_counter() - began
+            kind = (
+                "job"
+                if len(summary.ran_jobs) > jobs
+                else "signal"
+                if summary.signals > signals
+                else "shadows_and_positions"
+            )
+            times.seconds[kind] += spent
+            times.ticks[kind] += 1
+
+        Engine.process_tick = timed  # type: ignore[method-assign]
+
+    def report(self, run_s: float) -> dict[str, Any]:
+        inside = sum(self.seconds.values())
+        kinds = {
+            kind: {
+                "ticks": self.ticks[kind],
+                "s": round(self.seconds[kind], 2),
+                "mean_us": round(self.seconds[kind] / max(self.ticks[kind], 1) * 1e6),
+            }
+            for kind in self.seconds
+        }
+        return {**kinds, "outside_process_tick_s": round(run_s - inside, 2)}
+
+
+def bot_phase(bars: int, seed: int, supervised_hours: float | None = None, breakdown: bool = False) -> dict[str, Any]:
     from bigalpha.backtest.market import sim_market
     from bigalpha.backtest.runner import run_whole_bot
     from bigalpha.backtest.supervision import Supervision
@@ -107,10 +156,14 @@ def bot_phase(bars: int, seed: int, supervised_hours: float | None = None) -> di
     settings = Settings()
     market = sim_market(_dataset(bars, seed), "sim ETH", settings.indicators.ofi_book_levels)
     delay = None if supervised_hours is None else timedelta(hours=supervised_hours)
+    times = _TickTimes() if breakdown else None
+    if times is not None:
+        times.install()
     with tempfile.TemporaryDirectory() as folder:
         bot = run_whole_bot(
             settings, market, Path(folder) / "bench.db", supervision=Supervision(resume_after=delay, reset_after=delay)
         )
+    extra = {} if times is None else {"bot_breakdown": times.report(bot.elapsed_s)}
     return {
         "bot_bars": market.bars,
         "bot_symbols": [str(s) for s in market.symbols],
@@ -124,6 +177,7 @@ def bot_phase(bars: int, seed: int, supervised_hours: float | None = None) -> di
         "bot_kill_switch_pct": round(bot.extra["kill_switch_pct"], 1),
         "bot_supervised_hours": supervised_hours,
         "bot_phase_peak_rss_mb": _peak_rss_mb(),
+        **extra,
     }
 
 
@@ -133,6 +187,8 @@ def _child(phase: str, args: argparse.Namespace) -> dict[str, Any]:
     command = [sys.executable, __file__, "--phase", phase, "--bars", str(args.bars), "--bot-bars", str(args.bot_bars)]
     if args.supervised is not None:
         command += ["--supervised", str(args.supervised)]
+    if args.breakdown:
+        command.append("--breakdown")
     done = subprocess.run([*command, "--seed", str(args.seed)], check=True, capture_output=True, text=True)
     result: dict[str, Any] = json.loads(done.stdout)
     return result
@@ -150,11 +206,12 @@ def main() -> None:
         metavar="HOURS",
         help="the bot with a person resuming each R-M-3 pause and resetting each kill-switch trip HOURS later",
     )
+    parser.add_argument("--breakdown", action="store_true", help="where the bot's time goes, tick by tick")
     args = parser.parse_args()
     if args.phase == "sma":
         result = sma_phase(args.bars, args.seed)
     elif args.phase == "bot":
-        result = bot_phase(args.bot_bars, args.seed, args.supervised)
+        result = bot_phase(args.bot_bars, args.seed, args.supervised, args.breakdown)
     else:
         result = {**_child("sma", args), **_child("bot", args)}
         bt_rate = result["bars"] / result["backtesting_py_s"]
