@@ -133,9 +133,9 @@ def test_state_round_trip_gives_identical_subsequent_contexts(mixed_stream):
 
 def test_state_text_is_the_text_of_the_state(mixed_stream):
     """I-PERSIST-1: the engine saves the builder after every tick as `state_text`, assembled from each bar's text
-    written once: it is the text `dumps` writes of `state_dict()` after every bar of two symbols (before the buffer
-    is full, once it has wrapped round, asked twice in a row), saved only every few bars, and after a restore from
-    the saved JSON, whose bars have no text yet."""
+    written once: it is the text `dumps` writes of `state_dict()` over two symbols, asked after every bar for ten
+    bars and after every third bar elsewhere (before the buffer is full, once it has wrapped round, twice in a
+    row), and after a restore from the saved JSON, whose bars have no text yet."""
     eth = make_stream(len(mixed_stream), symbol="ETH", seed=3)
     builder = ContextBuilder(CFG)
     assert builder.state_text().text == dumps(builder.state_dict())
