@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeVar
 
 import typer
 
-from bigalpha.cli.context import console, fail, missing_inputs_note, parse_duration, parse_moment, print_json, state
+from bigalpha.cli.backtest_view import backtest_view
+from bigalpha.cli.context import console, fail, parse_duration, parse_moment, print_json, state
 
 if TYPE_CHECKING:
     from bigalpha.backtest.market import Market
@@ -356,30 +357,9 @@ def register(app: typer.Typer) -> None:
         if json_file is None and not sys.stdout.isatty():
             print_json(summary)
             return
-        keys: tuple[str, ...] = (
-            "bars",
-            "trades",
-            "final_equity",
-            "net_pnl",
-            "profit_factor",
-            "win_rate",
-            "max_drawdown_pct",
-            "sharpe",
-            "elapsed_s",
-            "bars_per_s",
-        )
-        keys += ("signals",) if "signals" in summary else ()  # the bot's: zero says no strategy saw a setup
-        console.print(" ".join(f"{k}={summary.get(k)!s}" for k in keys), highlight=False)
-        period = summary.get("period")
-        if period:
-            console.print(f"bars from {period['start']} to {period['end']}", highlight=False)
-        # On history files, which carry no open interest or long/short ratio without Binance's metrics, every entry.
-        missing = missing_inputs_note(
-            summary.get("missing_inputs") or {}, "see docs/backtesting.md, 'The bot on history files'"
-        )
-        for note in (_latch_note(summary), missing):
-            if note:
-                console.print(note, highlight=False)
+        written = [str(path) for path in (json_file, trades_csv, report) if path is not None]
+        for shown in backtest_view(summary, written):
+            console.print(shown, highlight=False)
 
 
 def _supervision(resume_after: str | None, reset_after: str | None) -> Supervision:
@@ -395,26 +375,6 @@ def _delay(option: str, text: str | None) -> timedelta | None:
         return parse_duration(text)
     except typer.BadParameter as error:
         fail(f"{option}: {error}", code=2)
-
-
-def _latch_note(summary: dict[str, Any]) -> str:
-    """A line on how long the pause (R-M-3) and the kill switch held, when either did, and for a latch that nobody
-    was modelled to lift (it then held to the end of the run), the option that models a person."""
-    supervision = summary.get("supervision") or {}
-    parts, options = [], []
-    for what, key, option, delay in (
-        ("trading paused (R-M-3)", "paused", "--resume-after", "resume_after_s"),
-        ("kill switch tripped", "kill_switch", "--reset-after", "reset_after_s"),
-    ):
-        times = summary.get(key + "_times") or 0
-        if times:
-            parts.append(f"{what} {times}x, {summary[key + '_pct']:.1f}% of the run")
-            if supervision.get(delay) is None:
-                options.append(option)
-    if not parts:
-        return ""
-    hint = f" (nobody lifts it in a backtest unless {' / '.join(options)} models a person)" if options else ""
-    return "; ".join(parts) + hint
 
 
 def _check_reference_options(

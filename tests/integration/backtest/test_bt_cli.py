@@ -57,7 +57,7 @@ def test_a_simulated_week_runs_the_four_hour_jobs_and_writes_every_output(tmp_pa
     out = tmp_path / "o.json"
     trades = tmp_path / "t.csv"
     report = tmp_path / "r.html"
-    data, _ = _summary(
+    data, output = _summary(
         ["backtest", "--sim", "--days", "7", *QUICK, "--json", str(out), "--trades-csv", str(trades),
          "--report", str(report), "--out", str(tmp_path / "store")],
         out,
@@ -87,6 +87,11 @@ def test_a_simulated_week_runs_the_four_hour_jobs_and_writes_every_output(tmp_pa
     assert "Guards" in page
     assert data["params"] == {"setups.alpha_ofi.cooldown_minutes": 240}  # what the run used, converted
     assert "Settings changed for this run (--param)" in page
+    # With --json the terminal gets the figures and the guard table, and where the files went.
+    shown = [" ".join(line.split()) for line in output.splitlines()]
+    for guard, row in data["guards"].items():
+        assert f"{guard} {row['blocked']} {row['resized']} {row['shadow_pnl']:+.2f}" in shown
+    assert f"wrote {out}, {trades}, {report}" in " ".join(output.split())
 
 
 def test_ablation_reports_one_row_per_guard_whatever_the_runs_at_once(tmp_path: Path) -> None:
