@@ -48,7 +48,8 @@ def _headline(summary: Mapping[str, Any]) -> str:
         line += f" from {_moment(period.get('start'))} to {_moment(period.get('end'))} UTC"
     window = summary.get("window")
     if isinstance(window, Mapping):
-        line += f" (--start {window.get('start') or '…'} --end {window.get('end') or '…'})"
+        start, end = (_moment(window[side]) if window.get(side) else "…" for side in ("start", "end"))
+        line += f" (--start {start} --end {end})"
     return line
 
 

@@ -74,7 +74,7 @@ def test_the_figures_are_rounded_with_what_they_measure() -> None:
     lines = _shown(SUMMARY, ("o.json", "t.csv"))
     assert lines[0] == (
         "bot on sim(seed=7, days=5) (BTC, ETH): 28,800 bars from 2025-01-01 00:00 to 2025-01-06 00:00 UTC"
-        " (--start 2025-01-01T00:00:00+00:00 --end …)"
+        " (--start 2025-01-01 00:00 --end …)"
     )
     assert _row(lines, "trades") == "trades 4 closed; 1 open at the end"
     assert _row(lines, "final equity") == "final equity 1,659.82 from 1,660.00"
