@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import html
 import json
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from bigalpha.backtest.metrics import drawdown_curve_pct
-from bigalpha.backtest.results import BacktestResult, TradeRecord
-from bigalpha.learning.review import profit_factor
+from bigalpha.backtest.results import BacktestResult, TradeRecord, trade_groups
 
 _MAX_POINTS = 5_000  # the curve is decimated to this many points: a page for 1M bars stays small
 _MAX_SHADED = 500  # latch spells shaded on the curve (each is a shape the browser draws)
@@ -34,16 +32,8 @@ def _fmt(value: Any) -> str:
     return "—" if value is None else str(value)
 
 
-def _grouped(trades: list[TradeRecord], key: str) -> list[list[Any]]:
-    groups: dict[str, list[float]] = defaultdict(list)
-    for trade in trades:
-        groups[str(getattr(trade, key))].append(trade.pnl)
-    rows = []
-    for name, pnls in sorted(groups.items()):
-        wins = sum(1 for p in pnls if p > 0)
-        pf = profit_factor(pnls)
-        rows.append([name, len(pnls), sum(pnls), wins / len(pnls), pf if pf is not None else None])
-    return rows
+def _grouped(trades: list[TradeRecord], field_name: str) -> list[list[Any]]:
+    return [[g.name, g.trades, g.net_pnl, g.win_rate, g.profit_factor] for g in trade_groups(trades, field_name)]
 
 
 def write_report(result: BacktestResult, path: Path) -> None:

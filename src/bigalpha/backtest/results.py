@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bigalpha.backtest.metrics import Metrics, compute_metrics
-from bigalpha.learning.review import ShadowResult, guard_effectiveness
+from bigalpha.learning.review import ShadowResult, guard_effectiveness, profit_factor
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -61,6 +61,43 @@ class GuardRow:
     blocked: int
     resized: int
     shadow_pnl: float  # sum of the blocked shadows' returns, in percent of their entry price
+
+
+@dataclass(frozen=True, slots=True)
+class TradeGroup:
+    """The trades that share one value of a field (a symbol, an exit reason); an open trade counts, marked at the
+    last close as the trades CSV lists it."""
+
+    name: str
+    trades: int
+    net_pnl: float
+    win_rate: float
+    profit_factor: float | None  # None without a win or a loss; infinite with wins and no loss
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "trades": self.trades,
+            "net_pnl": self.net_pnl,
+            "win_rate": self.win_rate,
+            "profit_factor": self.profit_factor,
+        }
+
+
+def trade_groups(trades: Iterable[TradeRecord], field_name: str) -> list[TradeGroup]:
+    """`trades` grouped by the value of `field_name` (`symbol`, `exit_reason`), in the order of those values."""
+    pnls: dict[str, list[float]] = defaultdict(list)
+    for trade in trades:
+        pnls[str(getattr(trade, field_name))].append(trade.pnl)
+    return [
+        TradeGroup(
+            name=name,
+            trades=len(values),
+            net_pnl=sum(values),
+            win_rate=sum(1 for p in values if p > 0) / len(values),
+            profit_factor=profit_factor(values),
+        )
+        for name, values in sorted(pnls.items())
+    ]
 
 
 @dataclass
@@ -105,6 +142,8 @@ class BacktestResult:
             "open_trades": sum(1 for t in self.trades if t.exit_reason == "open"),
             "elapsed_s": self.elapsed_s,
             "bars_per_s": self.bars / self.elapsed_s if self.elapsed_s > 0 else None,
+            "by_symbol": {g.name: g.to_dict() for g in trade_groups(self.trades, "symbol")},
+            "by_exit_reason": {g.name: g.to_dict() for g in trade_groups(self.trades, "exit_reason")},
         }
         if self.guards is not None:
             data["guards"] = {

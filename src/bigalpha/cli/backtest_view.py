@@ -23,6 +23,12 @@ def backtest_view(summary: Mapping[str, Any], written: Sequence[str] = ()) -> li
     """The summary `BacktestResult.summary()` gives, as renderables in print order; `written`: the files the
     run wrote (named on the last line)."""
     parts: list[RenderableType] = [Text(_headline(summary)), _figures(summary)]
+    by_symbol = summary.get("by_symbol")
+    if isinstance(by_symbol, Mapping) and len(by_symbol) > 1:  # one symbol's row would repeat the figures
+        parts.append(_group_table("per symbol", "symbol", by_symbol))
+    by_exit = summary.get("by_exit_reason")
+    if isinstance(by_exit, Mapping) and by_exit:
+        parts.append(_group_table("per exit reason", "exit reason", by_exit))
     guards = summary.get("guards")
     if isinstance(guards, Mapping) and guards:
         parts.append(_guard_table(guards))
@@ -81,6 +87,28 @@ def _figures(summary: Mapping[str, Any]) -> Table:
     )
     for row in rows:
         table.add_row(*row)
+    return table
+
+
+def _group_table(title: str, name: str, groups: Mapping[str, Mapping[str, Any]]) -> Table:
+    table = Table(
+        title=title,
+        title_justify="left",
+        caption="open: a trade still open at the end, marked at the last close; profit factor —: no losing trade",
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    table.add_column(name, no_wrap=True)
+    for column in ("trades", "net P&L", "win rate", "profit factor"):
+        table.add_column(column, justify="right")
+    for group, row in groups.items():
+        table.add_row(
+            group,
+            _count(row.get("trades")),
+            _number(row.get("net_pnl"), signed=True),
+            _percent_of_fraction(row.get("win_rate")),
+            _number(row.get("profit_factor")),
+        )
     return table
 
 

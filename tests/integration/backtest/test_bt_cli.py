@@ -217,7 +217,7 @@ def test_start_end_and_timeframe_choose_the_part_of_the_history_backtested(tmp_p
     data, printed = _summary([*sma, "--json", str(out)], out, tmp_path)
     assert data["bars"] == 2880
     assert "window" not in data
-    assert "bars from 2025-01-01T00:00:00+00:00 to 2025-01-03T00:00:00+00:00" in printed
+    assert "2,880 bars from 2025-01-01 00:00 to 2025-01-03 00:00 UTC" in " ".join(printed.split())
     assert data["period"] == {"start": "2025-01-01T00:00:00+00:00", "end": "2025-01-03T00:00:00+00:00"}
     code, output = _run(sma, tmp_path)  # not a terminal and no --json: the summary on stdout
     assert code == 0

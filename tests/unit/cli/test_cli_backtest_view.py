@@ -33,6 +33,11 @@ SUMMARY: dict[str, Any] = {
         "ULTRA_CONVICTION": {"blocked": 0, "resized": 49, "shadow_pnl": 0.0},
         "risk:PAUSED_AFTER_LOSSES": {"blocked": 31, "resized": 0, "shadow_pnl": -10.956278560337461},
     },
+    "by_symbol": {
+        "BTC": {"trades": 3, "net_pnl": -2.5, "win_rate": 1 / 3, "profit_factor": 0.5},
+        "ETH": {"trades": 2, "net_pnl": 2.31, "win_rate": 1.0, "profit_factor": None},
+    },
+    "by_exit_reason": {"open": {"trades": 1, "net_pnl": 0.2, "win_rate": 1.0, "profit_factor": None}},
     "signals": 798,
     "missing_inputs": {"R-T-3 oi_change_pct: not in history file": 3},
     "paused_times": 1,
@@ -96,6 +101,16 @@ def test_every_guard_and_every_ablation_row_is_a_row_of_its_table() -> None:
     assert _row(lines, "ULTRA_CONVICTION") == "ULTRA_CONVICTION 0 49 +0.00"
     assert _row(lines, "risk:PAUSED_AFTER_LOSSES") == "risk:PAUSED_AFTER_LOSSES 31 0 -10.96"
     assert _row(lines, "golden_hour") == "golden_hour 5 (+1) — +0.02 [-0.02, +0.04]"
+
+
+def test_the_trades_are_shown_per_symbol_when_there_are_several_and_per_exit_reason() -> None:
+    lines = _shown(SUMMARY)
+    assert _row(lines, "BTC 3") == "BTC 3 -2.50 33.33 % 0.50"
+    assert _row(lines, "ETH 2") == "ETH 2 +2.31 100.00 % —"
+    assert _row(lines, "open 1") == "open 1 +0.20 100.00 % —"
+    one = _shown({**SUMMARY, "by_symbol": {"ETH": SUMMARY["by_symbol"]["ETH"]}})
+    assert "per symbol" not in " ".join(one)  # one symbol's row would repeat the figures
+    assert "per exit reason" in " ".join(one)
 
 
 def test_the_latch_and_the_missing_inputs_are_said_after_the_tables() -> None:
