@@ -16,7 +16,7 @@ from rich.text import Text
 
 from bigalpha.cli.context import missing_inputs_note
 
-NONE = "—"
+_NONE = "—"
 
 
 def backtest_view(summary: Mapping[str, Any], written: Sequence[str] = ()) -> list[RenderableType]:
@@ -38,7 +38,7 @@ def backtest_view(summary: Mapping[str, Any], written: Sequence[str] = ()) -> li
     missing = missing_inputs_note(
         summary.get("missing_inputs") or {}, "see docs/backtesting.md, 'The bot on history files'"
     )
-    parts += [Text(note) for note in (latch_note(summary), missing) if note]
+    parts += [Text(note) for note in (_latch_note(summary), missing) if note]
     if written:
         parts.append(Text("wrote " + ", ".join(written)))
     return parts
@@ -156,7 +156,7 @@ def _ablation_table(rows: Sequence[Mapping[str, Any]]) -> Table:
     return table
 
 
-def latch_note(summary: Mapping[str, Any]) -> str:
+def _latch_note(summary: Mapping[str, Any]) -> str:
     """A line on how long the pause (R-M-3) and the kill switch held, when either did, and for a latch that nobody
     was modelled to lift (it then held to the end of the run), the option that models a person."""
     supervision = summary.get("supervision") or {}
@@ -214,21 +214,21 @@ def _real(value: Any) -> float | None:
 def _count(value: Any, *, signed: bool = False) -> str:
     number = _real(value)
     if number is None:
-        return NONE
+        return _NONE
     return f"{round(number):+,}" if signed else f"{round(number):,}"
 
 
 def _number(value: Any, *, signed: bool = False) -> str:
     number = _real(value)
     if number is None:
-        return NONE
+        return _NONE
     return f"{number:+,.2f}" if signed else f"{number:,.2f}"
 
 
 def _percent(value: Any, *, signed: bool = False) -> str:
-    return NONE if _real(value) is None else _number(value, signed=signed) + " %"
+    return _NONE if _real(value) is None else _number(value, signed=signed) + " %"
 
 
 def _percent_of_fraction(value: Any) -> str:
     fraction = _real(value)
-    return NONE if fraction is None else _percent(100.0 * fraction)
+    return _NONE if fraction is None else _percent(100.0 * fraction)
