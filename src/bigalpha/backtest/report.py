@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from bigalpha.backtest.metrics import drawdown_curve_pct
-from bigalpha.backtest.results import BacktestResult, TradeRecord, trade_groups
+from bigalpha.backtest.results import BacktestResult
 
 _MAX_POINTS = 5_000  # the curve is decimated to this many points: a page for 1M bars stays small
 _MAX_SHADED = 500  # latch spells shaded on the curve (each is a shape the browser draws)
@@ -32,8 +32,9 @@ def _fmt(value: Any) -> str:
     return "—" if value is None else str(value)
 
 
-def _grouped(trades: list[TradeRecord], field_name: str) -> list[list[Any]]:
-    return [[g.name, g.trades, g.net_pnl, g.win_rate, g.profit_factor] for g in trade_groups(trades, field_name)]
+def _grouped(groups: dict[str, dict[str, Any]]) -> list[list[Any]]:
+    """The rows of the summary's `by_symbol` or `by_exit_reason` (a profit factor without a loss is null there)."""
+    return [[name, g["trades"], g["net_pnl"], g["win_rate"], g["profit_factor"]] for name, g in groups.items()]
 
 
 def write_report(result: BacktestResult, path: Path) -> None:
@@ -67,12 +68,12 @@ def write_report(result: BacktestResult, path: Path) -> None:
         html_table(
             "Per symbol",
             ["symbol", "trades", "net P&L", "win rate", "profit factor"],
-            _grouped(result.trades, "symbol"),
+            _grouped(summary["by_symbol"]),
         ),
         html_table(
             "Per exit reason",
             ["exit reason", "trades", "net P&L", "win rate", "profit factor"],
-            _grouped(result.trades, "exit_reason"),
+            _grouped(summary["by_exit_reason"]),
         ),
     ]
     if result.guards is not None:
