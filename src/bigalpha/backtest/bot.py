@@ -73,7 +73,7 @@ _TOLERANCE = 1e-9  # the candidate filter is a superset: a bar within rounding o
 class BotRun:
     engine: Engine
     store: Store
-    equity: FloatArray  # equity at every tick's close
+    equity: FloatArray  # equity at every traded tick's close (`Market.traded_ns`)
     exposure: float  # fraction of ticks with a position open
     ticks_processed: int
     lanes_processed: int
@@ -137,16 +137,18 @@ def _health_critical(settings: Settings, market: Market) -> BoolArray:
         near: BoolArray = (health < limit + TOLERANCE * max(1.0, abs(limit))) & ~critical
     starts = critical.copy()
     starts[1:] &= ~critical[:-1]
+    first = market.first_tick  # a spell already under way when the warm-up ends is first seen there
+    starts[first : first + 1] |= critical[first : first + 1]
     return starts | near
 
 
-def _period_starts(tick_ns: npt.NDArray[np.int64], settings: Settings) -> npt.NDArray[np.int64]:
-    """The first tick of each new trading day or session after the first tick: where the risk account rolls, and
-    R-K-1's session drawdown takes a new base and limit."""
-    if tick_ns.shape[0] == 0:
+def _period_starts(tick_ns: npt.NDArray[np.int64], settings: Settings, first: int = 0) -> npt.NDArray[np.int64]:
+    """The first tick of each new trading day or session after the first tick traded (`first`): where the risk
+    account rolls, and R-K-1's session drawdown takes a new base and limit."""
+    if tick_ns.shape[0] <= first:
         return np.zeros(0, dtype=np.int64)
     hour, hours = settings.risk.day_start_utc_hour, settings.setups.session.session_hours
-    period = period_at(bar_time(int(tick_ns[0])), hour, hours)
+    period = period_at(bar_time(int(tick_ns[first])), hour, hours)
     starts = []
     while (start := epoch_ns(period.until)) <= int(tick_ns[-1]):
         starts.append(start)
@@ -154,10 +156,9 @@ def _period_starts(tick_ns: npt.NDArray[np.int64], settings: Settings) -> npt.ND
     return np.unique(np.searchsorted(tick_ns, np.asarray(starts, dtype=np.int64), side="left"))
 
 
-def _boundaries(tick_ns: npt.NDArray[np.int64], periods: list[timedelta]) -> BoolArray:
+def _boundaries(tick_ns: npt.NDArray[np.int64], periods: list[timedelta], first: int) -> BoolArray:
     forced = np.zeros(tick_ns.shape[0], dtype=np.bool_)
-    if forced.size:
-        forced[0] = True  # the first tick sets the schedule's phase
+    forced[first : first + 1] = True  # the first tick traded sets the schedule's phase
     for period in periods:
         slot = tick_ns // int(period.total_seconds() * 1e9)
         forced[1:] |= slot[1:] != slot[:-1]
@@ -204,7 +205,7 @@ def run_bot(
         Mode.BACKTEST,
         feed=_NoFeed(market),
         store=store,
-        clock=SimulatedClock(datetime(1970, 1, 1, tzinfo=UTC)),
+        clock=SimulatedClock(_first_open(market)),  # the engine starts as the first bar traded opens
         broker=broker,
         checkpoint_every=_NEVER,
         chosen_strategies=strategies,
@@ -248,11 +249,21 @@ def run_bot(
     return run
 
 
+def _first_open(market: Market) -> datetime:
+    """The open of the first bar traded (the epoch for a market without one)."""
+    traded = market.traded_ns
+    if not traded.shape[0]:
+        return datetime(1970, 1, 1, tzinfo=UTC)
+    return bar_time(int(traded[0]) - round(market.bar_seconds * 1e9))
+
+
 def _filters(market: Market, strategies: Sequence[Strategy], threshold: float) -> dict[str, SetupFilter | None]:
-    """The tactical setups' filters, from their state once the engine has started (`setup_filters`)."""
+    """The tactical setups' filters, from their state once the engine has started (`setup_filters`), over the bars
+    traded (a warm-up's are never shown to a setup)."""
     bar_ns = {symbol: market.tick_ns[lane.tick] for symbol, lane in market.lanes.items()}
     flows = _LazyFlows(market, threshold)
-    return setup_filters(strategies, market.lanes, bar_ns, flows)
+    first = {symbol: int(np.searchsorted(lane.tick, market.first_tick)) for symbol, lane in market.lanes.items()}
+    return setup_filters(strategies, market.lanes, bar_ns, flows, first)
 
 
 class _LazyFlows(Mapping[Symbol, FlowInputs]):
@@ -331,7 +342,8 @@ class _Loop:
                 self.always |= set(market.symbols)  # no filter known: every bar
         periods = [every for _name, every, _job in engine.parts.jobs]
         periods.append(timedelta(hours=settings.positions.perp.funding_interval_hours))
-        self.forced = _boundaries(market.tick_ns, periods) | _health_critical(settings, market)
+        self.first = market.first_tick  # the ticks before it close warm-up bars: never shown
+        self.forced = _boundaries(market.tick_ns, periods, self.first) | _health_critical(settings, market)
         self.next_allowed: dict[Symbol, int] = {}
         any_ofi = np.zeros(n, dtype=np.bool_)
         for mask in self.ofi.values():
@@ -348,7 +360,7 @@ class _Loop:
         waker = Waker(market.lanes, market.tick_ns, n, settings.positions, settings.indicators)
         self.wakeups = ShadowWakeups(waker)
         self.position_wakeups = PositionWakeups(waker)
-        self.period_starts = _period_starts(market.tick_ns, settings)
+        self.period_starts = _period_starts(market.tick_ns, settings, self.first)
         self.period_start = _mask(n, self.period_starts)
         self.stale = _stale_ticks(self.present)
         # The tick after a close: the risk account learns of a close after that tick's kill-switch check, and the
@@ -358,16 +370,17 @@ class _Loop:
     def run(self, store: Store, supervisor: Supervisor | None = None) -> BotRun:
         engine, market = self.engine, self.market
         reader = market.reader()
-        n = market.tick_ns.shape[0]
+        n, first = market.tick_ns.shape[0], self.first
         equity = np.empty(n)
         level = float(engine.equity())
+        equity[:first] = level
         in_market = 0
         ticks = lanes = 0
         active: set[Symbol] = set()
         signals = engine.summary.signals
-        report_every = max(n // 200, 1)
-        report_at = report_every  # the next bar count to report: reached by a step or jumped over by a skip
-        i = 0
+        report_every = max((n - first) // 200, 1)
+        report_at = first + report_every  # the next tick to report: reached by a step or jumped over by a skip
+        i = first
         while i < n:
             if not active:
                 nxt = min(self._next_shown(i, supervisor), n)
@@ -399,10 +412,10 @@ class _Loop:
                 in_market += self._between(equity, i, i + 1, level)  # a candidate bar a cool-down kept from showing
             i += 1
             if self.progress is not None and i >= report_at:
-                self.progress(i, n)
-                report_at = (i // report_every + 1) * report_every
+                self.progress(i - first, n - first)
+                report_at = first + ((i - first) // report_every + 1) * report_every
         if self.progress is not None:
-            self.progress(n, n)
+            self.progress(n - first, n - first)
         last = engine.last_tick
         if last is not None:
             engine.close_shadows(last, "end of data")
@@ -410,8 +423,8 @@ class _Loop:
         return BotRun(
             engine=engine,
             store=store,
-            equity=equity,
-            exposure=in_market / n if n else 0.0,
+            equity=equity[first:],
+            exposure=in_market / (n - first) if n > first else 0.0,
             ticks_processed=ticks,
             lanes_processed=lanes,
             jobs=list(engine.summary.ran_jobs),

@@ -9,7 +9,7 @@ through `HistoryFeed`. Either way a snapshot at T carries the bar that closed at
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -110,6 +110,8 @@ class Market:
     reader: Callable[[], TickReader]
     # Per tick, the health factor its snapshots carry (NaN where none), made on demand; None: none ever.
     health_factor: Callable[[], FloatArray] | None = None
+    # The first tick traded: those before it close warm-up bars (`Window`), which only the indicator columns read.
+    first_tick: int = 0
 
     @property
     def symbols(self) -> tuple[Symbol, ...]:
@@ -117,7 +119,14 @@ class Market:
 
     @property
     def bars(self) -> int:
-        return sum(int(lane.close.shape[0]) for lane in self.lanes.values())
+        """The bars traded (warm-up bars left out)."""
+        first = self.first_tick
+        return sum(int(lane.tick.shape[0] - np.searchsorted(lane.tick, first)) for lane in self.lanes.values())
+
+    @property
+    def traded_ns(self) -> IntArray:
+        """The instants of the ticks traded (from `first_tick` on)."""
+        return self.tick_ns[self.first_tick :]
 
 
 class TickReader:
@@ -491,10 +500,12 @@ def load_market(
     progress: Callable[[int, int], None] | None = None,
     window: Window | None = None,
     symbols: Sequence[str] = (),
+    warmup_bars: int = 0,
 ) -> Market:
     """A market from a file or folder of any loader format, or from a simulator dataset folder; `timeframe`: which
     of a folder's candles (default: the finest); `window`: the bars a history backtest runs over (`Window`);
-    `symbols`: which of a history's symbols (default: all; `ETH`, `ETHUSDT` and `ETH/USDT` name one);
+    `symbols`: which of a history's symbols (default: all; `ETH`, `ETHUSDT` and `ETH/USDT` name one); `warmup_bars`:
+    up to that many bars before the window's start kept for the indicators only (`Market.first_tick`);
     `progress(done, total)` is told of each trade file read (the longest part of loading a folder with Binance's
     aggTrades)."""
     from bigalpha.backtest.history_trades import agg_trades_files, read_bar_trades, with_taker_volume
@@ -533,12 +544,14 @@ def load_market(
                         f"--data: {path} holds {chosen} candles of {series.symbol} from two exchanges ({other.exchange}: "
                         f"{other.source}; {series.exchange}: {series.source}); keep one exchange's candles in the folder"
                     )
-            per_symbol = _in_window(path, _chosen_symbols(path, per_symbol, wanted, chosen, others), window)
+            chosen_series = _chosen_symbols(path, per_symbol, wanted, chosen, others)
+            per_symbol = _in_window(path, chosen_series, window, warmup_bars)
             trades = read_bar_trades(trade_files, per_symbol, f"--data: {path}", folder.trades(), progress)
             per_symbol, taker_gaps = with_taker_volume(per_symbol, trades)
-            return history_market(
+            market = history_market(
                 list(per_symbol.values()), list(folder.funding()), str(path), folder.positioning(), trades, taker_gaps
             )
+            return _from_window_start(market, window)
         data = load(path)
     except DataFormatError as error:
         raise MarketError(f"--data: {error}") from None
@@ -548,7 +561,14 @@ def load_market(
         raise MarketError(f"--data: {path} holds {data.kind.value}, not candles")
     _chosen_timeframe(path, (data.timeframe,), timeframe)
     chosen_one = _chosen_symbols(path, {data.symbol: data}, wanted, data.timeframe, ())
-    return history_market(list(_in_window(path, chosen_one, window).values()), [], str(path))
+    market = history_market(list(_in_window(path, chosen_one, window, warmup_bars).values()), [], str(path))
+    return _from_window_start(market, window)
+
+
+def _from_window_start(market: Market, window: Window) -> Market:
+    """`market` traded from the window's first tick on (the ticks before it close warm-up bars)."""
+    first = window.first_tick(market.tick_ns, market.bar_seconds)
+    return market if first == 0 else replace(market, first_tick=first)
 
 
 def _symbols(names: Sequence[str]) -> tuple[Symbol, ...]:
@@ -616,10 +636,14 @@ def _chosen_timeframe(path: Path, timeframes: Sequence[str], wanted: str | None)
     raise MarketError(f"--timeframe {wanted}: {path} holds {', '.join(timeframes)} candles only")
 
 
-def _in_window(path: Path, candles: Mapping[Symbol, Candles], window: Window) -> dict[Symbol, Candles]:
-    """Each series cut to `window`; a symbol with no bar inside is left out, and a window with no bar of any symbol
-    is refused with the span the files hold."""
-    kept = {symbol: cut for symbol, series in candles.items() if (cut := window.candles(series)) is not None}
+def _in_window(
+    path: Path, candles: Mapping[Symbol, Candles], window: Window, warmup_bars: int = 0
+) -> dict[Symbol, Candles]:
+    """Each series cut to `window` after up to `warmup_bars` bars before it; a symbol with no bar inside is left out,
+    and a window with no bar of any symbol is refused with the span the files hold."""
+    kept = {
+        symbol: cut for symbol, series in candles.items() if (cut := window.candles(series, warmup_bars)) is not None
+    }
     if not kept:
         spans = "; ".join(
             f"{symbol} {series.timeframe} {series.start.isoformat() if series.start else '?'} → "

@@ -110,7 +110,13 @@ def write_report(result: BacktestResult, path: Path) -> None:
     span = ""
     if isinstance(window, dict):  # --start/--end: the part of the history run
         start, end = (html.escape(str(window.get(side) or "…")) for side in ("start", "end"))
-        span = f"<p>bars opening in [{start}, {end})</p>"
+        warmup = result.extra.get("warmup_ticks")
+        after = (
+            f", after a warm-up of {warmup:,} bars the indicators alone read"
+            if isinstance(warmup, int) and warmup
+            else ""
+        )
+        span = f"<p>bars opening in [{start}, {end}){after}</p>"
     title = f"bigalpha backtest: {result.strategy}"
     path.write_text(html_page(title, f"{title} on {result.source}", span + chart + "".join(parts)), encoding="utf-8")
 

@@ -29,7 +29,10 @@ def _dt(ns: int) -> datetime:
 
 
 def run_reference(market: Market, params: SmaCrossParams) -> BacktestResult:
-    """sma_cross on every symbol, the cash split equally between them (one independent account each)."""
+    """sma_cross on every symbol, the cash split equally between them (one independent account each). Its rules
+    trade every bar given (its averages start inside the data): a market with a warm-up is refused."""
+    if market.first_tick:
+        raise ValueError(f"{market.source}: sma_cross trades every bar it is given; load its market without a warm-up")
     began = time.perf_counter()
     share = SmaCrossParams(params.fast, params.slow, params.fee, params.stop_pct, params.cash / len(market.lanes))
     n = market.tick_ns.shape[0]
@@ -116,8 +119,9 @@ def bot_result(
     supervision: Supervision | None = None,
 ) -> BacktestResult:
     store = run.store
-    end = _dt(int(market.tick_ns[-1])) if market.tick_ns.size else datetime.now(UTC)
-    start = _dt(int(market.tick_ns[0])) if market.tick_ns.size else end
+    traded = market.traded_ns
+    end = _dt(int(traded[-1])) if traded.size else datetime.now(UTC)
+    start = _dt(int(traded[0])) if traded.size else end
     trades = [_trade(p, Decimal(0), p.exit_reason or "closed", end) for p in store.closed_positions()]
     for position in run.open_positions:
         trades.append(_trade(position, run.last_marks.get(position.symbol, position.entry_price), "open", end))
@@ -134,7 +138,7 @@ def bot_result(
         bar_seconds=market.bar_seconds,
         starting_equity=float(settings.execution.paper_starting_balance_usd),
         trades=trades,
-        equity_ns=market.tick_ns,
+        equity_ns=traded,
         equity=run.equity,
         exposure=run.exposure,
         elapsed_s=elapsed,
@@ -147,6 +151,8 @@ def bot_result(
             "ticks_processed": run.ticks_processed,
             "lanes_processed": run.lanes_processed,
             "jobs": {name: run.jobs.count(name) for name in sorted(set(run.jobs))},
+            # ticks before the first traded one, whose bars only the indicators read (`--warmup`)
+            "warmup_ticks": market.first_tick,
             # R-M-3 and the kill switch: how often each latched and the share of the run it held
             **latch_summary(latches, start, end),
             "supervision": (supervision or Supervision()).to_dict(),

@@ -68,20 +68,22 @@ class SetupFilter:
     symbol: Symbol
     shown: BoolArray  # per lane bar
     catch_up: Callable[[int, int], None] | None = None  # hands the setup the lane bars [first, end) left out
-    _next: int = 0  # the first lane bar the setup has not taken in
+    next_bar: int = 0  # the first lane bar the setup has not taken in (after a warm-up: the first bar traded)
 
     def before_shown(self, bar: int) -> None:
         """Lane bar `bar` is about to be shown: first hand the setup the bars left out since the last one."""
-        if self.catch_up is not None and bar > self._next:
-            self.catch_up(self._next, bar)
-        self._next = bar + 1
+        if self.catch_up is not None and bar > self.next_bar:
+            self.catch_up(self.next_bar, bar)
+        self.next_bar = bar + 1
 
 
 def _widen(level: float) -> float:
     return TOLERANCE * max(1.0, abs(level))
 
 
-def _lower_band_filter(setup: LowerBandLong, lane: Lane, bar_ns: IntArray, flow: FlowInputs) -> SetupFilter | None:
+def _lower_band_filter(
+    setup: LowerBandLong, lane: Lane, bar_ns: IntArray, flow: FlowInputs, start: int
+) -> SetupFilter | None:
     cfg = setup.config
     level = cfg.band
     if level is None:
@@ -95,7 +97,9 @@ def _lower_band_filter(setup: LowerBandLong, lane: Lane, bar_ns: IntArray, flow:
         return level
 
     shown = np.zeros(len(low), dtype=np.bool_)
-    for j, ns in enumerate(bar_ns.tolist()):
+    times = bar_ns.tolist()
+    for j in range(start, len(times)):
+        ns = times[j]
         before = twin.memory
         buy = taker_buy[j]  # the bar's delta as `bar_delta` computes it: buys minus (volume - buys)
         if twin.step(bar_time(ns), low[j], close[j], buy - (volume[j] - buy), band) or twin.memory != before:
@@ -103,22 +107,23 @@ def _lower_band_filter(setup: LowerBandLong, lane: Lane, bar_ns: IntArray, flow:
     return SetupFilter(lane.symbol, shown)
 
 
-def _upper_band_filter(setup: UpperBandShort, lane: Lane) -> SetupFilter | None:
+def _upper_band_filter(setup: UpperBandShort, lane: Lane, start: int) -> SetupFilter | None:
     cfg = setup.config
     level = cfg.band_high
     if level is None:
         return None
     slack = _widen(level)
     fail_break = (lane.high > level - slack) & (lane.close <= level + slack)
+    fail_break[:start] = False  # a warm-up's bars are never shown to the setup
     if not setup.idle:  # a fail-break from before the history is still being confirmed
-        fail_break[:1] = True
+        fail_break[start : start + 1] = True
     shown = fail_break.copy()
     for k in range(1, cfg.confirm_bars + 2):  # the bars over which a fail-break is confirmed or dropped
         shown[k:] |= fail_break[:-k]
     return SetupFilter(lane.symbol, shown)
 
 
-def _squeeze_filter(setup: XrpSqueezeSetup, lane: Lane, bar_ns: IntArray) -> SetupFilter:
+def _squeeze_filter(setup: XrpSqueezeSetup, lane: Lane, bar_ns: IntArray, start: int) -> SetupFilter:
     cfg = setup.config
     lookback_ns = cfg.dip_lookback_minutes * 60 * 1_000_000_000
     n = bar_ns.shape[0]
@@ -131,9 +136,11 @@ def _squeeze_filter(setup: XrpSqueezeSetup, lane: Lane, bar_ns: IntArray) -> Set
         high[k:] = np.maximum(high[k:], lane.high[:-k])
     with np.errstate(invalid="ignore", divide="ignore"):
         dip = (high - lane.close) / high * BPS
+    # A warm-up's highs count here but are never handed to the setup: its dip is at most this one (still a superset).
     shown: BoolArray = ~(dip < cfg.dip_bps - _widen(cfg.dip_bps))  # NaN: shown
+    shown[:start] = False
     if setup.remembers_highs:  # highs from before the history are in the first bars' lookback
-        shown[:span] = True
+        shown[start : start + span] = True
     highs, times = lane.high.tolist(), bar_ns.tolist()
 
     def catch_up(first_bar: int, end: int) -> None:
@@ -147,7 +154,7 @@ def _squeeze_filter(setup: XrpSqueezeSetup, lane: Lane, bar_ns: IntArray) -> Set
     return SetupFilter(lane.symbol, shown, catch_up)
 
 
-def _fee_fade_filter(setup: SolFeeFadeSetup, lane: Lane, bar_ns: IntArray) -> SetupFilter | None:
+def _fee_fade_filter(setup: SolFeeFadeSetup, lane: Lane, bar_ns: IntArray, start: int) -> SetupFilter | None:
     if lane.fees is None or lane.volume is None:
         return None
     cfg = setup.config
@@ -162,7 +169,8 @@ def _fee_fade_filter(setup: SolFeeFadeSetup, lane: Lane, bar_ns: IntArray) -> Se
     twin.load_state_dict(setup.state_dict())
     step = twin.step
     shown = np.zeros(len(times), dtype=np.bool_)
-    for j, ns in enumerate(times):
+    for j in range(start, len(times)):
+        ns = times[j]
         before = twin.memory
         if step(bar_time(ns), fee[j], typical[j], volume[j], close[j]) is not None or twin.memory != before:
             shown[j] = True
@@ -184,9 +192,11 @@ def setup_filters(
     lanes: Mapping[Symbol, Lane],
     bar_ns: Mapping[Symbol, IntArray],
     flows: Mapping[Symbol, FlowInputs],
+    first_bars: Mapping[Symbol, int] | None = None,
 ) -> dict[str, SetupFilter | None]:
     """Per tactical setup among `strategies` (by name) whose symbol has a lane, its filter; None when every bar
-    of its symbol must be shown. `bar_ns` holds each lane's bar instants, `flows` its indicator inputs."""
+    of its symbol must be shown. `bar_ns` holds each lane's bar instants, `flows` its indicator inputs, `first_bars`
+    the first bar of each lane traded (default 0: those before it are a warm-up, which a setup never sees)."""
     out: dict[str, SetupFilter | None] = {}
     for strategy in strategies:
         if not isinstance(strategy, LowerBandLong | UpperBandShort | XrpSqueezeSetup | SolFeeFadeSetup):
@@ -195,17 +205,20 @@ def setup_filters(
         lane = lanes.get(symbol)
         if lane is None:
             continue
+        start = (first_bars or {}).get(symbol, 0)
         if not strategy.config.enabled:  # it ignores every bar
             out[strategy.name] = SetupFilter(symbol, np.zeros(lane.close.shape[0], dtype=np.bool_))
         elif isinstance(strategy, LowerBandLong):
-            out[strategy.name] = _lower_band_filter(strategy, lane, bar_ns[symbol], flows[symbol])
+            out[strategy.name] = _lower_band_filter(strategy, lane, bar_ns[symbol], flows[symbol], start)
         elif isinstance(strategy, UpperBandShort):
-            out[strategy.name] = _upper_band_filter(strategy, lane)
+            out[strategy.name] = _upper_band_filter(strategy, lane, start)
         elif isinstance(strategy, SolFeeFadeSetup):
-            out[strategy.name] = _fee_fade_filter(strategy, lane, bar_ns[symbol])
+            out[strategy.name] = _fee_fade_filter(strategy, lane, bar_ns[symbol], start)
         else:
-            out[strategy.name] = _squeeze_filter(strategy, lane, bar_ns[symbol])
+            out[strategy.name] = _squeeze_filter(strategy, lane, bar_ns[symbol], start)
         chosen = out[strategy.name]
-        if chosen is not None and strategy.config.enabled:
-            chosen.shown[-1:] = True
+        if chosen is not None:
+            chosen.next_bar = start
+            if strategy.config.enabled:
+                chosen.shown[-1:] = True
     return out

@@ -44,7 +44,7 @@ class Fold:
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """A market's time: its first bar's open, its last bar's close, and the length of a bar."""
+    """A market's time: its first traded bar's open, its last bar's close, and the length of a bar."""
 
     first_open: datetime
     last_close: datetime
@@ -53,7 +53,7 @@ class Span:
     @classmethod
     def of(cls, market: Market) -> Span:
         bar = timedelta(seconds=market.bar_seconds)
-        first_close = datetime.fromtimestamp(int(market.tick_ns[0]) / 1e9, UTC)  # a bar's tick is its close
+        first_close = datetime.fromtimestamp(int(market.traded_ns[0]) / 1e9, UTC)  # a bar's tick is its close
         return cls(first_close - bar, datetime.fromtimestamp(int(market.tick_ns[-1]) / 1e9, UTC), bar)
 
 

@@ -100,13 +100,14 @@ def _applied(settings: Settings, params: dict[str, str]) -> dict[str, Any]:
 
 
 class _Part(NamedTuple):
-    """What `--timeframe`, `--start` and `--end` choose of a history."""
+    """What `--timeframe`, `--start`, `--end` and `--warmup` choose of a history."""
 
     timeframe: str | None
     window: Window
+    warmup_bars: int = 0  # bars before `--start` kept for the indicators only
 
 
-def _part(timeframe: str | None, start: str | None, end: str | None, sim: bool) -> _Part:
+def _part(timeframe: str | None, start: str | None, end: str | None, sim: bool, warmup_bars: int = 0) -> _Part:
     from bigalpha.backtest.window import Window
 
     if sim and (timeframe is not None or start is not None or end is not None):
@@ -122,7 +123,25 @@ def _part(timeframe: str | None, start: str | None, end: str | None, sim: bool) 
         window = Window(moments["--start"], moments["--end"])
     except ValueError as error:
         fail(str(error), code=2)
-    return _Part(timeframe, window)
+    return _Part(timeframe, window, warmup_bars)
+
+
+def _warmup_bars(settings: Settings, given: int | None, *, sim: bool, reference: bool) -> int:
+    """`--warmup` as the run uses it: the bot's default is the longest indicator window (`indicator_warmup_bars`);
+    sma_cross trades every bar of the window by its stated rules, and the simulator has no bar before its first."""
+    from bigalpha.backtest.window import indicator_warmup_bars
+
+    if given is not None:
+        if given < 0:
+            fail(f"--warmup: a number of bars, 0 or more; got {given}", code=2)
+        if sim:
+            fail("--warmup: keeps bars before --start of --data; the simulator has none before its first", code=2)
+        if reference and given > 0:
+            fail(
+                "--warmup: sma_cross's averages start inside the window by its rules; the warm-up is the bot's", code=2
+            )
+        return given
+    return 0 if reference or sim else indicator_warmup_bars(settings.indicators)
 
 
 def _market(settings: Settings, data: Path | None, sim_args: dict[str, Any], part: _Part) -> Market:
@@ -141,7 +160,13 @@ def _market(settings: Settings, data: Path | None, sim_args: dict[str, Any], par
             return _with_progress(
                 "reading trade files",
                 lambda progress: load_market(
-                    data, levels, part.timeframe, progress=progress, window=part.window, symbols=symbols
+                    data,
+                    levels,
+                    part.timeframe,
+                    progress=progress,
+                    window=part.window,
+                    symbols=symbols,
+                    warmup_bars=part.warmup_bars,
                 ),
             )
         except MarketError as error:
@@ -318,6 +343,14 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--end", help="--data: ... and before this one, e.g. --start 2024-01-01 --end 2024-07-01"),
         ] = None,
+        warmup: Annotated[
+            int | None,
+            typer.Option(
+                "--warmup",
+                help="bot, --data: bars before --start its indicators are computed over but nothing trades on "
+                "(default: the longest indicator window, 100 bars; 0: none)",
+            ),
+        ] = None,
     ) -> None:
         """Backtest the bot or sma_cross: `bigalpha backtest --sim --days 7 --json out.json`."""
         settings = state(ctx).settings()
@@ -325,7 +358,6 @@ def register(app: typer.Typer) -> None:
         if (data is None) == (not sim):
             fail("give exactly one market: --data FILE_OR_DIR or --sim", code=2)
         params = _params(param or [])
-        part = _part(timeframe, start, end, sim)
         _check_jobs(jobs, ablate)
         if strategy == REFERENCE:
             _check_reference_options(params, ablate, resume_after, reset_after)
@@ -341,6 +373,9 @@ def register(app: typer.Typer) -> None:
                         code=2,
                     )
             settings = _bot_settings(settings, params)
+        part = _part(
+            timeframe, start, end, sim, _warmup_bars(settings, warmup, sim=sim, reference=strategy == REFERENCE)
+        )
         supervision = _supervision(resume_after, reset_after)
         sim_args = {"symbols": symbols, "days": days, "seed": seed, "hurst": hurst, "scenario": scenario}
         market = _market(settings, data, sim_args, part)

@@ -56,6 +56,9 @@ def _headline(summary: Mapping[str, Any]) -> str:
     if isinstance(window, Mapping):
         start, end = (_moment(window[side]) if window.get(side) else "…" for side in ("start", "end"))
         line += f" (--start {start} --end {end})"
+    warmup = summary.get("warmup_ticks")
+    if isinstance(warmup, int) and warmup > 0:
+        line += f", after a warm-up of {warmup:,} bars the indicators alone read"
     return line
 
 

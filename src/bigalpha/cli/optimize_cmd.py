@@ -24,6 +24,7 @@ from bigalpha.cli.backtest_cmd import (
     _Part,
     _part,
     _supervision,
+    _warmup_bars,
     _with_progress_of_runs,
 )
 from bigalpha.cli.context import console, fail, print_json, state
@@ -118,6 +119,13 @@ def register(app: typer.Typer) -> None:
         ] = None,
         start: Annotated[str | None, typer.Option("--start", help="--data: first bar's open, at or after")] = None,
         end: Annotated[str | None, typer.Option("--end", help="--data: bars opening before this")] = None,
+        warmup: Annotated[
+            int | None,
+            typer.Option(
+                "--warmup",
+                help="--data: bars before each backtest's first its indicators are computed over (as backtest)",
+            ),
+        ] = None,
         strategy: Annotated[
             str, typer.Option("--strategy", help="bot (the whole bot) or one of its strategies alone")
         ] = "bot",
@@ -203,9 +211,10 @@ def register(app: typer.Typer) -> None:
             searched = search_space(settings, bounds)
         except SpaceError as error:
             fail(f"{'--space' if space else 'learning.optuna_space'}: {error}", code=2)
-        part = _part(timeframe, start, end, sim)
+        warmup_bars = _warmup_bars(settings, warmup, sim=sim, reference=False)
+        part = _part(timeframe, start, end, sim, warmup_bars)
         supervision = _supervision(resume_after, reset_after)
-        held_part = _held_out_part(timeframe, validate_seed, validate_start, validate_end, sim)
+        held_part = _held_out_part(timeframe, validate_seed, validate_start, validate_end, sim, warmup_bars)
         _check_walk_forward(walk_forward, sim, held_part)
         if anchored and walk_forward is None:
             fail("--anchored: chooses how a walk-forward's folds search; give --walk-forward K", code=2)
@@ -340,7 +349,7 @@ def _check_walk_forward(folds: int | None, sim: bool, held_part: _Part | None) -
 
 
 def _held_out_part(
-    timeframe: str | None, seed: int | None, start: str | None, end: str | None, sim: bool
+    timeframe: str | None, seed: int | None, start: str | None, end: str | None, sim: bool, warmup_bars: int = 0
 ) -> _Part | None:
     """The market the best is checked on: the simulator at another seed, or another window of the history."""
     if sim and (start is not None or end is not None):
@@ -349,7 +358,7 @@ def _held_out_part(
         fail("--validate-seed: holds out another simulated market; with --data, hold out --validate-start/-end", code=2)
     if seed is None and start is None and end is None:
         return None
-    return _part(timeframe, start, end, sim)
+    return _part(timeframe, start, end, sim, warmup_bars)
 
 
 def _runner(market: Market, only: str | None, supervision: Supervision, folder: Path, label: str) -> RunFn:

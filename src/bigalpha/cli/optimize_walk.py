@@ -54,12 +54,15 @@ def walk_forward(
             searched_market = (
                 tested[1]
                 if tested is not None and tested[0] == fold.searched
-                else _bot_market(settings, data, market_args, _Part(part.timeframe, fold.searched))
+                else _bot_market(settings, data, market_args, _Part(part.timeframe, fold.searched, part.warmup_bars))
             )
             run = _runner(searched_market, only, supervision, Path(folder), f"fold{fold.number}")
             outcome = _run_study(settings, run, searched, study_run._replace(study=name))
             del searched_market, run  # at most the searched and the tested segments' markets at once
-            tested = (fold.tested, _bot_market(settings, data, market_args, _Part(part.timeframe, fold.tested)))
+            tested = (
+                fold.tested,
+                _bot_market(settings, data, market_args, _Part(part.timeframe, fold.tested, part.warmup_bars)),
+            )
             test = _runner(tested[1], only, supervision, Path(folder), f"tested{fold.number}")
             current = measured(settings, test, objective)
             best = outcome.best

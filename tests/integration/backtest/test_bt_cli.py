@@ -239,6 +239,25 @@ def test_start_end_and_timeframe_choose_the_part_of_the_history_backtested(tmp_p
     assert "holds 1m candles only" in output.replace("\n", " ")
 
 
+def test_the_bot_warms_its_indicators_up_on_the_bars_before_start(tmp_path: Path) -> None:
+    """A-HURST-1: `--start` on history keeps, by default, the longest indicator window's bars before it (100) for the
+    indicators alone; the summary, the terminal and the report say so. `--warmup 0` keeps none."""
+    dataset = generate(SimParams(seed=5, start=datetime(2025, 1, 1, tzinfo=UTC), symbols=default_symbols()), 1)
+    folder = tmp_path / "klines"
+    write_sim_klines(sim_market(dataset, "sim", 5), folder, {"ETH": 1440})
+    bot = ["backtest", "--data", str(folder), "--param", "indicators.ofi_taker_weight=1.0"]
+    window = ["--start", "2025-01-01T12:00", "--end", "2025-01-01T18:00"]
+    out, report = tmp_path / "o.json", tmp_path / "r.html"
+    data, printed = _summary([*bot, *window, "--json", str(out), "--report", str(report)], out, tmp_path)
+    assert (data["bars"], data["warmup_ticks"]) == (6 * 60, 100)
+    assert data["period"] == {"start": "2025-01-01T12:00:00+00:00", "end": "2025-01-01T18:00:00+00:00"}
+    assert "after a warm-up of 100 bars the indicators alone read" in " ".join(printed.split())
+    assert "after a warm-up of 100 bars the indicators alone read</p>" in report.read_text()
+    data, printed = _summary([*bot, *window, "--warmup", "0", "--json", str(out)], out, tmp_path)
+    assert (data["bars"], data["warmup_ticks"]) == (6 * 60, 0)
+    assert "warm-up" not in printed
+
+
 def test_aggtrades_files_in_the_folder_give_the_whale_intent_guard_its_data(tmp_path: Path) -> None:
     """`--data FOLDER` reads a symbol's daily aggTrades files (joined by trade id) into its whale flow: G-WHALE-3
     judges and blocks, where on klines alone it has no data and blocks nothing."""
@@ -308,6 +327,9 @@ def test_sma_cross_on_a_dataset_folder(tmp_path: Path) -> None:
             "--start 2025-02-01T00:00:00+00:00 is not before --end 2025-01-01T00:00:00+00:00",
         ),
         (["--data", ".", "--timeframe", "fortnight"], "--timeframe: timeframe 'fortnight' is not"),
+        (["--data", ".", "--warmup", "-1"], "--warmup: a number of bars, 0 or more; got -1"),
+        (["--sim", "--warmup", "10"], "--warmup: keeps bars before --start of --data; the simulator has none"),
+        (["--data", ".", "--strategy", "sma_cross", "--warmup", "5"], "the warm-up is the bot's"),
     ],
 )
 def test_bad_input_fails_with_a_clear_message(tmp_path: Path, args: list[str], message: str) -> None:
