@@ -501,11 +501,13 @@ def load_market(
     window: Window | None = None,
     symbols: Sequence[str] = (),
     warmup_bars: int = 0,
+    with_trades: bool = True,
 ) -> Market:
     """A market from a file or folder of any loader format, or from a simulator dataset folder; `timeframe`: which
     of a folder's candles (default: the finest); `window`: the bars a history backtest runs over (`Window`);
     `symbols`: which of a history's symbols (default: all; `ETH`, `ETHUSDT` and `ETH/USDT` name one); `warmup_bars`:
-    up to that many bars before the window's start kept for the indicators only (`Market.first_tick`);
+    up to that many bars before the window's start kept for the indicators only (`Market.first_tick`); without
+    `with_trades`, a folder's aggTrades files are not read (a market for its bars' times only: a walk-forward's span);
     `progress(done, total)` is told of each trade file read (the longest part of loading a folder with Binance's
     aggTrades)."""
     from bigalpha.backtest.history_trades import agg_trades_files, read_bar_trades, with_taker_volume
@@ -546,6 +548,8 @@ def load_market(
                     )
             chosen_series = _chosen_symbols(path, per_symbol, wanted, chosen, others)
             per_symbol = _in_window(path, chosen_series, window, warmup_bars)
+            if not with_trades:
+                return _from_window_start(history_market(list(per_symbol.values()), [], str(path)), window)
             trades = read_bar_trades(trade_files, per_symbol, f"--data: {path}", folder.trades(), progress)
             per_symbol, taker_gaps = with_taker_volume(per_symbol, trades)
             market = history_market(

@@ -144,7 +144,10 @@ def _warmup_bars(settings: Settings, given: int | None, *, sim: bool, reference:
     return 0 if reference or sim else indicator_warmup_bars(settings.indicators)
 
 
-def _market(settings: Settings, data: Path | None, sim_args: dict[str, Any], part: _Part) -> Market:
+def _market(
+    settings: Settings, data: Path | None, sim_args: dict[str, Any], part: _Part, *, with_trades: bool = True
+) -> Market:
+    """The market `--data` (with its aggTrades files unless `with_trades` is false) or `--sim` gives."""
     from bigalpha.backtest.market import SIM_MARKET_DERIVE, MarketError, load_market, sim_market
     from bigalpha.data.sim import generate
     from bigalpha.data.sim.scenarios import UnknownScenarioError, build_scenario
@@ -167,6 +170,7 @@ def _market(settings: Settings, data: Path | None, sim_args: dict[str, Any], par
                     window=part.window,
                     symbols=symbols,
                     warmup_bars=part.warmup_bars,
+                    with_trades=with_trades,
                 ),
             )
         except MarketError as error:

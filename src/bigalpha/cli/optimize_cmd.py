@@ -222,21 +222,22 @@ def register(app: typer.Typer) -> None:
         url = _storage(settings, storage)
         _check_only(settings, only)
         sim_args = {"symbols": symbols, "days": days, "seed": seed, "hurst": hurst, "scenario": scenario}
-        market = _bot_market(settings, data, sim_args, part)
         study_run = _StudyRun(study, url, objective, trials, min_trades, sampler_seed, workers)
         if walk_forward is not None and data is not None:
             from bigalpha.backtest.walk_forward import Span
             from bigalpha.cli.optimize_walk import print_walk_forward
             from bigalpha.cli.optimize_walk import walk_forward as run_walk_forward
 
-            span = Span.of(market)
-            del market  # each fold reads its own segments
+            # The span is the candles' alone: the trade files (the longest part of reading an archive, and the
+            # largest in memory) are read by each fold for its own segments, the first checked before any trial.
+            span = Span.of(_market(settings, data, sim_args, part, with_trades=False))
             folds = run_walk_forward(
                 settings, span, data, sim_args, part, walk_forward, anchored, searched, study_run, only, supervision
             )
             summary = {**_head(study, url, objective, bounds, params), "walk_forward": folds}
             _emit(summary, json_file, report, print_walk_forward)
             return
+        market = _bot_market(settings, data, sim_args, part)
         with tempfile.TemporaryDirectory(prefix="bigalpha-optimize-") as folder:
             outcome = _run_study(
                 settings, _runner(market, only, supervision, Path(folder), "trial"), searched, study_run

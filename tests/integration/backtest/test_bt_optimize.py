@@ -9,7 +9,7 @@ import os
 import shlex
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import sqlalchemy
 import typer
 from typer.testing import CliRunner
 
+from bigalpha.backtest import history_trades
 from bigalpha.backtest.market import sim_market
 from bigalpha.backtest.optimize import optimize, search_space
 from bigalpha.backtest.runner import run_whole_bot
@@ -27,7 +28,7 @@ from bigalpha.config import Settings
 from bigalpha.config.overrides import with_overrides
 from bigalpha.data.sim import SimParams, generate
 from bigalpha.data.sim.params import default_symbols
-from sim_klines import write_sim_klines, write_sim_metrics
+from sim_klines import write_sim_agg_trades, write_sim_klines, write_sim_metrics
 
 SPACE = {"gate.taker_min_ratio": [0.9, 1.4], "positions.default_stop_pct": [0.004, 0.03]}
 SIM = ["--sim", "--symbols", "ETH", "--days", "2"]
@@ -260,6 +261,39 @@ def test_on_history_the_best_is_checked_on_a_later_window(tmp_path: Path) -> Non
 RECIPE = ["--param", "indicators.ofi_taker_weight=1.0", "--param", "risk.health_factor_required=false",
           "--param", "risk.stale_checked_feeds=open_interest,long_short_ratio", "--resume-after", "4h",
           "--reset-after", "4h"]  # fmt: skip
+
+
+def test_a_walk_forward_reads_each_segments_trade_files_and_never_the_whole_span(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--walk-forward` on a folder with aggTrades files: the span comes from the candles alone, and the trade files
+    are read for each fold's segments (with the warm-up's bars before them), never for the three days at once."""
+    dataset = generate(SimParams(seed=7, start=datetime(2025, 1, 1, tzinfo=UTC), symbols=default_symbols()), 3)
+    folder = tmp_path / "archives"
+    write_sim_klines(sim_market(dataset, "sim", 5), folder, {"ETH": 3 * 1440})
+    write_sim_metrics(dataset, folder, ("ETH",))
+    write_sim_agg_trades(dataset, folder, ("ETH",))
+    read_for: list[tuple[datetime | None, datetime | None]] = []
+    real = history_trades.read_bar_trades
+
+    def recording(files: Any, candles: Any, *args: Any, **kwargs: Any) -> Any:
+        read_for.extend((series.start, series.end) for series in candles.values())
+        return real(files, candles, *args, **kwargs)
+
+    monkeypatch.setattr(history_trades, "read_bar_trades", recording)
+    code, output = _cli(["optimize", "--data", str(folder), *RECIPE, "--walk-forward", "2", "--trials", "1",
+                         "--min-trades", "0", "--space", "gate.taker_min_ratio=0.9:1.4", "--storage",
+                         f"sqlite:///{tmp_path}/wf.db"])  # fmt: skip
+    assert code == 0, output
+    day, warmup = timedelta(days=1), timedelta(minutes=100)
+    first = datetime(2025, 1, 1, tzinfo=UTC)
+    last_bar = timedelta(minutes=1)
+    # fold 1 searches day 1 and tests day 2; fold 2 searches day 2 (read once) and tests day 3
+    assert read_for == [
+        (first, first + day - last_bar),
+        (first + day - warmup, first + 2 * day - last_bar),
+        (first + 2 * day - warmup, first + 3 * day - last_bar),
+    ]
 
 
 def test_walk_forward_searches_each_segment_and_tests_its_choice_on_the_next(tmp_path: Path) -> None:
