@@ -373,7 +373,6 @@ class _Loop:
         n, first = market.tick_ns.shape[0], self.first
         equity = np.empty(n)
         level = float(engine.equity())
-        equity[:first] = level
         in_market = 0
         ticks = lanes = 0
         active: set[Symbol] = set()
